@@ -1,0 +1,56 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := run
+
+GO      ?= go
+BIN     := bin/chatd
+CACHE   := $(CURDIR)/.cache
+GOFILES := $(shell find . -name '*.go' -not -path './e2e/*' -not -path './.cache/*' 2>/dev/null)
+
+.PHONY: run build page test test-deps test-go test-e2e test-browser services-up services-down fuzz lint bench clean
+
+## run: build the page and the binary, then start the service with the embedded default.
+run: build
+	./$(BIN)
+
+## build: the binary, with the chat page embedded.
+build: page $(BIN)
+
+$(BIN): $(GOFILES) go.mod go.sum static/dist/index.html
+	$(GO) build -o $(BIN) ./cmd/chatd
+
+## page: bundle static/src into static/dist (only when the sources changed).
+page: static/dist/index.html
+
+static/node_modules/.package-lock.json: static/package.json static/package-lock.json
+	cd static && npm ci --no-audit --no-fund --loglevel=error
+
+static/dist/index.html: static/node_modules/.package-lock.json $(shell find static/src static/build.mjs 2>/dev/null)
+	cd static && node build.mjs
+
+## test: install what the tests need, then run every test.
+test: test-deps build
+	e2e/scripts/with-services.sh $(MAKE) --no-print-directory test-go test-e2e test-browser
+
+## test-deps: Debian packages, npm packages and the FerretDB binary the tests use.
+test-deps:
+	e2e/scripts/install-deps.sh
+
+test-go:
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./...
+
+test-e2e: build
+	cd e2e && CHATD_BIN=$(CURDIR)/$(BIN) node --test --test-concurrency=1 --test-reporter=spec 'tests/*.test.mjs'
+
+test-browser: build
+	cd e2e && CHATD_BIN=$(CURDIR)/$(BIN) node --test --test-concurrency=1 --test-reporter=spec 'browser/*.test.mjs'
+
+## fuzz: run each fuzz target for a while (the seed corpora run in `go test`).
+fuzz:
+	$(GO) test ./adapter/wire -run '^$$' -fuzz FuzzDecodeEvent -fuzztime 30s
+	$(GO) test ./auth -run '^$$' -fuzz FuzzParseToken -fuzztime 30s
+
+clean:
+	rm -rf bin static/dist/*.js static/dist/*.css static/dist/index.html

@@ -1,0 +1,126 @@
+// Package wire is the client-facing edge shared by the HTTP routes and the
+// Socket.IO event handlers of every domain package: the error codes of the
+// wire contract, the one table that turns errors into codes and HTTP statuses,
+// JSON bodies, and event payload decoding and acknowledgements.
+package wire
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// Code is an error code of the wire contract.
+type Code string
+
+// The error codes of the wire contract.
+const (
+	InvalidArgument Code = "invalid_argument"
+	Unauthorized    Code = "unauthorized"
+	Forbidden       Code = "forbidden"
+	NotFound        Code = "not_found"
+	Conflict        Code = "conflict"
+	TooLarge        Code = "too_large"
+	RateLimited     Code = "rate_limited"
+	Unavailable     Code = "unavailable"
+	Internal        Code = "internal"
+)
+
+// statuses is the one table from wire code to HTTP status.
+var statuses = map[Code]int{
+	InvalidArgument: http.StatusBadRequest,
+	Unauthorized:    http.StatusUnauthorized,
+	Forbidden:       http.StatusForbidden,
+	NotFound:        http.StatusNotFound,
+	Conflict:        http.StatusConflict,
+	TooLarge:        http.StatusRequestEntityTooLarge,
+	RateLimited:     http.StatusTooManyRequests,
+	Unavailable:     http.StatusServiceUnavailable,
+	Internal:        http.StatusInternalServerError,
+}
+
+// Error is an error that carries a wire code. Domain packages declare their
+// sentinel errors as *Error values so that the edge needs no knowledge of
+// them; wrap them with %w to add context.
+type Error struct {
+	Code    Code
+	Message string
+	// RetryAfter is set on RateLimited errors.
+	RetryAfter time.Duration
+}
+
+// Error implements error.
+func (e *Error) Error() string { return e.Message }
+
+// Is reports whether target is an *Error with the same code and message, so
+// that errors.Is works on copies such as those made by WithRetryAfter.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code && t.Message == e.Message
+}
+
+// NewError returns an *Error with the code and message.
+func NewError(code Code, message string) *Error {
+	return &Error{Code: code, Message: message}
+}
+
+// Errorf returns an *Error with the code and a formatted message.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrUnavailable marks a failure of storage or the broker. Stores wrap every
+// failure of their database with it.
+var ErrUnavailable = NewError(Unavailable, "storage unavailable")
+
+// Unavailablef wraps a failure of a backend with ErrUnavailable.
+func Unavailablef(op string, err error) error {
+	return fmt.Errorf("%s: %w: %w", op, ErrUnavailable, err)
+}
+
+// ErrorBody is the JSON shape of an error on the wire.
+type ErrorBody struct {
+	Code         Code   `json:"code"`
+	Message      string `json:"message"`
+	RetryAfterMs *int64 `json:"retryAfterMs,omitempty"`
+	Event        string `json:"event,omitempty"`
+}
+
+// Describe turns any error into its wire form and HTTP status. Errors that
+// carry no code are internal, and their text is not shown to clients.
+func Describe(err error) (ErrorBody, int) {
+	var we *Error
+	if !errors.As(err, &we) {
+		return ErrorBody{Code: Internal, Message: "internal error"}, http.StatusInternalServerError
+	}
+	body := ErrorBody{Code: we.Code, Message: we.Message}
+	if we.Code == RateLimited {
+		ms := we.RetryAfter.Milliseconds()
+		if ms < 1 {
+			ms = 1
+		}
+		body.RetryAfterMs = &ms
+	}
+	status, ok := statuses[we.Code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	return body, status
+}
+
+// CodeOf returns the wire code of err.
+func CodeOf(err error) Code {
+	body, _ := Describe(err)
+	return body.Code
+}
+
+// TimeLayout is how the wire writes times: RFC 3339, UTC, milliseconds.
+const TimeLayout = "2006-01-02T15:04:05.000Z07:00"
+
+// FormatTime formats t in TimeLayout, in UTC.
+func FormatTime(t time.Time) string { return t.UTC().Format(TimeLayout) }
+
+// Now returns the current time truncated to the millisecond the wire shows,
+// so that a stored time equals the one sent to clients.
+func Now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }

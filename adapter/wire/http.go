@@ -1,0 +1,84 @@
+package wire
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+)
+
+// maxBodyBytes bounds every JSON request body.
+const maxBodyBytes = 1 << 20
+
+// WriteJSON writes v as a JSON response with the status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// WriteError writes err in the wire's error shape. Internal errors are logged
+// with the request path; their text never reaches the client.
+func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	body, status := Describe(err)
+	if body.Code == Internal || body.Code == Unavailable {
+		log.Error("request failed", slog.String("path", r.URL.Path), slog.Any("err", err))
+	}
+	if body.RetryAfterMs != nil {
+		w.Header().Set("Retry-After", strconv.FormatInt((*body.RetryAfterMs+999)/1000, 10))
+	}
+	WriteJSON(w, status, struct {
+		Error ErrorBody `json:"error"`
+	}{body})
+}
+
+// DecodeJSON decodes a JSON request body into dst. A body that is not a
+// single JSON object of the right shape is an InvalidArgument error.
+func DecodeJSON(r *http.Request, dst any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxBodyBytes))
+	if err := dec.Decode(dst); err != nil {
+		return Errorf(InvalidArgument, "request body: %s", describeJSONError(err))
+	}
+	if dec.More() {
+		return NewError(InvalidArgument, "request body: more than one JSON value")
+	}
+	return nil
+}
+
+// describeJSONError turns a decoding error into words for the client.
+func describeJSONError(err error) string {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		if typeErr.Field != "" {
+			return "field " + typeErr.Field + " must be " + jsonKind(typeErr.Type.Kind().String())
+		}
+		return "must be a JSON object"
+	case errors.As(err, &syntaxErr):
+		return "malformed JSON"
+	case errors.Is(err, io.EOF):
+		return "empty body"
+	default:
+		return "malformed JSON"
+	}
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "string":
+		return "a string"
+	case "bool":
+		return "a boolean"
+	case "slice", "array":
+		return "an array"
+	case "struct", "map":
+		return "an object"
+	case "int", "int64", "int32", "uint64", "float64":
+		return "a number"
+	default:
+		return "of another type"
+	}
+}

@@ -1,0 +1,166 @@
+package auth
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/zishang520/socket.io/servers/socket/v3"
+
+	"github.com/roomchat/chat/adapter/wire"
+)
+
+// ctxKey is the type of the context key holding the authenticated user.
+type ctxKey struct{}
+
+// WithUser returns ctx carrying u as the authenticated user.
+func WithUser(ctx context.Context, u User) context.Context {
+	return context.WithValue(ctx, ctxKey{}, u)
+}
+
+// UserFrom returns the authenticated user of a request's context.
+func UserFrom(ctx context.Context) (User, bool) {
+	u, ok := ctx.Value(ctxKey{}).(User)
+	return u, ok
+}
+
+// BearerToken returns the token of an "Authorization: Bearer" header value.
+func BearerToken(header string) string {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(header), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return strings.TrimSpace(token)
+}
+
+// Middleware lets through only requests with a valid bearer token, and puts
+// their user in the request context.
+func (s *Service) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, err := s.Authenticate(r.Context(), BearerToken(r.Header.Get("Authorization")))
+		if err != nil {
+			wire.WriteError(w, r, s.log, unauthorizedUnlessDown(err))
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(WithUser(r.Context(), u)))
+	})
+}
+
+// unauthorizedUnlessDown keeps a storage failure visible as such; every
+// other failure to authenticate is simply "unauthorized".
+func unauthorizedUnlessDown(err error) error {
+	if wire.CodeOf(err) == wire.Unavailable {
+		return err
+	}
+	return ErrUnauthorized
+}
+
+// PublicRoutes mounts the routes that need no token.
+func (s *Service) PublicRoutes(r chi.Router) {
+	r.Post("/register", s.handleRegister)
+	r.Post("/login", s.handleLogin)
+}
+
+// Routes mounts the routes that need a token (behind Middleware).
+func (s *Service) Routes(r chi.Router) {
+	r.Get("/users", s.handleSearch)
+}
+
+type credentials struct {
+	Username    string `json:"username"`
+	Password    string `json:"password"`
+	DisplayName string `json:"displayName"`
+}
+
+func (s *Service) handleRegister(w http.ResponseWriter, r *http.Request) {
+	var c credentials
+	if err := wire.DecodeJSON(r, &c); err != nil {
+		wire.WriteError(w, r, s.log, err)
+		return
+	}
+	sess, err := s.Register(r.Context(), c.Username, c.Password, c.DisplayName)
+	if err != nil {
+		wire.WriteError(w, r, s.log, err)
+		return
+	}
+	wire.WriteJSON(w, http.StatusCreated, sess)
+}
+
+func (s *Service) handleLogin(w http.ResponseWriter, r *http.Request) {
+	var c credentials
+	if err := wire.DecodeJSON(r, &c); err != nil {
+		wire.WriteError(w, r, s.log, err)
+		return
+	}
+	sess, err := s.Login(r.Context(), c.Username, c.Password)
+	if err != nil {
+		wire.WriteError(w, r, s.log, err)
+		return
+	}
+	wire.WriteJSON(w, http.StatusOK, sess)
+}
+
+func (s *Service) handleSearch(w http.ResponseWriter, r *http.Request) {
+	limit := 10
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			wire.WriteError(w, r, s.log, ErrInvalidUserQuery)
+			return
+		}
+		limit = min(n, 50)
+	}
+	users, err := s.Search(r.Context(), r.URL.Query().Get("query"), limit)
+	if err != nil {
+		wire.WriteError(w, r, s.log, err)
+		return
+	}
+	wire.WriteJSON(w, http.StatusOK, struct {
+		Users []UserInfo `json:"users"`
+	}{users})
+}
+
+// SocketMiddleware authenticates a Socket.IO connection from the token in
+// the handshake's auth payload, the `token` query parameter or an
+// Authorization header, and attaches its user to the socket. A refused
+// connection gets connect_error "unauthorized" with data {code}.
+func (s *Service) SocketMiddleware() socket.NamespaceMiddleware {
+	return func(sock *socket.Socket, next func(*socket.ExtendedError)) {
+		u, err := s.Authenticate(context.Background(), handshakeToken(sock))
+		if err != nil {
+			body, _ := wire.Describe(unauthorizedUnlessDown(err))
+			if body.Code == wire.Unavailable {
+				s.log.Warn("socket auth failed", slog.Any("err", err))
+			}
+			next(socket.NewExtendedError(string(body.Code), map[string]any{"code": body.Code}))
+			return
+		}
+		sock.SetData(u)
+		next(nil)
+	}
+}
+
+func handshakeToken(sock *socket.Socket) string {
+	if hs := sock.Handshake(); hs != nil {
+		if tok, ok := hs.Auth["token"].(string); ok && tok != "" {
+			return tok
+		}
+	}
+	req := sock.Request()
+	if req == nil {
+		return ""
+	}
+	if tok := req.Query().Peek("token"); tok != "" {
+		return tok
+	}
+	return BearerToken(req.Headers().Peek("Authorization"))
+}
+
+// SocketUser returns the user SocketMiddleware attached to sock.
+func SocketUser(sock *socket.Socket) (User, bool) {
+	u, ok := sock.Data().(User)
+	return u, ok
+}

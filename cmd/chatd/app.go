@@ -1,0 +1,237 @@
+package main
+
+import (
+	"context"
+	"crypto"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/zishang520/socket.io/servers/socket/v3"
+
+	"github.com/roomchat/chat/adapter"
+	"github.com/roomchat/chat/adapter/wire"
+	"github.com/roomchat/chat/auth"
+	"github.com/roomchat/chat/messages"
+	"github.com/roomchat/chat/rooms"
+)
+
+// Main is the whole service: storage, cluster backend, services, Socket.IO
+// and HTTP, started by Run and stopped by Close.
+type Main struct {
+	cfg Config
+	log *slog.Logger
+
+	stores   *stores
+	cluster  *adapter.Cluster
+	io       *socket.Server
+	events   *wire.Events
+	auth     *auth.Service
+	rooms    *rooms.Service
+	messages *messages.Service
+	registry *prometheus.Registry
+	sockets  prometheus.Gauge
+
+	listener net.Listener
+	http     *http.Server
+	served   chan error
+}
+
+// NewMain returns a Main for cfg.
+func NewMain(cfg Config, log *slog.Logger) *Main {
+	return &Main{cfg: cfg, log: log, served: make(chan error, 1)}
+}
+
+// URL is the address clients reach the service at, once Run has returned.
+func (m *Main) URL() string {
+	addr := m.listener.Addr().(*net.TCPAddr)
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return fmt.Sprintf("http://%s", net.JoinHostPort(host, fmt.Sprint(addr.Port)))
+}
+
+// Run opens storage and the cluster backend, builds the services and starts
+// serving. It returns once the service accepts connections.
+func (m *Main) Run(ctx context.Context) (err error) {
+	defer func() {
+		if err != nil {
+			m.Close()
+		}
+	}()
+	if m.stores, err = openStores(ctx, m.cfg); err != nil {
+		return err
+	}
+	m.cluster, err = adapter.New(ctx, adapter.Config{RedisURL: m.cfg.RedisURL, SendRate: m.cfg.SendRate}, m.log)
+	if err != nil {
+		return err
+	}
+	if err := m.buildServices(); err != nil {
+		return err
+	}
+	m.listener, err = net.Listen("tcp", m.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", m.cfg.Addr, err)
+	}
+	m.http = &http.Server{Handler: m.router(), ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(m.log.Handler(), slog.LevelWarn)}
+	go func() { m.served <- m.http.Serve(m.listener) }()
+	return nil
+}
+
+func (m *Main) buildServices() error {
+	tokens, err := m.tokens()
+	if err != nil {
+		return err
+	}
+	m.registry = prometheus.NewRegistry()
+	m.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.sockets = prometheus.NewGauge(prometheus.GaugeOpts{Name: "chat_sockets_connected", Help: "Connected Socket.IO sockets on this instance."})
+	m.registry.MustRegister(m.sockets)
+
+	m.events = wire.NewEvents(m.log)
+	m.io = newSocketServer(m.cfg, m.cluster.Adapter)
+	out := broadcaster{io: m.io}
+	m.auth = auth.NewService(m.stores.users, tokens, m.cluster.Presence, m.log, 0)
+	m.rooms = rooms.NewService(m.stores.rooms, activity{m.stores.messages}, m.auth, m.cluster.Presence, out, m.log)
+	m.messages = messages.NewService(messages.Config{MaxContent: m.cfg.MaxContent}, m.stores.messages,
+		m.rooms, m.auth, m.cluster.Limiter, out, m.log, m.registry)
+	m.cluster.Presence.OnExpired(m.rooms.WentOffline)
+	m.io.Of("/", nil).Use(m.auth.SocketMiddleware())
+	_ = m.io.On("connection", func(args ...any) { m.onConnection(args[0].(*socket.Socket)) })
+	return nil
+}
+
+func (m *Main) tokens() (*auth.Tokens, error) {
+	secret, err := jwtSecret(m.cfg)
+	if err != nil {
+		return nil, err
+	}
+	tc := auth.TokenConfig{Secret: secret, TTL: m.cfg.TokenTTL, Issuer: m.cfg.JWTIssuer, Audience: m.cfg.JWTAudience}
+	if m.cfg.JWTPublicKeyFile != "" {
+		pem, err := os.ReadFile(m.cfg.JWTPublicKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("read identity provider key: %w", err)
+		}
+		key, err := auth.ParsePublicKeyPEM(pem)
+		if err != nil {
+			return nil, fmt.Errorf("identity provider key %s: %w", m.cfg.JWTPublicKeyFile, err)
+		}
+		tc.PublicKeys = map[string]crypto.PublicKey{"": key}
+	}
+	if m.cfg.JWTJWKSURL != "" {
+		tc.JWKS = auth.NewJWKS(m.cfg.JWTJWKSURL)
+	}
+	return auth.NewTokens(tc)
+}
+
+// onConnection sets up a socket that passed authentication.
+func (m *Main) onConnection(sock *socket.Socket) {
+	u, ok := auth.SocketUser(sock)
+	if !ok {
+		sock.Disconnect(true)
+		return
+	}
+	m.sockets.Inc()
+	sock.Join(socket.Room("user:" + u.ID))
+	m.rooms.Attach(m.events, sock, u)
+	m.messages.Attach(m.events, sock, u)
+	sid := string(sock.Id())
+	_ = sock.On("disconnect", func(...any) {
+		m.sockets.Dec()
+		ctx, cancel := context.WithTimeout(context.Background(), wire.EventTimeout)
+		defer cancel()
+		if err := m.rooms.Disconnected(ctx, u.ID, sid); err != nil {
+			m.log.Warn("presence not updated on disconnect", slog.String("user", u.ID), slog.Any("err", err))
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), wire.EventTimeout)
+	defer cancel()
+	if err := m.rooms.Connected(ctx, u.ID, sid); err != nil {
+		m.log.Warn("presence not updated on connect", slog.String("user", u.ID), slog.Any("err", err))
+		body, _ := wire.Describe(err)
+		body.Event = "connect"
+		_ = sock.Emit("error", body)
+	}
+}
+
+// Close shuts down in order: stop accepting, refuse new events and finish
+// those in flight, close the sockets, the cluster backend, then storage. It
+// gives up waiting after the configured shutdown timeout.
+func (m *Main) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), m.cfg.ShutdownTimeout)
+	defer cancel()
+	var errs []error
+	if m.http != nil {
+		m.http.SetKeepAlivesEnabled(false)
+		if err := m.listener.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			errs = append(errs, err)
+		}
+	}
+	if m.events != nil {
+		if err := m.events.Drain(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("events in flight: %w", err))
+		}
+	}
+	if m.io != nil {
+		m.io.Close(nil)
+	}
+	if m.http != nil {
+		if err := m.http.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		}
+	}
+	if m.rooms != nil {
+		m.rooms.Close()
+	}
+	if m.cluster != nil {
+		errs = append(errs, m.cluster.Close())
+	}
+	if m.stores != nil {
+		errs = append(errs, m.stores.close(ctx))
+	}
+	return errors.Join(errs...)
+}
+
+// broadcaster sends events to Socket.IO rooms through the adapter, so they
+// reach sockets on every instance.
+type broadcaster struct{ io *socket.Server }
+
+// Broadcast implements the Broadcaster of rooms and messages.
+func (b broadcaster) Broadcast(to []string, event string, payload any) {
+	rs := make([]socket.Room, len(to))
+	for i, r := range to {
+		rs[i] = socket.Room(r)
+	}
+	_ = b.io.To(rs...).Emit(event, payload)
+}
+
+// activity gives rooms what it needs of the messages store.
+type activity struct{ store messages.Store }
+
+func (a activity) Latest(ctx context.Context, roomIDs []string) (map[string]rooms.Latest, error) {
+	last, err := a.store.Last(ctx, roomIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]rooms.Latest, len(last))
+	for id, msg := range last {
+		out[id] = rooms.Latest{Seq: msg.Seq, At: msg.CreatedAt, Message: msg}
+	}
+	return out, nil
+}
+
+func (a activity) Unread(ctx context.Context, roomID, userID string, afterSeq int64) (int, int, error) {
+	return a.store.Unread(ctx, roomID, userID, afterSeq)
+}
+
+func (a activity) SeqOf(ctx context.Context, roomID, messageID string) (int64, error) {
+	return messages.SeqOf(ctx, a.store, roomID, messageID)
+}

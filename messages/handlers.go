@@ -1,0 +1,118 @@
+package messages
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/zishang520/socket.io/servers/socket/v3"
+
+	"github.com/roomchat/chat/adapter/wire"
+	"github.com/roomchat/chat/auth"
+)
+
+// Routes mounts the history route (behind auth.Middleware).
+func (s *Service) Routes(r chi.Router) {
+	r.Get("/rooms/{roomId}/messages", s.handleHistory)
+}
+
+func (s *Service) handleHistory(w http.ResponseWriter, r *http.Request) {
+	u, _ := auth.UserFrom(r.Context())
+	q := r.URL.Query()
+	req := PageRequest{RoomID: chi.URLParam(r, "roomId"), BeforeID: q.Get("before")}
+	if q.Has("before") && req.BeforeID == "" {
+		wire.WriteError(w, r, s.log, ErrInvalidCursor)
+		return
+	}
+	if v := q.Get("after"); q.Has("after") {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			wire.WriteError(w, r, s.log, ErrInvalidCursor)
+			return
+		}
+		req.AfterSeq = &n
+	}
+	if v := q.Get("limit"); q.Has("limit") {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			wire.WriteError(w, r, s.log, errInvalidLimit)
+			return
+		}
+		req.Limit = n
+	}
+	page, err := s.History(r.Context(), u.ID, req)
+	if err != nil {
+		wire.WriteError(w, r, s.log, err)
+		return
+	}
+	wire.WriteJSON(w, http.StatusOK, page)
+}
+
+var errInvalidLimit = wire.NewError(wire.InvalidArgument, "limit must be a positive number")
+
+// Attach registers the message events of a connected socket of user u.
+func (s *Service) Attach(ev *wire.Events, sock *socket.Socket, u auth.User) {
+	ev.On(sock, "send_message", func(ctx context.Context, payload json.RawMessage) (any, error) {
+		return s.onSend(ctx, sock, u, payload)
+	})
+	ev.On(sock, "fetch_messages", func(ctx context.Context, payload json.RawMessage) (any, error) {
+		return s.onFetch(ctx, sock, u, payload)
+	})
+}
+
+// MessageAck is the payload of message_ack.
+type MessageAck struct {
+	TempID    string `json:"tempId,omitempty"`
+	MessageID string `json:"messageId"`
+	Seq       int64  `json:"seq"`
+}
+
+func (s *Service) onSend(ctx context.Context, sock *socket.Socket, u auth.User, payload json.RawMessage) (any, error) {
+	var req SendRequest
+	if err := wire.Decode(payload, &req); err != nil {
+		return nil, err
+	}
+	m, _, err := s.Send(ctx, u, req)
+	if err != nil {
+		return nil, err
+	}
+	_ = sock.Emit("message_ack", MessageAck{TempID: m.TempID, MessageID: m.ID, Seq: m.Seq})
+	return struct {
+		Message Message `json:"message"`
+	}{m}, nil
+}
+
+type fetchRequest struct {
+	RoomID   string `json:"roomId"`
+	BeforeID string `json:"beforeId"`
+	AfterSeq *int64 `json:"afterSeq"`
+	Limit    *int   `json:"limit"`
+}
+
+// HistoryEvent is the payload of the history event.
+type HistoryEvent struct {
+	RoomID string `json:"roomId"`
+	Page
+}
+
+func (s *Service) onFetch(ctx context.Context, sock *socket.Socket, u auth.User, payload json.RawMessage) (any, error) {
+	var req fetchRequest
+	if err := wire.Decode(payload, &req); err != nil {
+		return nil, err
+	}
+	pr := PageRequest{RoomID: req.RoomID, BeforeID: req.BeforeID, AfterSeq: req.AfterSeq}
+	if req.Limit != nil {
+		if *req.Limit < 1 {
+			return nil, errInvalidLimit
+		}
+		pr.Limit = *req.Limit
+	}
+	page, err := s.History(ctx, u.ID, pr)
+	if err != nil {
+		return nil, err
+	}
+	_ = sock.Emit("history", HistoryEvent{RoomID: req.RoomID, Page: page})
+	return page, nil
+}

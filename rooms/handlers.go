@@ -1,0 +1,215 @@
+package rooms
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/zishang520/socket.io/servers/socket/v3"
+
+	"github.com/roomchat/chat/adapter/wire"
+	"github.com/roomchat/chat/auth"
+)
+
+// Routes mounts the room routes (behind auth.Middleware).
+func (s *Service) Routes(r chi.Router) {
+	r.Post("/rooms", s.handleCreate)
+	r.Post("/rooms/dm", s.handleDM)
+	r.Get("/rooms", s.handleList)
+	r.Get("/rooms/{roomId}", s.handleGet)
+	r.Post("/rooms/{roomId}/members", s.handleAddMember)
+	r.Delete("/rooms/{roomId}/members/{userId}", s.handleRemoveMember)
+	r.Post("/rooms/{roomId}/read", s.handleRead)
+}
+
+// handle adapts a handler that answers (status, body, error) to chi.
+func (s *Service) handle(w http.ResponseWriter, r *http.Request, fn func(auth.User) (int, any, error)) {
+	u, _ := auth.UserFrom(r.Context())
+	status, body, err := fn(u)
+	if err != nil {
+		wire.WriteError(w, r, s.log, err)
+		return
+	}
+	if body == nil {
+		w.WriteHeader(status)
+		return
+	}
+	wire.WriteJSON(w, status, body)
+}
+
+func (s *Service) handleCreate(w http.ResponseWriter, r *http.Request) {
+	s.handle(w, r, func(u auth.User) (int, any, error) {
+		var req struct {
+			Name    string   `json:"name"`
+			Members []string `json:"members"`
+		}
+		if err := wire.DecodeJSON(r, &req); err != nil {
+			return 0, nil, err
+		}
+		room, err := s.CreateRoom(r.Context(), u.ID, req.Name, req.Members)
+		return http.StatusCreated, room, err
+	})
+}
+
+func (s *Service) handleDM(w http.ResponseWriter, r *http.Request) {
+	s.handle(w, r, func(u auth.User) (int, any, error) {
+		var req struct {
+			UserID string `json:"userId"`
+		}
+		if err := wire.DecodeJSON(r, &req); err != nil {
+			return 0, nil, err
+		}
+		if !auth.ValidUserID(req.UserID) {
+			return 0, nil, auth.ErrInvalidUserID
+		}
+		room, created, err := s.OpenDM(r.Context(), u.ID, req.UserID)
+		if created {
+			return http.StatusCreated, room, err
+		}
+		return http.StatusOK, room, err
+	})
+}
+
+func (s *Service) handleList(w http.ResponseWriter, r *http.Request) {
+	s.handle(w, r, func(u auth.User) (int, any, error) {
+		rooms, err := s.List(r.Context(), u.ID)
+		return http.StatusOK, struct {
+			Rooms []Summary `json:"rooms"`
+		}{rooms}, err
+	})
+}
+
+func (s *Service) handleGet(w http.ResponseWriter, r *http.Request) {
+	s.handle(w, r, func(u auth.User) (int, any, error) {
+		room, err := s.Get(r.Context(), u.ID, chi.URLParam(r, "roomId"))
+		return http.StatusOK, room, err
+	})
+}
+
+func (s *Service) handleAddMember(w http.ResponseWriter, r *http.Request) {
+	s.handle(w, r, func(u auth.User) (int, any, error) {
+		var req struct {
+			UserID string `json:"userId"`
+		}
+		if err := wire.DecodeJSON(r, &req); err != nil {
+			return 0, nil, err
+		}
+		if !auth.ValidUserID(req.UserID) {
+			return 0, nil, auth.ErrInvalidUserID
+		}
+		room, err := s.AddMember(r.Context(), u.ID, chi.URLParam(r, "roomId"), req.UserID)
+		return http.StatusOK, room, err
+	})
+}
+
+func (s *Service) handleRemoveMember(w http.ResponseWriter, r *http.Request) {
+	s.handle(w, r, func(u auth.User) (int, any, error) {
+		err := s.RemoveMember(r.Context(), u.ID, chi.URLParam(r, "roomId"), chi.URLParam(r, "userId"))
+		return http.StatusNoContent, nil, err
+	})
+}
+
+func (s *Service) handleRead(w http.ResponseWriter, r *http.Request) {
+	s.handle(w, r, func(u auth.User) (int, any, error) {
+		var req struct {
+			MessageID string `json:"messageId"`
+		}
+		if err := wire.DecodeJSON(r, &req); err != nil {
+			return 0, nil, err
+		}
+		err := s.MarkRead(r.Context(), u.ID, chi.URLParam(r, "roomId"), req.MessageID)
+		return http.StatusNoContent, nil, err
+	})
+}
+
+// roomRequest is the payload of join_room and leave_room.
+type roomRequest struct {
+	RoomID string `json:"roomId"`
+}
+
+// Attach registers the room events of a connected socket of user u.
+func (s *Service) Attach(ev *wire.Events, sock *socket.Socket, u auth.User) {
+	on := func(event string, fn wire.Handler) { ev.On(sock, event, fn) }
+	on("join_room", func(ctx context.Context, payload json.RawMessage) (any, error) {
+		return s.onJoin(ctx, sock, u, payload)
+	})
+	on("leave_room", func(ctx context.Context, payload json.RawMessage) (any, error) {
+		return s.onLeave(sock, payload)
+	})
+	on("typing", func(ctx context.Context, payload json.RawMessage) (any, error) {
+		return nil, s.onTyping(ctx, sock, u, payload)
+	})
+	on("mark_read", func(ctx context.Context, payload json.RawMessage) (any, error) {
+		var req struct {
+			RoomID    string `json:"roomId"`
+			MessageID string `json:"messageId"`
+		}
+		if err := wire.Decode(payload, &req); err != nil {
+			return nil, err
+		}
+		return nil, s.MarkRead(ctx, u.ID, req.RoomID, req.MessageID)
+	})
+}
+
+type joinResult struct {
+	RoomID  string `json:"roomId"`
+	LastSeq int64  `json:"lastSeq"`
+}
+
+func (s *Service) onJoin(ctx context.Context, sock *socket.Socket, u auth.User, payload json.RawMessage) (any, error) {
+	var req roomRequest
+	if err := wire.Decode(payload, &req); err != nil {
+		return nil, err
+	}
+	room, err := s.Get(ctx, u.ID, req.RoomID)
+	if err != nil {
+		return nil, err
+	}
+	sock.Join(socket.Room(room.ID))
+	_ = sock.Emit("joined", roomRequest{RoomID: room.ID})
+	return joinResult{RoomID: room.ID, LastSeq: room.LastSeq}, nil
+}
+
+func (s *Service) onLeave(sock *socket.Socket, payload json.RawMessage) (any, error) {
+	var req roomRequest
+	if err := wire.Decode(payload, &req); err != nil {
+		return nil, err
+	}
+	if !wire.ValidID(req.RoomID) {
+		return nil, ErrInvalidRoomID
+	}
+	sock.Leave(socket.Room(req.RoomID))
+	s.typing.stop(string(sock.Id()), req.RoomID)
+	return roomRequest{RoomID: req.RoomID}, nil
+}
+
+func (s *Service) onTyping(ctx context.Context, sock *socket.Socket, u auth.User, payload json.RawMessage) error {
+	var req struct {
+		RoomID   string `json:"roomId"`
+		IsTyping *bool  `json:"isTyping"`
+	}
+	if err := wire.Decode(payload, &req); err != nil {
+		return err
+	}
+	if req.IsTyping == nil {
+		return errTypingFlag
+	}
+	if _, err := s.Members(ctx, req.RoomID, u.ID); err != nil {
+		return err
+	}
+	ev := TypingEvent{RoomID: req.RoomID, UserID: u.ID, Username: u.Username, IsTyping: *req.IsTyping}
+	emit := func(ev TypingEvent) { _ = sock.To(socket.Room(ev.RoomID)).Emit("typing", ev) }
+	if ev.IsTyping {
+		s.typing.start(string(sock.Id()), ev, emit)
+	} else {
+		s.typing.stop(string(sock.Id()), req.RoomID)
+	}
+	emit(ev)
+	return nil
+}
+
+var errTypingFlag = wire.NewError(wire.InvalidArgument, "isTyping must be a boolean")
+
+// typingExpired sends the stop of a typing indicator that was not refreshed.
+func (s *Service) typingExpired(emit func(TypingEvent), ev TypingEvent) { emit(ev) }

@@ -1,0 +1,309 @@
+package rooms
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/roomchat/chat/adapter/wire"
+)
+
+// Activity is what rooms needs to know of a room's messages.
+type Activity interface {
+	// Latest returns the newest message of each of the rooms that has one.
+	Latest(ctx context.Context, roomIDs []string) (map[string]Latest, error)
+	// Unread counts userID's unread messages and mentions after afterSeq.
+	Unread(ctx context.Context, roomID, userID string, afterSeq int64) (unread, mentions int, err error)
+	// SeqOf returns the seq of a message of the room.
+	SeqOf(ctx context.Context, roomID, messageID string) (int64, error)
+}
+
+// Latest describes the newest message of a room.
+type Latest struct {
+	Seq     int64
+	At      time.Time
+	Message json.Marshaler
+}
+
+// Users tells whether users exist.
+type Users interface {
+	// Exist returns the ids among ids that are known users.
+	Exist(ctx context.Context, ids []string) (map[string]bool, error)
+}
+
+// Broadcaster delivers an event to Socket.IO rooms on every instance.
+type Broadcaster interface {
+	Broadcast(rooms []string, event string, payload any)
+}
+
+// Service manages rooms and membership.
+type Service struct {
+	store    Store
+	activity Activity
+	users    Users
+	out      Broadcaster
+	log      *slog.Logger
+	members  *memberCache
+	typing   *typingTracker
+	presence Presence
+}
+
+// NewService returns a Service.
+func NewService(store Store, activity Activity, users Users, presence Presence, out Broadcaster, log *slog.Logger) *Service {
+	s := &Service{store: store, activity: activity, users: users, out: out, log: log, presence: presence,
+		members: newMemberCache(2 * time.Second)}
+	s.typing = newTypingTracker(TypingExpiry, s.typingExpired)
+	return s
+}
+
+// Close stops the typing timers.
+func (s *Service) Close() { s.typing.close() }
+
+// CreateRoom creates a group room owned by ownerID with the given members.
+func (s *Service) CreateRoom(ctx context.Context, ownerID, name string, members []string) (Room, error) {
+	name = strings.TrimSpace(name)
+	if n := utf8.RuneCountInString(name); n < 1 || n > 100 {
+		return Room{}, ErrInvalidName
+	}
+	all := uniqueMembers(ownerID, members)
+	if err := s.checkUsers(ctx, all); err != nil {
+		return Room{}, err
+	}
+	r := Room{ID: wire.NewID(), Type: TypeGroup, Name: name, OwnerID: ownerID, Members: all, CreatedAt: wire.Now()}
+	if err := s.store.CreateRoom(ctx, r); err != nil {
+		return Room{}, err
+	}
+	return r, nil
+}
+
+func uniqueMembers(first string, rest []string) []string {
+	out := []string{first}
+	seen := map[string]bool{first: true}
+	for _, m := range rest {
+		if !seen[m] {
+			seen[m] = true
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+var errUnknownUser = wire.NewError(wire.NotFound, "user not found")
+
+// checkUsers fails with not_found unless every id is a known user.
+func (s *Service) checkUsers(ctx context.Context, ids []string) error {
+	for _, id := range ids {
+		if id == "" || len(id) > 128 {
+			return ErrInvalidMembers
+		}
+	}
+	exist, err := s.users.Exist(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if !exist[id] {
+			return wire.Errorf(wire.NotFound, "user %q not found", id)
+		}
+	}
+	return nil
+}
+
+// OpenDM returns the DM room of a and b, creating it if needed.
+func (s *Service) OpenDM(ctx context.Context, a, b string) (Room, bool, error) {
+	if a == b {
+		return Room{}, false, ErrDMSelf
+	}
+	if err := s.checkUsers(ctx, []string{b}); err != nil {
+		return Room{}, false, err
+	}
+	r := Room{ID: wire.NewID(), Type: TypeDM, Members: []string{a, b}, CreatedAt: wire.Now()}
+	room, created, err := s.store.CreateDM(ctx, r)
+	if err != nil {
+		return Room{}, false, err
+	}
+	room, err = s.withActivity(ctx, room)
+	return room, created, err
+}
+
+// Get returns a room to one of its members.
+func (s *Service) Get(ctx context.Context, userID, roomID string) (Room, error) {
+	r, err := s.memberRoom(ctx, roomID, userID)
+	if err != nil {
+		return Room{}, err
+	}
+	return s.withActivity(ctx, r)
+}
+
+// memberRoom loads a room and checks userID belongs to it.
+func (s *Service) memberRoom(ctx context.Context, roomID, userID string) (Room, error) {
+	if !wire.ValidID(roomID) {
+		return Room{}, ErrInvalidRoomID
+	}
+	r, err := s.store.Room(ctx, roomID)
+	if err != nil {
+		return Room{}, err
+	}
+	s.members.put(r)
+	if !r.IsMember(userID) {
+		return Room{}, ErrNotMember
+	}
+	return r, nil
+}
+
+// Members implements the messages package's Membership: the member ids of
+// the room if userID is one of them. Membership is cached for a moment;
+// changes made through this instance take effect at once.
+func (s *Service) Members(ctx context.Context, roomID, userID string) ([]string, error) {
+	if !wire.ValidID(roomID) {
+		return nil, ErrInvalidRoomID
+	}
+	members, ok := s.members.get(roomID)
+	if !ok {
+		r, err := s.store.Room(ctx, roomID)
+		if err != nil {
+			return nil, err
+		}
+		s.members.put(r)
+		members = r.Members
+	}
+	for _, m := range members {
+		if m == userID {
+			return members, nil
+		}
+	}
+	return nil, ErrNotMember
+}
+
+func (s *Service) withActivity(ctx context.Context, r Room) (Room, error) {
+	latest, err := s.activity.Latest(ctx, []string{r.ID})
+	if err != nil {
+		return Room{}, err
+	}
+	if l, ok := latest[r.ID]; ok {
+		r.LastSeq, r.LastMessageAt = l.Seq, l.At
+	}
+	return r, nil
+}
+
+// Summary is a room as the room list shows it.
+type Summary struct {
+	Room
+	Unread         int
+	UnreadMentions int
+	LastMessage    json.Marshaler
+}
+
+// MarshalJSON writes the room with its unread counts and last message.
+func (s Summary) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		roomJSON
+		Unread         int            `json:"unread"`
+		UnreadMentions int            `json:"unreadMentions"`
+		LastMessage    json.Marshaler `json:"lastMessage"`
+	}{s.Room.wire(), s.Unread, s.UnreadMentions, s.LastMessage})
+}
+
+// List returns the rooms of userID, newest activity first.
+func (s *Service) List(ctx context.Context, userID string) ([]Summary, error) {
+	rooms, err := s.store.RoomsOf(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(rooms))
+	for i, r := range rooms {
+		ids[i] = r.ID
+	}
+	latest, err := s.activity.Latest(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	markers, err := s.store.ReadMarkers(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Summary, 0, len(rooms))
+	for _, r := range rooms {
+		sum := Summary{Room: r}
+		if l, ok := latest[r.ID]; ok {
+			sum.LastSeq, sum.LastMessageAt, sum.LastMessage = l.Seq, l.At, l.Message
+			if l.Seq > markers[r.ID] {
+				if sum.Unread, sum.UnreadMentions, err = s.activity.Unread(ctx, r.ID, userID, markers[r.ID]); err != nil {
+					return nil, err
+				}
+			}
+		}
+		out = append(out, sum)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return activityTime(out[i].Room).After(activityTime(out[j].Room)) })
+	return out, nil
+}
+
+func activityTime(r Room) time.Time {
+	if r.LastMessageAt.After(r.CreatedAt) {
+		return r.LastMessageAt
+	}
+	return r.CreatedAt
+}
+
+// AddMember adds userID to a group room; only its owner may.
+func (s *Service) AddMember(ctx context.Context, callerID, roomID, userID string) (Room, error) {
+	r, err := s.memberRoom(ctx, roomID, callerID)
+	if err != nil {
+		return Room{}, err
+	}
+	if r.Type == TypeDM {
+		return Room{}, ErrDMFixed
+	}
+	if r.OwnerID != callerID {
+		return Room{}, ErrNotOwner
+	}
+	if err := s.checkUsers(ctx, []string{userID}); err != nil {
+		return Room{}, err
+	}
+	r, err = s.store.AddMember(ctx, roomID, userID)
+	if err != nil {
+		return Room{}, err
+	}
+	s.members.put(r)
+	return s.withActivity(ctx, r)
+}
+
+// RemoveMember removes userID from a group room: its owner may remove
+// anyone, and anyone may leave.
+func (s *Service) RemoveMember(ctx context.Context, callerID, roomID, userID string) error {
+	r, err := s.memberRoom(ctx, roomID, callerID)
+	if err != nil {
+		return err
+	}
+	if r.Type == TypeDM {
+		return ErrDMFixed
+	}
+	if callerID != userID && r.OwnerID != callerID {
+		return ErrNotOwner
+	}
+	if !r.IsMember(userID) {
+		return wire.NewError(wire.NotFound, "not a member of the room")
+	}
+	if err := s.store.RemoveMember(ctx, roomID, userID); err != nil {
+		return err
+	}
+	s.members.forget(roomID)
+	return nil
+}
+
+// MarkRead moves userID's read marker forward to messageID.
+func (s *Service) MarkRead(ctx context.Context, userID, roomID, messageID string) error {
+	if _, err := s.memberRoom(ctx, roomID, userID); err != nil {
+		return err
+	}
+	seq, err := s.activity.SeqOf(ctx, roomID, messageID)
+	if err != nil {
+		return err
+	}
+	return s.store.MarkRead(ctx, roomID, userID, seq)
+}
