@@ -50,6 +50,7 @@ type Service struct {
 	out       Broadcaster
 	log       *slog.Logger
 	cfg       Config
+	order     *publishOrder
 
 	sent   prometheus.Counter
 	failed *prometheus.CounterVec
@@ -62,6 +63,7 @@ func NewService(cfg Config, store Store, members Membership, directory Directory
 		cfg.MaxContent = 4000
 	}
 	s := &Service{store: store, members: members, directory: directory, limiter: limiter, out: out, log: log, cfg: cfg,
+		order: newPublishOrder(),
 		sent: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "chat_messages_stored_total", Help: "Messages stored (deduplicated repeats excluded).",
 		}),
@@ -110,13 +112,16 @@ func (s *Service) send(ctx context.Context, from auth.User, req SendRequest) (Me
 	if msg.Mentions, err = s.mentions(ctx, from.ID, msg.Content, members); err != nil {
 		return Message{}, false, err
 	}
+	q, ticket := s.order.begin(msg.RoomID)
 	stored, created, err := s.store.Append(ctx, msg)
+	var fresh *Message
+	if err == nil && created {
+		s.sent.Inc()
+		fresh = &stored
+	}
+	s.order.end(msg.RoomID, q, ticket, fresh, s.publish)
 	if err != nil {
 		return Message{}, false, err
-	}
-	if created {
-		s.sent.Inc()
-		s.publish(stored)
 	}
 	return stored, created, nil
 }
@@ -277,4 +282,3 @@ func SeqOf(ctx context.Context, store Store, roomID, messageID string) (int64, e
 	}
 	return m.Seq, nil
 }
-
