@@ -42,15 +42,28 @@ test-go:
 	$(GO) test -race -count=1 ./...
 
 test-e2e: build
-	cd e2e && CHATD_BIN=$(CURDIR)/$(BIN) node --test --test-concurrency=1 --test-reporter=spec 'tests/*.test.mjs'
+	cd e2e && CHATD_BIN=$(CURDIR)/$(BIN) node --test --test-concurrency=1 --test-reporter=spec tests/*.test.mjs
 
 test-browser: build
-	cd e2e && CHATD_BIN=$(CURDIR)/$(BIN) node --test --test-concurrency=1 --test-reporter=spec 'browser/*.test.mjs'
+	cd e2e && CHATD_BIN=$(CURDIR)/$(BIN) node --test --test-concurrency=1 --test-reporter=spec browser/*.test.mjs
 
 ## fuzz: run each fuzz target for a while (the seed corpora run in `go test`).
 fuzz:
 	$(GO) test ./adapter/wire -run '^$$' -fuzz FuzzDecodeEvent -fuzztime 30s
 	$(GO) test ./auth -run '^$$' -fuzz FuzzParseToken -fuzztime 30s
+	$(GO) test ./messages -run '^$$' -fuzz FuzzMentionedNames -fuzztime 30s
+
+## bench: run the load scenarios against chatd (embedded store) and a Node.js
+## socket.io server, each pinned to one core; writes e2e/bench/BENCHMARKS.md.
+## BENCH_FLAGS passes options to e2e/bench/run.mjs (--rounds, --seconds, --only).
+bench: $(BIN) bin/chatbench e2e/bench/node_modules/.package-lock.json
+	node e2e/bench/run.mjs --chatd $(BIN) --chatbench bin/chatbench $(BENCH_FLAGS)
+
+bin/chatbench: $(GOFILES) go.mod go.sum
+	$(GO) build -o bin/chatbench ./cmd/chatbench
+
+e2e/bench/node_modules/.package-lock.json: e2e/bench/package.json e2e/bench/package-lock.json
+	cd e2e/bench && npm ci --no-audit --no-fund --loglevel=error
 
 clean:
 	rm -rf bin static/dist/*.js static/dist/*.css static/dist/index.html

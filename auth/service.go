@@ -2,6 +2,8 @@ package auth
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -64,7 +66,7 @@ func (s *Service) Register(ctx context.Context, username, password, displayName 
 	if displayName == "" {
 		displayName = name
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.cost)
+	hash, err := bcrypt.GenerateFromPassword(bcryptInput(password), s.cost)
 	if err != nil {
 		return Session{}, fmt.Errorf("hash password: %w", err)
 	}
@@ -88,10 +90,21 @@ func (s *Service) Login(ctx context.Context, username, password string) (Session
 	if err != nil {
 		return Session{}, err
 	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil {
+	if bcrypt.CompareHashAndPassword(hash, bcryptInput(password)) != nil {
 		return Session{}, ErrBadCredentials
 	}
 	return s.session(u)
+}
+
+// bcryptInput is what bcrypt hashes for a password. bcrypt refuses more than
+// 72 bytes and passwords may have 128 characters of up to 4 bytes, so longer
+// ones are reduced with SHA-256 first; shorter ones go in as they are.
+func bcryptInput(password string) []byte {
+	if len(password) <= 72 {
+		return []byte(password)
+	}
+	sum := sha256.Sum256([]byte(password))
+	return []byte(base64.StdEncoding.EncodeToString(sum[:]))
 }
 
 func (s *Service) session(u User) (Session, error) {

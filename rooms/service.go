@@ -35,9 +35,12 @@ type Users interface {
 	Exist(ctx context.Context, ids []string) (map[string]bool, error)
 }
 
-// Broadcaster delivers an event to Socket.IO rooms on every instance.
+// Broadcaster delivers events to Socket.IO rooms on every instance.
 type Broadcaster interface {
 	Broadcast(rooms []string, event string, payload any)
+	// Evict makes every socket of userID, on every instance, leave the
+	// Socket.IO room, so a removed member stops receiving it at once.
+	Evict(room, userID string)
 }
 
 // Service manages rooms and membership.
@@ -293,6 +296,7 @@ func (s *Service) RemoveMember(ctx context.Context, callerID, roomID, userID str
 		return err
 	}
 	s.members.forget(roomID)
+	s.out.Evict(roomID, userID)
 	return nil
 }
 

@@ -41,7 +41,8 @@ func DecodeJSON(r *http.Request, dst any) error {
 	if err := dec.Decode(dst); err != nil {
 		return Errorf(InvalidArgument, "request body: %s", describeJSONError(err))
 	}
-	if dec.More() {
+	// More misses a stray ']' or '}'; only the end of input may follow.
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return NewError(InvalidArgument, "request body: more than one JSON value")
 	}
 	return nil

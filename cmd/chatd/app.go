@@ -41,6 +41,7 @@ type Main struct {
 	listener net.Listener
 	http     *http.Server
 	served   chan error
+	profiler *profiler
 }
 
 // NewMain returns a Main for cfg.
@@ -75,6 +76,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	if err := m.buildServices(); err != nil {
 		return err
+	}
+	if m.cfg.PprofAddr != "" {
+		if m.profiler, err = startProfiler(m.cfg.PprofAddr, m.log); err != nil {
+			return err
+		}
 	}
 	m.listener, err = net.Listen("tcp", m.cfg.Addr)
 	if err != nil {
@@ -175,6 +181,7 @@ func (m *Main) Close() error {
 			errs = append(errs, err)
 		}
 	}
+	errs = append(errs, m.profiler.close())
 	if m.events != nil {
 		if err := m.events.Drain(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("events in flight: %w", err))
@@ -211,6 +218,11 @@ func (b broadcaster) Broadcast(to []string, event string, payload any) {
 		rs[i] = socket.Room(r)
 	}
 	_ = b.io.To(rs...).Emit(event, payload)
+}
+
+// Evict implements the rooms Broadcaster.
+func (b broadcaster) Evict(room, userID string) {
+	b.io.In(socket.Room("user:" + userID)).SocketsLeave(socket.Room(room))
 }
 
 // activity gives rooms what it needs of the messages store.

@@ -7,12 +7,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"net"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	chatmongo "github.com/roomchat/chat/adapter/mongo"
 )
@@ -93,4 +95,30 @@ func dbName(t testing.TB) string {
 	random := make([]byte, 6)
 	_, _ = rand.Read(random)
 	return "t_" + b.String() + "_" + hex.EncodeToString(random)
+}
+
+// unreachableTimeout is how long operations on an Unreachable database
+// look for a server before they fail.
+const unreachableTimeout = 200 * time.Millisecond
+
+// Unreachable returns a database on a client whose server does not exist
+// (a closed loopback port), so that every operation fails quickly as it
+// would while MongoDB is down. It needs no server and never skips.
+func Unreachable(t testing.TB) *mongo.Database {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	addr := l.Addr().String()
+	if err := l.Close(); err != nil {
+		t.Fatalf("close listener: %v", err)
+	}
+	client, err := mongo.Connect(options.Client().ApplyURI("mongodb://" + addr + "/").
+		SetServerSelectionTimeout(unreachableTimeout).SetConnectTimeout(unreachableTimeout))
+	if err != nil {
+		t.Fatalf("client for %s: %v", addr, err)
+	}
+	t.Cleanup(func() { _ = client.Disconnect(context.Background()) })
+	return client.Database("unreachable")
 }

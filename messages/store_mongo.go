@@ -1,0 +1,221 @@
+package messages
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	chatmongo "github.com/roomchat/chat/adapter/mongo"
+	"github.com/roomchat/chat/adapter/wire"
+)
+
+// MongoStore is the MongoDB Store: the messages collection and the
+// message_dedupe collection of (sender, tempId) claims.
+//
+// Seqs come from the unique {roomId, seq} index, never from a counter
+// updated with $inc: an Append takes the room's last seq plus one and
+// inserts; a duplicate key means another instance took that seq first, so
+// it reads the last seq again and retries. Appends to one room are
+// serialized inside the process (see seqs), so retries only happen between
+// instances. It is safe for concurrent use.
+type MongoStore struct {
+	messages *mongo.Collection
+	dedupe   *mongo.Collection
+	seqs     *roomSeqs
+}
+
+var _ Store = (*MongoStore)(nil)
+
+// Index names of the messages collection.
+const (
+	// IndexRoomCreatedAt is the {roomId: 1, createdAt: -1} index.
+	IndexRoomCreatedAt = "roomId_createdAt"
+	// IndexRoomSeq is the unique {roomId: 1, seq: 1} index that assigns seqs.
+	IndexRoomSeq = "roomId_seq_unique"
+	// IndexRoomMentions serves the mention count of Unread.
+	IndexRoomMentions = "roomId_mentions_seq"
+)
+
+// mongoMessage is a document of the messages collection.
+type mongoMessage struct {
+	ID         string    `bson:"_id"`
+	RoomID     string    `bson:"roomId"`
+	Seq        int64     `bson:"seq"`
+	SenderID   string    `bson:"senderId"`
+	SenderName string    `bson:"senderName"`
+	Content    string    `bson:"content"`
+	Mentions   []string  `bson:"mentions"`
+	TempID     string    `bson:"tempId,omitempty"`
+	CreatedAt  time.Time `bson:"createdAt"`
+}
+
+func newMongoMessage(m Message) mongoMessage {
+	mentions := m.Mentions
+	if mentions == nil {
+		mentions = []string{}
+	}
+	return mongoMessage{ID: m.ID, RoomID: m.RoomID, Seq: m.Seq, SenderID: m.SenderID,
+		SenderName: m.SenderName, Content: m.Content, Mentions: mentions, TempID: m.TempID,
+		CreatedAt: m.CreatedAt}
+}
+
+func (d mongoMessage) message() Message {
+	return Message{ID: d.ID, RoomID: d.RoomID, Seq: d.Seq, SenderID: d.SenderID,
+		SenderName: d.SenderName, Content: d.Content, Mentions: d.Mentions, TempID: d.TempID,
+		CreatedAt: d.CreatedAt.UTC()}
+}
+
+// NewMongoStore returns the store on db, creating its indexes if they do not
+// exist.
+func NewMongoStore(ctx context.Context, db *mongo.Database) (*MongoStore, error) {
+	s := &MongoStore{
+		messages: db.Collection("messages"),
+		dedupe:   db.Collection("message_dedupe"),
+		seqs:     newRoomSeqs(),
+	}
+	err := chatmongo.EnsureIndexes(ctx, s.messages,
+		mongo.IndexModel{
+			Keys:    bson.D{{Key: "roomId", Value: 1}, {Key: "createdAt", Value: -1}},
+			Options: options.Index().SetName(IndexRoomCreatedAt),
+		},
+		mongo.IndexModel{
+			Keys:    bson.D{{Key: "roomId", Value: 1}, {Key: "seq", Value: 1}},
+			Options: options.Index().SetName(IndexRoomSeq).SetUnique(true),
+		},
+		mongo.IndexModel{
+			Keys:    bson.D{{Key: "roomId", Value: 1}, {Key: "mentions", Value: 1}, {Key: "seq", Value: 1}},
+			Options: options.Index().SetName(IndexRoomMentions),
+		})
+	if err != nil {
+		return nil, wire.Unavailablef("create messages indexes", err)
+	}
+	return s, nil
+}
+
+// Before implements Store.
+func (s *MongoStore) Before(ctx context.Context, roomID string, beforeSeq int64, limit int) ([]Message, bool, error) {
+	if limit <= 0 {
+		return []Message{}, false, nil
+	}
+	filter := bson.D{{Key: "roomId", Value: roomID}}
+	if beforeSeq > 0 {
+		filter = append(filter, bson.E{Key: "seq", Value: bson.D{{Key: "$lt", Value: beforeSeq}}})
+	}
+	page, hasMore, err := s.page(ctx, filter, -1, limit)
+	if err != nil {
+		return nil, false, wire.Unavailablef("messages before", err)
+	}
+	for i, j := 0, len(page)-1; i < j; i, j = i+1, j-1 {
+		page[i], page[j] = page[j], page[i]
+	}
+	return page, hasMore, nil
+}
+
+// After implements Store.
+func (s *MongoStore) After(ctx context.Context, roomID string, afterSeq int64, limit int) ([]Message, bool, error) {
+	if limit <= 0 {
+		return []Message{}, false, nil
+	}
+	filter := bson.D{{Key: "roomId", Value: roomID}, {Key: "seq", Value: bson.D{{Key: "$gt", Value: afterSeq}}}}
+	page, hasMore, err := s.page(ctx, filter, 1, limit)
+	if err != nil {
+		return nil, false, wire.Unavailablef("messages after", err)
+	}
+	return page, hasMore, nil
+}
+
+// page reads up to limit messages matching filter in seq order dir (1 or
+// -1), asking for one more to learn whether more exist.
+func (s *MongoStore) page(ctx context.Context, filter bson.D, dir, limit int) ([]Message, bool, error) {
+	opts := options.Find().SetSort(bson.D{{Key: "seq", Value: dir}}).SetLimit(int64(limit) + 1)
+	found, err := s.find(ctx, filter, opts)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(found) > limit {
+		return found[:limit], true, nil
+	}
+	return found, false, nil
+}
+
+func (s *MongoStore) find(ctx context.Context, filter bson.D, opts *options.FindOptionsBuilder) ([]Message, error) {
+	cur, err := s.messages.Find(ctx, filter, opts)
+	if err != nil {
+		return nil, err
+	}
+	var docs []mongoMessage
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, err
+	}
+	out := make([]Message, len(docs))
+	for i, d := range docs {
+		out[i] = d.message()
+	}
+	return out, nil
+}
+
+// ByID implements Store.
+func (s *MongoStore) ByID(ctx context.Context, id string) (Message, error) {
+	m, err := s.byID(ctx, id)
+	switch {
+	case errors.Is(err, mongo.ErrNoDocuments):
+		return Message{}, ErrMessageNotFound
+	case err != nil:
+		return Message{}, wire.Unavailablef("message by id", err)
+	}
+	return m, nil
+}
+
+// byID returns the message or mongo.ErrNoDocuments, unwrapped.
+func (s *MongoStore) byID(ctx context.Context, id string) (Message, error) {
+	var d mongoMessage
+	if err := s.messages.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
+		return Message{}, err
+	}
+	return d.message(), nil
+}
+
+// Last implements Store, with one indexed lookup per room: $group has no
+// portable "newest of each group" that FerretDB also runs.
+func (s *MongoStore) Last(ctx context.Context, roomIDs []string) (map[string]Message, error) {
+	last := make(map[string]Message, len(roomIDs))
+	opts := options.FindOne().SetSort(bson.D{{Key: "seq", Value: -1}})
+	for _, id := range roomIDs {
+		var d mongoMessage
+		err := s.messages.FindOne(ctx, bson.D{{Key: "roomId", Value: id}}, opts).Decode(&d)
+		switch {
+		case errors.Is(err, mongo.ErrNoDocuments):
+			continue
+		case err != nil:
+			return nil, wire.Unavailablef("last messages", err)
+		}
+		last[id] = d.message()
+	}
+	return last, nil
+}
+
+// Unread implements Store with two counts over the room's newer messages.
+func (s *MongoStore) Unread(ctx context.Context, roomID, userID string, afterSeq int64) (int, int, error) {
+	filter := bson.D{
+		{Key: "roomId", Value: roomID},
+		{Key: "seq", Value: bson.D{{Key: "$gt", Value: afterSeq}}},
+		{Key: "senderId", Value: bson.D{{Key: "$ne", Value: userID}}},
+	}
+	unread, err := s.messages.CountDocuments(ctx, filter)
+	if err != nil {
+		return 0, 0, wire.Unavailablef("count unread", err)
+	}
+	if unread == 0 {
+		return 0, 0, nil
+	}
+	filter = append(filter, bson.E{Key: "mentions", Value: userID})
+	mentions, err := s.messages.CountDocuments(ctx, filter)
+	if err != nil {
+		return 0, 0, wire.Unavailablef("count unread mentions", err)
+	}
+	return int(unread), int(mentions), nil
+}
