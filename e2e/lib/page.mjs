@@ -1,0 +1,87 @@
+// Steps in the chat page that the browser tests share: signing in, opening
+// rooms, sending, reading what the page shows.
+import assert from 'node:assert/strict';
+
+/** eventually retries check (which throws until satisfied) until it passes or timeoutMs ends. */
+export async function eventually(check, { timeoutMs = 10_000, intervalMs = 100 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** registerInPage creates an account through the sign-in card. */
+export async function registerInPage(page, { username, password, displayName = '' }) {
+  await page.goto('/');
+  await page.getByRole('tab', { name: 'Create account' }).click();
+  await page.getByLabel('Username').fill(username);
+  if (displayName) await page.getByLabel('Display name (optional)').fill(displayName);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Create account', exact: true }).click();
+  await page.locator('.app').waitFor();
+}
+
+/** signIn signs an existing user in through the sign-in card. */
+export async function signIn(page, { username, password }) {
+  await page.goto('/');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.locator('.app').waitFor();
+}
+
+/** roomItem is the room list entry whose title is exactly name. */
+export function roomItem(page, name) {
+  return page.locator('.room-item').filter({ has: page.locator('.room-name').getByText(name, { exact: true }) });
+}
+
+/** openRoom opens a room from the list (waiting for it to appear) and waits for its history. */
+export async function openRoom(page, name, { timeoutMs = 10_000 } = {}) {
+  await roomItem(page, name).click({ timeout: timeoutMs });
+  await page.locator('.conversation .conv-title').filter({ hasText: name }).waitFor();
+  await page.locator('.history-note.loading').waitFor({ state: 'detached' });
+}
+
+/** composer is the open room's message box. */
+export function composer(page) {
+  return page.getByRole('textbox', { name: /^Message / });
+}
+
+/** send types text into the open room and presses Enter. */
+export async function send(page, text) {
+  const box = composer(page);
+  await box.fill(text);
+  await box.press('Enter');
+}
+
+/** shownTexts lists the texts of the messages the open room shows, in order. */
+export function shownTexts(page) {
+  return page.locator('.messages .msg .msg-text').allTextContents();
+}
+
+/** settledTexts lists the shown messages that are stored (not pending), in order. */
+export function settledTexts(page) {
+  return page.locator('.messages .msg[data-seq] .msg-text').allTextContents();
+}
+
+/** waitForTexts waits until the open room shows exactly these stored messages. */
+export async function waitForTexts(page, expected, options) {
+  await eventually(async () => assert.deepEqual(await settledTexts(page), expected), options);
+}
+
+/** badges returns the unread and mention badges of a room list entry ('' when absent). */
+export async function badges(page, name) {
+  const item = roomItem(page, name);
+  const text = async (sel) => ((await item.locator(sel).count()) ? (await item.locator(sel).textContent()).trim() : '');
+  return { unread: await text('[data-badge="unread"]'), mention: await text('[data-badge="mention"]') };
+}
+
+/** tokenOf reads the session token the page keeps for its tab. */
+export function tokenOf(page) {
+  return page.evaluate(() => JSON.parse(sessionStorage.getItem('roomchat.session')).token);
+}

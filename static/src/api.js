@@ -1,0 +1,108 @@
+// REST calls to the service, on the page's own origin.
+
+/** ApiError is a failed call: code is the wire error code. */
+export class ApiError extends Error {
+  constructor(code, message, status = 0, retryAfterMs = 0) {
+    super(message || code);
+    this.code = code;
+    this.status = status;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+const WORDS = {
+  unauthorized: 'Your session has ended. Please sign in again.',
+  forbidden: 'You are not allowed to do that here.',
+  not_found: 'That no longer exists.',
+  conflict: 'That is already taken.',
+  too_large: 'That message is too long.',
+  rate_limited: 'You are sending too fast. Wait a moment and try again.',
+  unavailable: 'The service is having trouble right now. Try again in a moment.',
+  internal: 'Something went wrong on the server. Try again.',
+  network: 'Cannot reach the server. Check your connection and try again.',
+  timeout: 'The server did not answer in time. Try again.',
+};
+
+/** plainWords turns an error into a sentence for the user. */
+export function plainWords(err) {
+  if (err instanceof ApiError && err.code === 'invalid_argument' && err.message) {
+    const m = err.message;
+    return m.charAt(0).toUpperCase() + m.slice(1) + (/[.!?]$/.test(m) ? '' : '.');
+  }
+  return WORDS[err?.code] || WORDS.internal;
+}
+
+/** Api makes authenticated calls; onUnauthorized runs when the token is refused. */
+export class Api {
+  constructor({ token = '', onUnauthorized = () => {} } = {}) {
+    this.token = token;
+    this.onUnauthorized = onUnauthorized;
+  }
+
+  async request(method, path, body, { keepalive = false } = {}) {
+    const headers = { Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (this.token) headers.Authorization = `Bearer ${this.token}`;
+    let res;
+    try {
+      res = await fetch(path, { method, headers, keepalive, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch {
+      throw new ApiError('network', '');
+    }
+    if (res.status === 204) return null;
+    const data = await res.json().catch(() => null);
+    if (res.ok) return data;
+    const e = data?.error || {};
+    const err = new ApiError(e.code || 'internal', e.message || '', res.status, e.retryAfterMs || 0);
+    if (err.code === 'unauthorized' && this.token) this.onUnauthorized(err);
+    throw err;
+  }
+
+  register(username, password, displayName) {
+    return this.request('POST', '/register', { username, password, displayName: displayName || undefined });
+  }
+
+  login(username, password) {
+    return this.request('POST', '/login', { username, password });
+  }
+
+  searchUsers(query, limit = 10) {
+    return this.request('GET', `/users?${new URLSearchParams({ query, limit: String(limit) })}`);
+  }
+
+  rooms() {
+    return this.request('GET', '/rooms');
+  }
+
+  room(id) {
+    return this.request('GET', `/rooms/${encodeURIComponent(id)}`);
+  }
+
+  createRoom(name, members) {
+    return this.request('POST', '/rooms', { name, members });
+  }
+
+  openDM(userId) {
+    return this.request('POST', '/rooms/dm', { userId });
+  }
+
+  addMember(roomId, userId) {
+    return this.request('POST', `/rooms/${encodeURIComponent(roomId)}/members`, { userId });
+  }
+
+  leave(roomId, userId) {
+    return this.request('DELETE', `/rooms/${encodeURIComponent(roomId)}/members/${encodeURIComponent(userId)}`);
+  }
+
+  /** messages pages history: {before: messageId} or {after: seq}. */
+  messages(roomId, { before, after, limit = 20 } = {}) {
+    const q = new URLSearchParams({ limit: String(limit) });
+    if (before) q.set('before', before);
+    if (after != null) q.set('after', String(after));
+    return this.request('GET', `/rooms/${encodeURIComponent(roomId)}/messages?${q}`);
+  }
+
+  markRead(roomId, messageId, options) {
+    return this.request('POST', `/rooms/${encodeURIComponent(roomId)}/read`, { messageId }, options);
+  }
+}

@@ -1,0 +1,359 @@
+// The controller: keeps the store in step with the service over REST and
+// Socket.IO. Views call its methods and listen to the store.
+
+import { io } from 'socket.io-client';
+import { ApiError } from './api.js';
+import { mergeMessages, maxSeq, newRoomState } from './store.js';
+import { Outbox } from './outbox.js';
+import { ReadMarkers } from './reads.js';
+import { Typing } from './typing.js';
+
+const PAGE = 20;
+const CATCH_UP_PAGE = 100;
+const CATCH_UP_PAGES = 20;
+const ROOMS_REFRESH_MS = 10000;
+const DIRECTORY_REFRESH_MS = 20000;
+
+/** Chat connects one signed-in tab to the service. */
+export class Chat {
+  constructor({ api, store, token, onSignedOut, onMention }) {
+    this.api = api;
+    this.store = store;
+    this.token = token;
+    this.onSignedOut = onSignedOut;
+    this.onMention = onMention;
+    this.mentionsSeen = new Set();
+    this.directoryAt = 0;
+    this.outbox = new Outbox(this);
+    this.typing = new Typing(this);
+    this.reads = new ReadMarkers(this);
+    this.everConnected = false;
+  }
+
+  /** start loads the rooms and opens the socket. */
+  async start() {
+    this.socket = io({ auth: { token: this.token }, reconnectionDelayMax: 4000 });
+    this.bindSocket(this.socket);
+    this.refreshTimer = setInterval(() => { if (document.visibilityState === 'visible') this.refreshRooms(); }, ROOMS_REFRESH_MS);
+    this.onFocus = () => this.refreshRooms();
+    window.addEventListener('focus', this.onFocus);
+    this.onVisible = () => {
+      if (document.visibilityState === 'visible') this.refreshRooms();
+      else this.reads.flush();
+    };
+    this.onHide = () => this.reads.flush();
+    window.addEventListener('pagehide', this.onHide);
+    document.addEventListener('visibilitychange', this.onVisible);
+    await this.refreshRooms();
+    this.refreshDirectory();
+  }
+
+  stop() {
+    clearInterval(this.refreshTimer);
+    window.removeEventListener('focus', this.onFocus);
+    document.removeEventListener('visibilitychange', this.onVisible);
+    window.removeEventListener('pagehide', this.onHide);
+    this.reads.flush();
+    this.typing.stop();
+    this.socket?.disconnect();
+  }
+
+  bindSocket(s) {
+    s.on('connect', () => this.onConnect());
+    s.on('disconnect', (reason) => {
+      this.setConnection('offline');
+      if (reason === 'io server disconnect') setTimeout(() => s.connect(), 1000);
+    });
+    s.on('connect_error', (err) => {
+      if (err?.message === 'unauthorized' || err?.data?.code === 'unauthorized') {
+        this.onSignedOut('Your session has ended. Please sign in again.');
+        return;
+      }
+      this.setConnection('offline');
+    });
+    s.on('message', (m) => this.receive(m));
+    s.on('message_ack', (a) => this.outbox.acked(a));
+    s.on('typing', (t) => this.typing.received(t));
+    s.on('mention', (m) => this.mentioned(m));
+    s.on('presence', (p) => this.presence(p));
+  }
+
+  setConnection(state) {
+    if (this.store.connection === state) return;
+    this.store.connection = state;
+    this.store.emit('connection', state);
+  }
+
+  /** request emits an event and resolves with its ack, or rejects with an ApiError. */
+  request(event, payload, timeoutMs = 10000) {
+    return new Promise((resolve, reject) => {
+      this.socket.timeout(timeoutMs).emit(event, payload, (err, res) => {
+        if (err) reject(new ApiError('timeout', ''));
+        else if (!res || res.ok !== true) reject(new ApiError(res?.error?.code || 'internal', res?.error?.message || '', 0, res?.error?.retryAfterMs || 0));
+        else resolve(res);
+      });
+    });
+  }
+
+  async onConnect() {
+    const reconnect = this.everConnected;
+    this.everConnected = true;
+    for (const room of this.store.rooms.values()) room.joined = false;
+    if (reconnect) await this.refreshRooms();
+    await Promise.all([...this.store.rooms.values()].map((r) => this.join(r)));
+    this.setConnection('online');
+    if (reconnect) {
+      for (const room of this.store.rooms.values()) if (room.loaded) this.catchUp(room);
+    }
+    this.outbox.flush();
+  }
+
+  async join(room) {
+    if (!this.socket?.connected || room.joined) return;
+    room.joined = true;
+    try {
+      const res = await this.request('join_room', { roomId: room.id });
+      if (res.lastSeq > room.lastSeq && room.loaded) this.catchUp(room);
+    } catch (err) {
+      room.joined = false;
+      if (err.code === 'forbidden' || err.code === 'not_found') this.dropRoom(room.id);
+    }
+  }
+
+  /**
+   * refreshRooms reloads the room list: counts, new rooms, rooms left. Calls
+   * made while a reload runs are served by one more reload after it.
+   */
+  refreshRooms() {
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return this.refreshing;
+    }
+    this.refreshing = (async () => {
+      do {
+        this.refreshAgain = false;
+        await this.loadRooms();
+      } while (this.refreshAgain);
+    })().finally(() => { this.refreshing = null; });
+    return this.refreshing;
+  }
+
+  async loadRooms() {
+    let data;
+    try {
+      data = await this.api.rooms();
+    } catch {
+      return;
+    }
+    const { rooms } = this.store;
+    const seen = new Set();
+    for (const r of data.rooms) {
+      seen.add(r.id);
+      const cur = rooms.get(r.id);
+      if (cur) {
+        Object.assign(cur, { name: r.name, members: r.members, ownerId: r.ownerId, lastMessageAt: r.lastMessageAt });
+        // A read marker still on its way makes the server's counts stale.
+        const readAll = cur.markedSeq >= r.lastSeq;
+        cur.unread = readAll ? 0 : r.unread;
+        cur.unreadMentions = readAll ? 0 : r.unreadMentions;
+        if (r.lastMessage) cur.lastMessage = r.lastMessage;
+        if (r.lastSeq > cur.lastSeq) {
+          cur.lastSeq = r.lastSeq;
+          if (cur.loaded) this.catchUp(cur);
+        }
+      } else {
+        rooms.set(r.id, newRoomState(r));
+        this.join(rooms.get(r.id));
+      }
+      if (r.lastMessage) this.store.learnUser({ id: r.lastMessage.senderId, username: r.lastMessage.senderName });
+    }
+    for (const id of [...rooms.keys()]) if (!seen.has(id)) this.dropRoom(id, false);
+    this.resolveMembers(data.rooms.flatMap((r) => r.members));
+    this.store.emit('rooms');
+  }
+
+  dropRoom(id, notify = true) {
+    this.store.rooms.delete(id);
+    if (this.store.activeId === id) this.open(null);
+    if (notify) this.store.emit('rooms');
+  }
+
+  /** addRoom puts a room the user just created or opened into the list. */
+  addRoom(r) {
+    let room = this.store.rooms.get(r.id);
+    if (!room) {
+      room = newRoomState(r);
+      this.store.rooms.set(r.id, room);
+      this.join(room);
+    }
+    this.store.emit('rooms');
+    return room;
+  }
+
+  /** resolveMembers makes sure the page knows the names of these users. */
+  resolveMembers(ids) {
+    if (ids.some((id) => !this.store.users.has(id))) this.refreshDirectory();
+  }
+
+  async refreshDirectory(force = false) {
+    if (!force && Date.now() - this.directoryAt < DIRECTORY_REFRESH_MS) return;
+    this.directoryAt = Date.now();
+    try {
+      const { users } = await this.api.searchUsers('', 50);
+      this.learnUsers(users);
+    } catch {
+      /* names stay unknown until the next try */
+    }
+  }
+
+  learnUsers(users) {
+    let changed = false;
+    for (const u of users) changed = this.store.learnUser(u) || changed;
+    if (changed) this.store.emit('users');
+  }
+
+  /** search finds users by username prefix, for pickers and autocomplete. */
+  async search(query, limit = 8) {
+    const { users } = await this.api.searchUsers(query, limit);
+    this.learnUsers(users);
+    return users;
+  }
+
+  /** open shows a room (null: none) and loads its newest page if needed. */
+  async open(id) {
+    if (id === this.store.activeId && id) return;
+    const prev = this.store.activeRoom();
+    if (prev && prev.id !== id) this.typing.set(prev.id, false);
+    this.store.activeId = id && this.store.rooms.has(id) ? id : null;
+    this.store.emit('active', this.store.activeId);
+    const room = this.store.activeRoom();
+    if (room && !room.loaded) await this.loadNewest(room);
+  }
+
+  async loadNewest(room) {
+    if (room.loading) return;
+    room.loading = true;
+    try {
+      const page = await this.api.messages(room.id, { limit: PAGE });
+      mergeMessages(room, page.messages);
+      room.hasMore = page.hasMore;
+      room.loaded = true;
+      page.messages.forEach((m) => this.store.learnUser({ id: m.senderId, username: m.senderName }));
+      this.store.emit('messages', room.id, 'reset');
+      if (room.lastSeq > maxSeq(room)) this.catchUp(room);
+    } catch (err) {
+      room.loadError = err;
+      this.store.emit('messages', room.id, 'error');
+    } finally {
+      room.loading = false;
+    }
+  }
+
+  /** loadOlder loads the page before the oldest loaded message. */
+  async loadOlder(room) {
+    if (!room.loaded || !room.hasMore || room.loadingOlder || !room.messages.length) return;
+    room.loadingOlder = true;
+    this.store.emit('messages', room.id, 'loading');
+    try {
+      const page = await this.api.messages(room.id, { before: room.messages[0].id, limit: PAGE });
+      mergeMessages(room, page.messages);
+      room.hasMore = page.hasMore;
+      page.messages.forEach((m) => this.store.learnUser({ id: m.senderId, username: m.senderName }));
+    } catch {
+      /* the next scroll tries again */
+    } finally {
+      room.loadingOlder = false;
+      this.store.emit('messages', room.id, 'prepend');
+    }
+  }
+
+  /** catchUp fetches what was missed after the newest loaded message. */
+  async catchUp(room) {
+    if (room.catchingUp) {
+      room.catchUpAgain = true;
+      return;
+    }
+    room.catchingUp = true;
+    try {
+      for (let i = 0; i < CATCH_UP_PAGES; i++) {
+        const page = await this.api.messages(room.id, { after: maxSeq(room), limit: CATCH_UP_PAGE });
+        page.messages.forEach((m) => this.receive(m, { fromHistory: true, quiet: true }));
+        if (page.messages.length) {
+          this.store.emit('messages', room.id, 'append');
+          this.store.emit('rooms');
+        }
+        if (!page.hasMore) break;
+      }
+    } catch {
+      /* the next reconnect or refresh tries again */
+    } finally {
+      room.catchingUp = false;
+      if (room.catchUpAgain) {
+        room.catchUpAgain = false;
+        this.catchUp(room);
+      }
+    }
+  }
+
+  /** receive takes in a message from a live event, an ack or a catch-up page. */
+  receive(m, { fromHistory = false, quiet = false } = {}) {
+    const room = this.store.rooms.get(m.roomId);
+    if (!room) {
+      this.refreshRooms();
+      return;
+    }
+    if (this.store.learnUser({ id: m.senderId, username: m.senderName })) this.store.emit('users');
+    const mine = m.senderId === this.store.me.id;
+    if (mine && m.tempId) this.outbox.settled(room, m.tempId);
+    const fresh = m.seq > room.lastSeq;
+    if (fresh) {
+      room.lastSeq = m.seq;
+      room.lastMessageAt = m.createdAt;
+      room.lastMessage = m;
+      if (!mine && m.seq > room.markedSeq) room.unread++;
+      if (!mine && (m.mentions || []).includes(this.store.me.id)) this.countMention(room, m);
+    }
+    if (room.loaded) {
+      const gap = m.seq > maxSeq(room) + 1;
+      mergeMessages(room, [m]);
+      if (gap && !fromHistory) this.catchUp(room);
+      if (!quiet) this.store.emit('messages', room.id, mine ? 'own' : 'append');
+    }
+    this.typing.clearUser(room.id, m.senderId);
+    if (fresh && !quiet) this.store.emit('rooms');
+  }
+
+  countMention(room, m) {
+    if (this.mentionsSeen.has(m.id)) return;
+    this.mentionsSeen.add(m.id);
+    if (m.seq > room.markedSeq) room.unreadMentions++;
+    this.onMention?.(room, { fromUsername: m.senderName, content: m.content, messageId: m.id });
+  }
+
+  /** mentioned handles a mention event, which may come before or after its message. */
+  mentioned(ev) {
+    const room = this.store.rooms.get(ev.roomId);
+    if (!room) {
+      this.refreshRooms();
+      return;
+    }
+    if (this.mentionsSeen.has(ev.messageId)) return;
+    this.mentionsSeen.add(ev.messageId);
+    room.unreadMentions++;
+    this.store.emit('rooms');
+    this.onMention?.(room, ev);
+  }
+
+  presence({ userId, online, lastSeenAt }) {
+    if (this.store.learnUser({ id: userId, online, lastSeenAt })) this.store.emit('users');
+  }
+
+  async createRoom(name, members) {
+    return this.addRoom(await this.api.createRoom(name, members));
+  }
+
+  async openDM(user) {
+    this.store.learnUser(user);
+    return this.addRoom(await this.api.openDM(user.id));
+  }
+}

@@ -1,0 +1,80 @@
+// Small DOM builders. User data only ever reaches the page as text nodes or
+// attribute values, never as markup.
+
+/**
+ * h creates an element. props: class, text, attrs (set as attributes),
+ * dataset, on (event listeners), and any other key set as a property.
+ * Children may be nodes, strings (as text) or null/false (skipped).
+ */
+export function h(tag, props = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value == null || value === false) continue;
+    if (key === 'class') el.className = value;
+    else if (key === 'text') el.textContent = value;
+    else if (key === 'attrs') for (const [a, v] of Object.entries(value)) { if (v != null && v !== false) el.setAttribute(a, v === true ? '' : String(v)); }
+    else if (key === 'dataset') Object.assign(el.dataset, value);
+    else if (key === 'on') for (const [ev, fn] of Object.entries(value)) el.addEventListener(ev, fn);
+    else el[key] = value;
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const child of children.flat()) {
+    if (child == null || child === false) continue;
+    el.append(typeof child === 'string' || typeof child === 'number' ? document.createTextNode(String(child)) : child);
+  }
+}
+
+/** svg builds an inline icon from a list of path data strings. */
+export function icon(paths, { size = 20, label } = {}) {
+  const ns = 'http://www.w3.org/2000/svg';
+  const el = document.createElementNS(ns, 'svg');
+  el.setAttribute('viewBox', '0 0 24 24');
+  el.setAttribute('width', String(size));
+  el.setAttribute('height', String(size));
+  el.setAttribute('fill', 'none');
+  el.setAttribute('stroke', 'currentColor');
+  el.setAttribute('stroke-width', '2');
+  el.setAttribute('stroke-linecap', 'round');
+  el.setAttribute('stroke-linejoin', 'round');
+  el.classList.add('icon');
+  if (label) {
+    el.setAttribute('role', 'img');
+    el.setAttribute('aria-label', label);
+  } else {
+    el.setAttribute('aria-hidden', 'true');
+  }
+  for (const d of [].concat(paths)) {
+    const p = document.createElementNS(ns, 'path');
+    p.setAttribute('d', d);
+    el.append(p);
+  }
+  return el;
+}
+
+/** Icon path data (24×24, stroked). */
+export const ICONS = {
+  plus: ['M12 5v14', 'M5 12h14'],
+  send: ['M22 2 11 13', 'M22 2 15 22l-4-9-9-4 20-7z'],
+  back: ['M15 18l-6-6 6-6'],
+  users: ['M17 21v-2a4 4 0 0 0-4-4H5a4 4 0 0 0-4 4v2', 'M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8z', 'M23 21v-2a4 4 0 0 0-3-3.87', 'M16 3.13a4 4 0 0 1 0 7.75'],
+  chat: ['M21 15a2 2 0 0 1-2 2H7l-4 4V5a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2z'],
+  logout: ['M9 21H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h4', 'M16 17l5-5-5-5', 'M21 12H9'],
+  close: ['M18 6 6 18', 'M6 6l12 12'],
+  bell: ['M18 8a6 6 0 0 0-12 0c0 7-3 9-3 9h18s-3-2-3-9', 'M13.73 21a2 2 0 0 1-3.46 0'],
+  clock: ['M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20z', 'M12 6v6l4 2'],
+  alert: ['M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20z', 'M12 8v4', 'M12 16h.01'],
+  down: ['M6 9l6 6 6-6'],
+  hash: ['M4 9h16', 'M4 15h16', 'M10 3 8 21', 'M16 3l-2 18'],
+};
+
+/** announce reads a short text to screen readers through the live region. */
+export function announce(text) {
+  const region = document.getElementById('announcer');
+  if (!region) return;
+  region.textContent = '';
+  requestAnimationFrame(() => { region.textContent = text; });
+}

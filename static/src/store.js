@@ -1,0 +1,140 @@
+// Client state: rooms with their loaded history, the users the page has
+// met, and who is online. Views subscribe to its events; only the
+// controller (chat.js) changes it.
+
+/** Emitter is a minimal event emitter: on() returns an unsubscribe. */
+export class Emitter {
+  #handlers = new Map();
+
+  on(event, fn) {
+    if (!this.#handlers.has(event)) this.#handlers.set(event, new Set());
+    this.#handlers.get(event).add(fn);
+    return () => this.#handlers.get(event)?.delete(fn);
+  }
+
+  emit(event, ...args) {
+    for (const fn of [...(this.#handlers.get(event) || [])]) fn(...args);
+  }
+}
+
+/** activity is the time a room is ordered by: its last message, else its creation. */
+export function activity(room) {
+  return Date.parse(room.lastMessageAt || room.createdAt || 0) || 0;
+}
+
+/** newRoomState wraps a room from the server with the client's bookkeeping. */
+export function newRoomState(room) {
+  return {
+    ...room,
+    unread: room.unread || 0,
+    unreadMentions: room.unreadMentions || 0,
+    lastMessage: room.lastMessage || null,
+    messages: [],
+    loaded: false,
+    loading: false,
+    hasMore: true,
+    loadingOlder: false,
+    pending: [],
+    typing: new Map(),
+    markedSeq: 0,
+    joined: false,
+  };
+}
+
+/** maxSeq is the newest seq of a room's loaded history (0 when empty). */
+export function maxSeq(room) {
+  const last = room.messages[room.messages.length - 1];
+  return last ? last.seq : 0;
+}
+
+/**
+ * mergeMessages adds messages to the loaded history, ascending by seq.
+ * A message already there (same id or seq) is replaced. Returns the number of
+ * messages that were new.
+ */
+export function mergeMessages(room, incoming) {
+  let added = 0;
+  const list = room.messages;
+  for (const m of incoming) {
+    let i = list.length;
+    while (i > 0 && list[i - 1].seq > m.seq) i--;
+    if (i > 0 && (list[i - 1].seq === m.seq || list[i - 1].id === m.id)) {
+      list[i - 1] = m;
+      continue;
+    }
+    list.splice(i, 0, m);
+    added++;
+  }
+  return added;
+}
+
+/** Store holds the state and announces changes. */
+export class Store extends Emitter {
+  constructor(me) {
+    super();
+    this.me = me;
+    this.rooms = new Map();
+    this.users = new Map([[me.id, { ...me, online: true }]]);
+    this.activeId = null;
+    this.connection = 'connecting';
+    this.namesVersion = 0;
+  }
+
+  /** learnUser records what the page knows of a user; returns whether it changed. */
+  learnUser(u) {
+    if (!u?.id) return false;
+    const old = this.users.get(u.id) || {};
+    const next = { ...old, ...Object.fromEntries(Object.entries(u).filter(([, v]) => v !== undefined && v !== '')) };
+    if (u.id === this.me.id) next.online = true;
+    if (JSON.stringify(old) === JSON.stringify(next)) return false;
+    if (old.username !== next.username || old.displayName !== next.displayName) this.namesVersion++;
+    this.users.set(u.id, next);
+    return true;
+  }
+
+  user(id) {
+    return this.users.get(id);
+  }
+
+  /** userByName finds a known user by username (case-insensitive). */
+  userByName(name) {
+    const n = String(name).toLowerCase();
+    for (const u of this.users.values()) if (u.username?.toLowerCase() === n) return u;
+    return null;
+  }
+
+  displayName(id) {
+    const u = this.users.get(id);
+    return u ? u.displayName || u.username : 'Unknown user';
+  }
+
+  /** peerOf is the other member of a DM room. */
+  peerOf(room) {
+    return room.members.find((id) => id !== this.me.id) || this.me.id;
+  }
+
+  roomTitle(room) {
+    if (room.type === 'dm') {
+      const id = this.peerOf(room);
+      const peer = this.users.get(id);
+      if (peer) return peer.displayName || peer.username;
+      return room.lastMessage?.senderId === id ? room.lastMessage.senderName : 'Direct message';
+    }
+    return room.name || 'Untitled room';
+  }
+
+  /** sortedRooms orders rooms by newest activity first. */
+  sortedRooms() {
+    return [...this.rooms.values()].sort((a, b) => activity(b) - activity(a) || a.id.localeCompare(b.id));
+  }
+
+  activeRoom() {
+    return this.activeId ? this.rooms.get(this.activeId) : null;
+  }
+
+  totalUnread() {
+    let n = 0;
+    for (const r of this.rooms.values()) n += r.unread;
+    return n;
+  }
+}

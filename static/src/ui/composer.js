@@ -1,0 +1,156 @@
+// The message box: Enter sends, Shift+Enter breaks the line, "@" suggests
+// room members, keystrokes drive the typing indicator.
+
+import { h, icon, ICONS } from '../dom.js';
+import { mentionQuery } from '../mentions.js';
+import { avatar } from './parts.js';
+
+const MAX_CHARS = 4000;
+const WARN_CHARS = 3500;
+const SUGGESTIONS = 6;
+
+/** Composer is the message box of one room. */
+export class Composer {
+  constructor({ store, chat, room }) {
+    this.store = store;
+    this.chat = chat;
+    this.room = room;
+    this.matches = [];
+    this.active = 0;
+    this.query = null;
+    const label = room.type === 'dm' ? `Message ${store.roomTitle(room)}` : `Message #${store.roomTitle(room)}`;
+    this.input = h('textarea', {
+      class: 'composer-input', rows: 1, placeholder: label, spellcheck: true,
+      attrs: { 'aria-label': label, 'aria-autocomplete': 'list', 'aria-controls': `suggest-${room.id}`, enterkeyhint: 'send' },
+      on: { input: () => this.onInput(), keydown: (e) => this.onKey(e), blur: () => setTimeout(() => this.closeSuggest(), 150), click: () => this.updateSuggest() },
+    });
+    this.suggest = h('ul', { class: 'suggest', id: `suggest-${room.id}`, hidden: true, attrs: { role: 'listbox', 'aria-label': 'Members' } });
+    this.counter = h('span', { class: 'counter', attrs: { 'aria-live': 'polite' } });
+    this.sendBtn = h('button', { type: 'submit', class: 'send', disabled: true, attrs: { 'aria-label': 'Send message', title: 'Send (Enter)' } }, icon(ICONS.send, { size: 18 }));
+    this.el = h('form', { class: 'composer', on: { submit: (e) => { e.preventDefault(); this.send(); } } },
+      this.suggest,
+      h('div', { class: 'composer-box' }, this.input, this.sendBtn),
+      this.counter);
+  }
+
+  focus() {
+    this.input.focus({ preventScroll: true });
+  }
+
+  length() {
+    let n = 0;
+    for (const _ of this.input.value) n++;
+    return n;
+  }
+
+  onInput() {
+    this.autosize();
+    const n = this.length();
+    const blank = this.input.value.trim() === '';
+    this.sendBtn.disabled = blank || n > MAX_CHARS;
+    this.counter.textContent = n >= WARN_CHARS ? `${n.toLocaleString()} / ${MAX_CHARS.toLocaleString()}` : '';
+    this.counter.classList.toggle('over', n > MAX_CHARS);
+    this.chat.typing.set(this.room.id, !blank);
+    this.updateSuggest();
+  }
+
+  autosize() {
+    this.input.style.height = 'auto';
+    this.input.style.height = `${Math.min(this.input.scrollHeight, 200)}px`;
+  }
+
+  onKey(e) {
+    if (!this.suggest.hidden && this.matches.length) {
+      const moves = { ArrowDown: 1, ArrowUp: -1 };
+      if (e.key in moves) {
+        e.preventDefault();
+        this.active = (this.active + moves[e.key] + this.matches.length) % this.matches.length;
+        this.renderSuggest();
+        return;
+      }
+      if (e.key === 'Enter' || e.key === 'Tab') {
+        e.preventDefault();
+        this.pick(this.matches[this.active]);
+        return;
+      }
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        this.closeSuggest();
+        return;
+      }
+    }
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      this.send();
+    }
+  }
+
+  send() {
+    const content = this.input.value.trim();
+    if (!content || this.length() > MAX_CHARS) return;
+    this.chat.outbox.send(this.room, content);
+    this.input.value = '';
+    this.onInput();
+    this.focus();
+  }
+
+  /** members lists the known members of the room whose username starts with prefix. */
+  members(prefix) {
+    const out = [];
+    for (const id of this.room.members) {
+      const u = this.store.user(id);
+      if (u?.username && id !== this.store.me.id && u.username.toLowerCase().startsWith(prefix)) out.push(u);
+    }
+    return out.sort((a, b) => a.username.localeCompare(b.username)).slice(0, SUGGESTIONS);
+  }
+
+  updateSuggest() {
+    const q = mentionQuery(this.input.value, this.input.selectionStart);
+    this.query = q;
+    if (!q) return this.closeSuggest();
+    this.matches = this.members(q.query);
+    this.active = Math.min(this.active, Math.max(0, this.matches.length - 1));
+    this.renderSuggest();
+    if (this.matches.length < SUGGESTIONS && q.query) {
+      this.chat.search(q.query, 20).then(() => {
+        if (this.query !== q) return;
+        this.matches = this.members(q.query);
+        this.renderSuggest();
+      }).catch(() => {});
+    }
+  }
+
+  renderSuggest() {
+    if (!this.matches.length) return this.closeSuggest();
+    this.suggest.replaceChildren(...this.matches.map((u, i) => h('li', {
+      id: `sg-${this.room.id}-${i}`, class: 'suggest-item',
+      attrs: { role: 'option', 'aria-selected': String(i === this.active) },
+      on: { mousedown: (e) => { e.preventDefault(); this.pick(u); } },
+    }, avatar(u.id, u.displayName || u.username, { size: 'sm', online: !!u.online }),
+    h('span', { class: 'suggest-name', text: u.displayName || u.username }),
+    h('span', { class: 'suggest-user', text: `@${u.username}` }))));
+    this.suggest.hidden = false;
+    this.input.setAttribute('aria-activedescendant', `sg-${this.room.id}-${this.active}`);
+  }
+
+  closeSuggest() {
+    this.suggest.hidden = true;
+    this.matches = [];
+    this.active = 0;
+    this.input.removeAttribute('aria-activedescendant');
+  }
+
+  pick(u) {
+    const q = this.query;
+    if (!u || !q) return;
+    const v = this.input.value;
+    const caret = this.input.selectionStart;
+    const insert = `@${u.username} `;
+    this.input.value = v.slice(0, q.start) + insert + v.slice(caret);
+    const pos = q.start + insert.length;
+    this.input.setSelectionRange(pos, pos);
+    this.closeSuggest();
+    this.onInput();
+    this.focus();
+  }
+}

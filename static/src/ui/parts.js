@@ -1,0 +1,38 @@
+// Small pieces shared by the views.
+
+import { h, icon, ICONS } from '../dom.js';
+import { colorFor, initials } from '../format.js';
+
+/** avatar renders a round badge with initials; online adds a presence dot. */
+export function avatar(id, name, { size = 'md', online, group = false } = {}) {
+  const el = h('span', { class: `avatar avatar-${size}${group ? ' avatar-group' : ''}`, attrs: { 'aria-hidden': 'true' } });
+  el.style.setProperty('--avatar-bg', colorFor(id));
+  if (group) el.append(icon(ICONS.hash, { size: size === 'sm' ? 14 : 18 }));
+  else el.append(initials(name));
+  if (online !== undefined) el.append(h('span', { class: `dot ${online ? 'dot-on' : 'dot-off'}` }));
+  return el;
+}
+
+/** button renders a button with an optional icon. */
+export function button(label, { kind = 'primary', iconPaths, onClick, type = 'button', hideLabel = false, attrs = {} } = {}) {
+  return h('button', {
+    type,
+    class: `btn btn-${kind}${hideLabel ? ' btn-icon' : ''}`,
+    attrs: hideLabel ? { 'aria-label': label, title: label, ...attrs } : attrs,
+    on: onClick ? { click: onClick } : {},
+  }, iconPaths ? icon(iconPaths) : null, hideLabel ? null : h('span', { text: label }));
+}
+
+/** field renders a labelled input. */
+export function field(label, input, hint) {
+  const id = input.id || `f-${Math.random().toString(36).slice(2, 9)}`;
+  input.id = id;
+  const hintEl = hint ? h('span', { class: 'field-hint', id: `${id}-hint`, text: hint }) : null;
+  if (hintEl) input.setAttribute('aria-describedby', hintEl.id);
+  return h('div', { class: 'field' }, h('label', { attrs: { for: id }, text: label }), input, hintEl);
+}
+
+/** logo renders the brand mark. */
+export function logo() {
+  return h('span', { class: 'logo', attrs: { 'aria-hidden': 'true' } }, icon(ICONS.chat, { size: 18 }));
+}
