@@ -104,6 +104,10 @@ func (s *Service) handleLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) handleSearch(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Has("ids") {
+		s.handleLookup(w, r)
+		return
+	}
 	limit := 10
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -114,6 +118,34 @@ func (s *Service) handleSearch(w http.ResponseWriter, r *http.Request) {
 		limit = min(n, 50)
 	}
 	users, err := s.Search(r.Context(), r.URL.Query().Get("query"), limit)
+	if err != nil {
+		wire.WriteError(w, r, s.log, err)
+		return
+	}
+	wire.WriteJSON(w, http.StatusOK, struct {
+		Users []UserInfo `json:"users"`
+	}{users})
+}
+
+// maxLookup bounds how many users one ?ids= lookup may name.
+const maxLookup = 100
+
+var errTooManyIDs = wire.Errorf(wire.InvalidArgument, "ids must name 1-%d comma-separated user ids", maxLookup)
+
+// handleLookup answers GET /users?ids=a,b,c with those of the users that
+// exist, so clients can show the names of room members.
+func (s *Service) handleLookup(w http.ResponseWriter, r *http.Request) {
+	var ids []string
+	for _, id := range strings.Split(r.URL.Query().Get("ids"), ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 || len(ids) > maxLookup {
+		wire.WriteError(w, r, s.log, errTooManyIDs)
+		return
+	}
+	users, err := s.Lookup(r.Context(), ids)
 	if err != nil {
 		wire.WriteError(w, r, s.log, err)
 		return

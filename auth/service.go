@@ -218,6 +218,27 @@ func (s *Service) Search(ctx context.Context, query string, limit int) ([]UserIn
 	return out, nil
 }
 
+// Lookup returns the users among ids that exist, with presence, in the
+// order of ids.
+func (s *Service) Lookup(ctx context.Context, ids []string) ([]UserInfo, error) {
+	byID, err := s.Users(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	online, err := s.online.Online(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]UserInfo, 0, len(byID))
+	for _, id := range ids {
+		if u, ok := byID[id]; ok {
+			out = append(out, UserInfo{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Online: online[u.ID]})
+			delete(byID, id)
+		}
+	}
+	return out, nil
+}
+
 // Users returns the users among ids that exist, by id.
 func (s *Service) Users(ctx context.Context, ids []string) (map[string]User, error) {
 	users, err := s.store.UsersByIDs(ctx, ids)

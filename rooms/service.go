@@ -80,6 +80,7 @@ func (s *Service) CreateRoom(ctx context.Context, ownerID, name string, members 
 	if err := s.store.CreateRoom(ctx, r); err != nil {
 		return Room{}, err
 	}
+	s.tellMembers(r, r.Members...)
 	return r, nil
 }
 
@@ -130,6 +131,9 @@ func (s *Service) OpenDM(ctx context.Context, a, b string) (Room, bool, error) {
 		return Room{}, false, err
 	}
 	room, err = s.withActivity(ctx, room)
+	if err == nil && created {
+		s.tellMembers(room, room.Members...)
+	}
 	return room, created, err
 }
 
@@ -268,12 +272,16 @@ func (s *Service) AddMember(ctx context.Context, callerID, roomID, userID string
 	if err := s.checkUsers(ctx, []string{userID}); err != nil {
 		return Room{}, err
 	}
+	already := r.IsMember(userID)
 	r, err = s.store.AddMember(ctx, roomID, userID)
 	if err != nil {
 		return Room{}, err
 	}
 	s.members.put(r)
-	return s.withActivity(ctx, r)
+	if r, err = s.withActivity(ctx, r); err == nil && !already {
+		s.tellMembers(r, userID)
+	}
+	return r, err
 }
 
 // RemoveMember removes userID from a group room: its owner may remove
@@ -297,6 +305,7 @@ func (s *Service) RemoveMember(ctx context.Context, callerID, roomID, userID str
 	}
 	s.members.forget(roomID)
 	s.out.Evict(roomID, userID)
+	s.out.Broadcast([]string{UserRoom(userID)}, "room_removed", RoomRemovedEvent{RoomID: roomID})
 	return nil
 }
 
@@ -310,4 +319,23 @@ func (s *Service) MarkRead(ctx context.Context, userID, roomID, messageID string
 		return err
 	}
 	return s.store.MarkRead(ctx, roomID, userID, seq)
+}
+
+// UserRoom is the Socket.IO room of every socket of a user.
+func UserRoom(userID string) string { return "user:" + userID }
+
+// RoomRemovedEvent is the payload of room_removed, sent to a user removed
+// from a room (or who left it).
+type RoomRemovedEvent struct {
+	RoomID string `json:"roomId"`
+}
+
+// tellMembers sends room_added with the room to every device of the users,
+// so their clients list it and join it without polling.
+func (s *Service) tellMembers(r Room, userIDs ...string) {
+	targets := make([]string, len(userIDs))
+	for i, id := range userIDs {
+		targets[i] = UserRoom(id)
+	}
+	s.out.Broadcast(targets, "room_added", r)
 }

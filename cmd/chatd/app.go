@@ -146,7 +146,7 @@ func (m *Main) onConnection(sock *socket.Socket) {
 		return
 	}
 	m.sockets.Inc()
-	sock.Join(socket.Room("user:" + u.ID))
+	sock.Join(socket.Room(rooms.UserRoom(u.ID)))
 	m.rooms.Attach(m.events, sock, u)
 	m.messages.Attach(m.events, sock, u)
 	sid := string(sock.Id())
@@ -222,7 +222,7 @@ func (b broadcaster) Broadcast(to []string, event string, payload any) {
 
 // Evict implements the rooms Broadcaster.
 func (b broadcaster) Evict(room, userID string) {
-	b.io.In(socket.Room("user:" + userID)).SocketsLeave(socket.Room(room))
+	b.io.In(socket.Room(rooms.UserRoom(userID))).SocketsLeave(socket.Room(room))
 }
 
 // activity gives rooms what it needs of the messages store.

@@ -70,6 +70,10 @@ export class Api {
     return this.request('GET', `/users?${new URLSearchParams({ query, limit: String(limit) })}`);
   }
 
+  usersByIds(ids) {
+    return this.request('GET', `/users?${new URLSearchParams({ ids: ids.join(',') })}`);
+  }
+
   rooms() {
     return this.request('GET', '/rooms');
   }

@@ -11,7 +11,7 @@ import { Typing } from './typing.js';
 const PAGE = 20;
 const CATCH_UP_PAGE = 100;
 const CATCH_UP_PAGES = 20;
-const ROOMS_REFRESH_MS = 10000;
+const ROOMS_REFRESH_MS = 30000;
 const DIRECTORY_REFRESH_MS = 20000;
 
 /** Chat connects one signed-in tab to the service. */
@@ -76,6 +76,8 @@ export class Chat {
     s.on('typing', (t) => this.typing.received(t));
     s.on('mention', (m) => this.mentioned(m));
     s.on('presence', (p) => this.presence(p));
+    s.on('room_added', () => this.refreshRooms());
+    s.on('room_removed', () => this.refreshRooms());
   }
 
   setConnection(state) {
@@ -191,8 +193,16 @@ export class Chat {
   }
 
   /** resolveMembers makes sure the page knows the names of these users. */
-  resolveMembers(ids) {
-    if (ids.some((id) => !this.store.users.has(id))) this.refreshDirectory();
+  async resolveMembers(ids) {
+    const unknown = [...new Set(ids.filter((id) => !this.store.users.has(id)))];
+    for (let i = 0; i < unknown.length; i += 100) {
+      try {
+        const { users } = await this.api.usersByIds(unknown.slice(i, i + 100));
+        this.learnUsers(users);
+      } catch {
+        /* names stay unknown until the next refresh */
+      }
+    }
   }
 
   async refreshDirectory(force = false) {
