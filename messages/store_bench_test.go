@@ -1,0 +1,169 @@
+//go:build unix
+
+package messages
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/roomchat/chat/adapter/sqlite"
+	"github.com/roomchat/chat/adapter/wire"
+)
+
+// benchRoom is the one room of the history benchmarks.
+const benchRoom = "5f0000000000000000000001"
+
+// BenchmarkSQLiteHistoryPage reads a page of 20 messages, the newest and one
+// in the middle, from a room of 10,000 and of 1,000,000 messages. The cost
+// should not depend on the size of the room. The filled databases are kept
+// under os.TempDir() so that later runs start at once; -short skips the
+// large one.
+func BenchmarkSQLiteHistoryPage(b *testing.B) {
+	sizes := []struct {
+		name string
+		n    int64
+	}{{"10k", 10_000}, {"1M", 1_000_000}}
+	for _, size := range sizes {
+		b.Run(size.name, func(b *testing.B) {
+			if testing.Short() && size.n > 100_000 {
+				b.Skip("the large room is skipped with -short")
+			}
+			s := openBenchHistory(b, size.name, size.n)
+			pages := []struct {
+				name   string
+				before int64
+			}{{"newest", 0}, {"middle", size.n / 2}}
+			for _, page := range pages {
+				b.Run(page.name, func(b *testing.B) {
+					benchHistoryPage(b, s, page.before)
+				})
+			}
+		})
+	}
+}
+
+func benchHistoryPage(b *testing.B, s *SQLiteStore, before int64) {
+	ctx := context.Background()
+	cpu := benchCPUTime(b)
+	for b.Loop() {
+		page, _, err := s.Before(ctx, benchRoom, before, 20)
+		if err != nil || len(page) != 20 {
+			b.Fatalf("Before = %d messages, %v; want 20", len(page), err)
+		}
+	}
+	b.ReportMetric(float64((benchCPUTime(b)-cpu).Microseconds())/float64(b.N), "cpu-µs/page")
+}
+
+// BenchmarkSQLiteAppendParallel appends from many goroutines at once across
+// 100 rooms, as many senders do, and reports the persisted messages per
+// second. Every Append returns only after its transaction has committed.
+func BenchmarkSQLiteAppendParallel(b *testing.B) {
+	s, _ := openSQLiteMessageStore(b, b.TempDir())
+	rooms := make([]string, 100)
+	for i := range rooms {
+		rooms[i] = wire.NewID()
+	}
+	ctx := context.Background()
+	var next atomic.Int64
+	b.SetParallelism(128)
+	b.ResetTimer()
+	start, cpu := time.Now(), benchCPUTime(b)
+	b.RunParallel(func(pb *testing.PB) {
+		sender := msgTestUser()
+		for pb.Next() {
+			i := next.Add(1)
+			m := Message{RoomID: rooms[i%int64(len(rooms))], SenderID: sender, SenderName: "bench",
+				Content: "a chat message of an ordinary length, some sixty bytes", TempID: strconv.FormatInt(i, 10),
+				CreatedAt: wire.Now()}
+			if i%10 == 0 {
+				m.Mentions = []string{"user-mentioned"}
+			}
+			if _, _, err := s.Append(ctx, m); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
+	b.ReportMetric(float64((benchCPUTime(b)-cpu).Microseconds())/float64(b.N), "cpu-µs/msg")
+}
+
+// benchCPUTime returns the processor time the process has used so far, to
+// report a cost per message that does not depend on what else the machine
+// is running.
+func benchCPUTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// openBenchHistory opens the cached database of the named size, filling
+// benchRoom up to n messages first if an earlier run has not.
+func openBenchHistory(b *testing.B, name string, n int64) *SQLiteStore {
+	b.Helper()
+	dir := filepath.Join(os.TempDir(), "roomchat-bench-history-"+name)
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := NewSQLiteStore(ctx, db)
+	if err != nil {
+		_ = db.Close()
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		_ = s.Close()
+		_ = db.Close()
+	})
+	var have int64
+	if err := db.QueryRowContext(ctx, sqliteLastSeq, benchRoom).Scan(&have); err != nil {
+		b.Fatal(err)
+	}
+	if have < n {
+		b.Logf("filling %s with messages %d..%d", dir, have+1, n)
+		if err := bulkInsert(ctx, s, have+1, n); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return s
+}
+
+// bulkInsert writes messages from..to of benchRoom straight into the table,
+// many per transaction.
+func bulkInsert(ctx context.Context, s *SQLiteStore, from, to int64) error {
+	const perTx = 20_000
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for start := from; start <= to; start += perTx {
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		insert, err := tx.PrepareContext(ctx, sqliteInsert)
+		if err != nil {
+			_ = tx.Rollback()
+			return err
+		}
+		for seq := start; seq <= min(start+perTx-1, to); seq++ {
+			_, err = insert.ExecContext(ctx, wire.NewID(), benchRoom, seq, fmt.Sprintf("user-%d", seq%10),
+				"bench", fmt.Sprintf("message %d", seq), nil, nil, base.Add(time.Duration(seq)*time.Second).UnixMilli())
+			if err != nil {
+				_ = tx.Rollback()
+				return err
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+	}
+	return nil
+}

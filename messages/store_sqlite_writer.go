@@ -1,0 +1,303 @@
+package messages
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	"github.com/roomchat/chat/adapter/wire"
+)
+
+// sqliteMaxBatch bounds how many appends share one transaction.
+const sqliteMaxBatch = 256
+
+// sqliteLogRestart is the size of the write-ahead log, in pages (16 MB of
+// 4 KB pages), at which the checkpointer makes it start over.
+const sqliteLogRestart = 4096
+
+// errSQLiteClosed answers appends made after Close.
+var errSQLiteClosed = errors.New("messages store closed")
+
+// sqliteAppend is one queued Append: its message and where its answer goes.
+// res has room for the answer, so the writer never blocks on a caller that
+// gave up.
+type sqliteAppend struct {
+	ctx context.Context
+	msg Message
+	res chan sqliteAppendResult
+}
+
+type sqliteAppendResult struct {
+	msg     Message
+	created bool
+	err     error
+}
+
+// Append implements Store. The message joins the writer's queue; the call
+// returns once the transaction holding it has committed or failed. If ctx
+// ends first the call returns an unavailable error wrapping ctx.Err(), and
+// the append is still committed if the writer had already taken it (a retry
+// with the same TempID then returns it).
+func (s *SQLiteStore) Append(ctx context.Context, m Message) (Message, bool, error) {
+	if m.ID == "" {
+		m.ID = wire.NewID()
+	}
+	if m.CreatedAt.IsZero() {
+		m.CreatedAt = wire.Now()
+	}
+	m.CreatedAt = m.CreatedAt.UTC().Truncate(time.Millisecond)
+	req := &sqliteAppend{ctx: ctx, msg: m, res: make(chan sqliteAppendResult, 1)}
+	select {
+	case s.queue <- req:
+	case <-s.quit:
+		return Message{}, false, wire.Unavailablef("append message", errSQLiteClosed)
+	case <-ctx.Done():
+		return Message{}, false, wire.Unavailablef("append message", ctx.Err())
+	}
+	select {
+	case r := <-req.res:
+		return r.msg, r.created, r.err
+	case <-ctx.Done():
+		return Message{}, false, wire.Unavailablef("append message", ctx.Err())
+	case <-s.stopped:
+		// The writer answers before it stops: no answer now means it never
+		// took this request.
+		select {
+		case r := <-req.res:
+			return r.msg, r.created, r.err
+		default:
+			return Message{}, false, wire.Unavailablef("append message", errSQLiteClosed)
+		}
+	}
+}
+
+// run is the writer goroutine: it takes every append waiting in the queue
+// (up to sqliteMaxBatch) and commits them together. After Close it commits
+// what is still queued, then returns.
+func (s *SQLiteStore) run() {
+	defer close(s.stopped)
+	batch := make([]*sqliteAppend, 0, sqliteMaxBatch)
+	for {
+		select {
+		case req := <-s.queue:
+			batch = s.collect(append(batch[:0], req))
+			s.writer.commit(batch)
+			select {
+			case s.kick <- struct{}{}:
+			default:
+			}
+			if len(batch) > 1 {
+				// Under load, let the callers just answered run before the
+				// next batch is taken: their next appends then join it
+				// instead of forming small batches of their own. A lone
+				// append never waits.
+				runtime.Gosched()
+			}
+		case <-s.quit:
+			for batch = s.collect(batch[:0]); len(batch) > 0; batch = s.collect(batch[:0]) {
+				s.writer.commit(batch)
+			}
+			return
+		}
+	}
+}
+
+// checkpoint copies committed pages from the write-ahead log into the
+// database after the writer's commits, from its own goroutine and
+// connection, so that the writer seldom does it itself. Copying alongside
+// the writer never lets the log start over, so once the log holds
+// sqliteLogRestart pages the checkpointer stands aside and asks the writer
+// to checkpoint between two transactions, which restarts the log. A failed
+// checkpoint is left to the next one.
+func (s *SQLiteStore) checkpoint() {
+	for {
+		select {
+		case <-s.quit:
+			return
+		case <-s.kick:
+			if s.writer.restartLog.Load() {
+				continue
+			}
+			var busy, logged, copied int
+			err := s.db.QueryRowContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`).
+				Scan(&busy, &logged, &copied)
+			if err == nil && busy == 0 && logged >= sqliteLogRestart {
+				s.writer.restartLog.Store(true)
+			}
+		}
+	}
+}
+
+// collect adds the appends already queued to batch, without waiting.
+func (s *SQLiteStore) collect(batch []*sqliteAppend) []*sqliteAppend {
+	for len(batch) < sqliteMaxBatch {
+		select {
+		case req := <-s.queue:
+			batch = append(batch, req)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// sqliteWriter is the state of the writer goroutine; only that goroutine
+// uses it, but for restartLog, which the checkpointer sets. It keeps one
+// connection of its own, so that its page cache stays warm, with its
+// statements prepared on it, and drives the transactions on it itself
+// (BEGIN IMMEDIATE … COMMIT). seqs caches the last committed seq of each
+// room it has written, so that assigning a seq needs no read; it changes
+// only after a commit.
+type sqliteWriter struct {
+	db    *sql.DB
+	conn  *sql.Conn   // nil after a failure that may have spoiled it
+	stmts []*sql.Stmt // prepared on conn, by the sqliteWrite* indexes
+	seqs  map[string]int64
+
+	restartLog atomic.Bool // checkpoint and restart the log before the next batch
+}
+
+func newSQLiteWriter(ctx context.Context, db *sql.DB) (*sqliteWriter, error) {
+	w := &sqliteWriter{db: db, seqs: map[string]int64{}}
+	if err := w.connect(ctx); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// connect takes a connection from the pool and prepares the statements.
+func (w *sqliteWriter) connect(ctx context.Context) error {
+	conn, err := w.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	w.conn = conn
+	// The checkpointer copies the log, not the commits of this connection;
+	// and the log file keeps the size it once grew to: this connection,
+	// which restarts it, cuts it back to a limit.
+	_, err = conn.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864`)
+	if err != nil {
+		w.disconnect(false)
+		return err
+	}
+	for _, q := range sqliteWriteQueries() {
+		stmt, err := conn.PrepareContext(ctx, q)
+		if err != nil {
+			w.disconnect(false)
+			return err
+		}
+		w.stmts = append(w.stmts, stmt)
+	}
+	return nil
+}
+
+// disconnect closes the statements and gives the connection back to the
+// pool, or has the pool drop it when it may still be inside a transaction.
+func (w *sqliteWriter) disconnect(spoiled bool) {
+	if w.conn == nil {
+		return
+	}
+	for _, stmt := range w.stmts {
+		_ = stmt.Close()
+	}
+	w.stmts = nil
+	if spoiled {
+		_ = w.conn.Raw(func(any) error { return driver.ErrBadConn })
+	} else {
+		_ = w.conn.Close()
+	}
+	w.conn = nil
+}
+
+func (w *sqliteWriter) close() { w.disconnect(false) }
+
+// restart checkpoints the log with no write under way: it copies the pages
+// the checkpointer has not, waits for readers of older pages, and has the
+// next commit write the log from its start. While the checkpointer is still
+// busy it fails and is tried again before the next batch.
+func (w *sqliteWriter) restart(ctx context.Context) {
+	var busy, logged, copied int
+	err := w.conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(RESTART)`).Scan(&busy, &logged, &copied)
+	if err != nil || busy == 0 {
+		w.restartLog.Store(false)
+	}
+}
+
+// commit stores the batch in one transaction and answers every caller.
+// Appends whose caller has gone are dropped first. If the transaction
+// fails, every caller gets the error and the rooms of the batch are
+// forgotten by the seq cache, to be read again from the database.
+func (w *sqliteWriter) commit(batch []*sqliteAppend) {
+	live := make([]*sqliteAppend, 0, len(batch))
+	for _, req := range batch {
+		if err := req.ctx.Err(); err != nil {
+			req.res <- sqliteAppendResult{err: wire.Unavailablef("append message", err)}
+			continue
+		}
+		live = append(live, req)
+	}
+	if len(live) == 0 {
+		return
+	}
+	results, assigned, err := w.store(live)
+	if err != nil {
+		err = wire.Unavailablef("append message", err)
+		for _, req := range live {
+			delete(w.seqs, req.msg.RoomID)
+			req.res <- sqliteAppendResult{err: err}
+		}
+		return
+	}
+	for room, seq := range assigned {
+		w.seqs[room] = seq
+	}
+	for i, req := range live {
+		req.res <- results[i]
+	}
+}
+
+// store runs the transaction of a batch. It returns the answers and the
+// last seq it assigned in each room.
+func (w *sqliteWriter) store(batch []*sqliteAppend) ([]sqliteAppendResult, map[string]int64, error) {
+	// No deadline: the statements of a batch cannot hang (waits for the
+	// database lock end with the busy timeout of sqlite.Open), and a context
+	// that can end costs a goroutine per statement in the driver.
+	ctx := context.Background()
+	if w.conn == nil {
+		if err := w.connect(ctx); err != nil {
+			return nil, nil, err
+		}
+	}
+	if w.restartLog.Load() {
+		w.restart(ctx)
+	}
+	if _, err := w.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		w.disconnect(true)
+		return nil, nil, err
+	}
+	b := sqliteBatch{ctx: ctx, w: w, assigned: map[string]int64{}}
+	results := make([]sqliteAppendResult, len(batch))
+	var err error
+	for i, req := range batch {
+		if results[i], err = b.append(req.msg); err != nil {
+			break
+		}
+	}
+	if err == nil {
+		_, err = w.conn.ExecContext(ctx, "COMMIT")
+	}
+	if err != nil {
+		// After a failed COMMIT the transaction may be over or still open;
+		// if ROLLBACK fails too, the state of the connection is unknown and
+		// the pool drops it.
+		if _, rbErr := w.conn.ExecContext(ctx, "ROLLBACK"); rbErr != nil {
+			w.disconnect(true)
+		}
+		return nil, nil, err
+	}
+	return results, b.assigned, nil
+}
