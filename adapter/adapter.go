@@ -7,7 +7,6 @@ package adapter
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"time"
 
@@ -95,10 +94,4 @@ func (c *Cluster) Close() error {
 		return nil
 	}
 	return c.close()
-}
-
-var errNoRedis = errors.New("the Redis backend is not built yet")
-
-func newRedis(ctx context.Context, cfg Config, log *slog.Logger) (*Cluster, error) {
-	return nil, errNoRedis
 }

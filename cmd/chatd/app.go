@@ -191,7 +191,9 @@ func (m *Main) Close() error {
 		m.io.Close(nil)
 	}
 	if m.http != nil {
-		if err := m.http.Shutdown(ctx); err != nil {
+		// The listener is already closed; Shutdown reports closing it again
+		// when Serve has not yet returned from Accept.
+		if err := m.http.Shutdown(ctx); err != nil && !errors.Is(err, net.ErrClosed) {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
 		}
 	}
@@ -220,9 +222,13 @@ func (b broadcaster) Broadcast(to []string, event string, payload any) {
 	_ = b.io.To(rs...).Emit(event, payload)
 }
 
-// Evict implements the rooms Broadcaster.
+// Evict implements the rooms Broadcaster. The sockets on this instance leave
+// at once, whether or not the cluster backend answers; the others leave when
+// the adapter delivers the request.
 func (b broadcaster) Evict(room, userID string) {
-	b.io.In(socket.Room(rooms.UserRoom(userID))).SocketsLeave(socket.Room(room))
+	user := socket.Room(rooms.UserRoom(userID))
+	b.io.Local().In(user).SocketsLeave(socket.Room(room))
+	b.io.In(user).SocketsLeave(socket.Room(room))
 }
 
 // activity gives rooms what it needs of the messages store.

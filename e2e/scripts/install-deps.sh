@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need and is quick when it is all there already:
-# Debian's redis-server, chromium, haproxy (the balancer of e2e/lb/) and nginx,
-# only those missing; the npm packages of e2e/ and static/, when node_modules
+# Debian's redis-server, chromium and haproxy (the balancer of e2e/lb/), only
+# those missing; the npm packages of e2e/ and static/, when node_modules
 # is missing or older than the lock file; and the FerretDB test binary.
 set -euo pipefail
 
@@ -26,7 +26,6 @@ install_debian_packages() {
 	have redis-server || missing+=(redis-server)
 	have chromium || missing+=(chromium)
 	have haproxy || missing+=(haproxy)
-	have nginx || missing+=(nginx)
 	if [ ${#missing[@]} -eq 0 ]; then
 		return
 	fi
