@@ -71,6 +71,19 @@ func (o *roomsOut) Broadcast(rooms []string, event string, payload any) {
 	o.sent = append(o.sent, fmt.Sprintf("%s %v %s", event, rooms, b))
 }
 
+// named returns the broadcasts of one event, without the event name.
+func (o *roomsOut) named(event string) []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var out []string
+	for _, s := range o.sent {
+		if rest, ok := strings.CutPrefix(s, event+" "); ok {
+			out = append(out, rest)
+		}
+	}
+	return out
+}
+
 func (o *roomsOut) Evict(room, userID string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -493,25 +506,74 @@ func TestPresenceAnnouncements(t *testing.T) {
 	if err := f.svc.Connected(ctx, "dave", "s3"); err != nil {
 		t.Fatal(err)
 	}
-	if len(f.out.sent) != 1 || !strings.HasPrefix(f.out.sent[0], "presence [") ||
-		!strings.HasSuffix(f.out.sent[0], `{"userId":"alice","online":true}`) {
-		t.Fatalf("after connecting = %q, want one online event", f.out.sent)
+	sent := f.out.named("presence")
+	if len(sent) != 1 || !strings.HasSuffix(sent[0], `{"userId":"alice","online":true}`) {
+		t.Fatalf("after connecting = %q, want one online event", sent)
 	}
-	if !strings.Contains(f.out.sent[0], r1.ID) || !strings.Contains(f.out.sent[0], r2.ID) {
-		t.Errorf("online event went to %q, want both of alice's rooms", f.out.sent[0])
+	if !strings.Contains(sent[0], r1.ID) || !strings.Contains(sent[0], r2.ID) {
+		t.Errorf("online event went to %q, want both of alice's rooms", sent[0])
 	}
 	for _, s := range []string{"s1", "s2"} {
 		if err := f.svc.Disconnected(ctx, "alice", s); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if len(f.out.sent) != 2 || !strings.Contains(f.out.sent[1], `"userId":"alice","online":false,"lastSeenAt":"`) {
-		t.Errorf("after disconnecting = %q, want one offline event with lastSeenAt", f.out.sent)
+	if sent := f.out.named("presence"); len(sent) != 2 || !strings.Contains(sent[1], `"userId":"alice","online":false,"lastSeenAt":"`) {
+		t.Errorf("after disconnecting = %q, want one offline event with lastSeenAt", sent)
 	}
 
 	down := wire.Unavailablef("presence", errors.New("gone"))
 	f.presence.connect = func(context.Context, string, string) (bool, error) { return false, down }
 	if err := f.svc.Connected(ctx, "bob", "s4"); !errors.Is(err, down) {
 		t.Errorf("Connected with presence down = %v", err)
+	}
+}
+
+// TestRoomEventsToUsers: users learn of rooms they join or leave through
+// room_added and room_removed on their own Socket.IO room.
+func TestRoomEventsToUsers(t *testing.T) {
+	f := newRoomsFixture(t)
+	ctx := context.Background()
+	r := f.group(t, "alice", "bob")
+	added := f.out.named("room_added")
+	if len(added) != 1 || !strings.HasPrefix(added[0], "[user:alice user:bob] {") || !strings.Contains(added[0], `"id":"`+r.ID+`"`) {
+		t.Fatalf("room_added after create = %q, want the room to both members", added)
+	}
+
+	if _, err := f.svc.AddMember(ctx, "bob", r.ID, "carol"); err == nil {
+		t.Fatal("bob added a member")
+	}
+	if _, err := f.svc.AddMember(ctx, "alice", r.ID, "carol"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.AddMember(ctx, "alice", r.ID, "carol"); err != nil {
+		t.Fatal(err)
+	}
+	added = f.out.named("room_added")
+	if len(added) != 2 || !strings.HasPrefix(added[1], "[user:carol] {") || !strings.Contains(added[1], `"members":["alice","bob","carol"]`) {
+		t.Errorf("room_added after adds = %q, want one, to carol only, with her in the members", added)
+	}
+
+	for range 2 {
+		if _, _, err := f.svc.OpenDM(ctx, "bob", "dave"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if added = f.out.named("room_added"); len(added) != 3 || !strings.HasPrefix(added[2], "[user:bob user:dave] {") {
+		t.Errorf("room_added after opening a DM twice = %q, want one more, to both", added)
+	}
+
+	if err := f.svc.RemoveMember(ctx, "bob", r.ID, "carol"); err == nil {
+		t.Fatal("bob removed carol")
+	}
+	if err := f.svc.RemoveMember(ctx, "alice", r.ID, "carol"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.RemoveMember(ctx, "bob", r.ID, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"[user:carol] {\"roomId\":\"" + r.ID + "\"}", "[user:bob] {\"roomId\":\"" + r.ID + "\"}"}
+	if removed := f.out.named("room_removed"); !reflect.DeepEqual(removed, want) {
+		t.Errorf("room_removed = %q, want %q", removed, want)
 	}
 }

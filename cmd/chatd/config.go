@@ -31,6 +31,8 @@ type Config struct {
 	MaxContent       int
 	ShutdownTimeout  time.Duration
 	LogLevel         string
+	PprofAddr        string
+	WSTransport      string
 }
 
 // setting is one configuration value: its flag name, its default and help.
@@ -55,6 +57,8 @@ var settings = []setting{
 	{"max-content", "4000", "longest message content, in Unicode code points"},
 	{"shutdown-timeout", "15s", "how long shutdown may take before it gives up waiting"},
 	{"log-level", "info", "debug, info, warn or error"},
+	{"pprof-addr", "", "address of a net/http/pprof listener, such as 127.0.0.1:6060; empty: off"},
+	{"ws-transport", "library", "WebSocket transport: library, or batched (one write per burst, bounded queues)"},
 }
 
 // envName is the environment variable of a flag: addr -> CHAT_ADDR.
@@ -86,7 +90,8 @@ func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Con
 		Addr: get("addr"), MongoURI: get("mongo-uri"), MongoDB: get("mongo-db"), RedisURL: get("redis-url"),
 		JWTSecret: *vals["jwt-secret"], DataDir: get("data-dir"), CORSOrigins: splitList(get("cors-origins")),
 		JWTPublicKeyFile: get("jwt-public-key-file"), JWTJWKSURL: get("jwt-jwks-url"),
-		JWTIssuer: get("jwt-issuer"), JWTAudience: get("jwt-audience"), LogLevel: get("log-level"),
+		JWTIssuer: get("jwt-issuer"), JWTAudience: get("jwt-audience"), LogLevel: get("log-level"), PprofAddr: get("pprof-addr"),
+		WSTransport: get("ws-transport"),
 	}
 	var errs []error
 	cfg.SendRate, errs = parseFloat(get("send-rate"), "send-rate", errs)
@@ -97,6 +102,9 @@ func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Con
 		errs = append(errs, fmt.Errorf("max-content: want a positive number, got %q", get("max-content")))
 	}
 	cfg.MaxContent = n
+	if cfg.WSTransport != "library" && cfg.WSTransport != "batched" {
+		errs = append(errs, fmt.Errorf("ws-transport: want library or batched, got %q", cfg.WSTransport))
+	}
 	if cfg.SendRate < 0 {
 		errs = append(errs, errors.New("send-rate: must not be negative"))
 	}

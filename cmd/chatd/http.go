@@ -13,10 +13,12 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	engine "github.com/zishang520/socket.io/servers/engine/v3"
 	"github.com/zishang520/socket.io/servers/socket/v3"
 	"github.com/zishang520/socket.io/v3/pkg/types"
 
 	"github.com/roomchat/chat/adapter/wire"
+	"github.com/roomchat/chat/adapter/wstransport"
 	"github.com/roomchat/chat/static"
 )
 
@@ -35,6 +37,10 @@ func newSocketServer(cfg Config, adapterCtor socket.AdapterConstructor) *socket.
 	opts.SetPingInterval(25 * time.Second)
 	opts.SetPingTimeout(20 * time.Second)
 	opts.SetConnectTimeout(45 * time.Second)
+	if cfg.WSTransport == "batched" {
+		opts.SetTransports(types.NewSet(engine.Polling, engine.TransportCtor(wstransport.New(wstransport.Config{}))))
+		opts.SetAdapter(wstransport.LocalBroadcasts(adapterCtor))
+	}
 	if len(cfg.CORSOrigins) > 0 {
 		opts.SetCors(&types.Cors{Origin: corsOriginValue(cfg.CORSOrigins), Credentials: !slices.Contains(cfg.CORSOrigins, "*")})
 	}
@@ -76,7 +82,11 @@ func (m *Main) router() http.Handler {
 	})
 	r.Get("/readyz", m.handleReady)
 	r.Handle("/metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
-	r.Handle("/socket.io/*", m.io.ServeHandler(nil))
+	var sio http.Handler = m.io.ServeHandler(nil)
+	if m.cfg.WSTransport == "batched" {
+		sio = wstransport.ReleaseOnUpgrade(sio)
+	}
+	r.Handle("/socket.io/*", sio)
 	m.auth.PublicRoutes(r)
 	r.Group(func(r chi.Router) {
 		r.Use(m.auth.Middleware)

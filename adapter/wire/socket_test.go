@@ -1,0 +1,196 @@
+package wire
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"reflect"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/zishang520/socket.io/servers/socket/v3"
+)
+
+func TestOKResult(t *testing.T) {
+	tests := []struct {
+		name   string
+		result any
+		want   map[string]any
+	}{
+		{name: "nil", result: nil, want: map[string]any{"ok": true}},
+		{name: "struct", result: struct {
+			RoomID  string `json:"roomId"`
+			LastSeq int64  `json:"lastSeq"`
+		}{"r1", 7}, want: map[string]any{"ok": true, "roomId": "r1", "lastSeq": float64(7)}},
+		{name: "map", result: map[string]any{"hasMore": false, "messages": []int{}},
+			want: map[string]any{"ok": true, "hasMore": false, "messages": []any{}}},
+		{name: "empty struct", result: struct{}{}, want: map[string]any{"ok": true}},
+		{name: "nil pointer", result: (*struct{ A int })(nil), want: map[string]any{"ok": true}},
+		{name: "not an object", result: []int{1, 2}, want: map[string]any{"ok": true}},
+		{name: "a string", result: "done", want: map[string]any{"ok": true}},
+		{name: "cannot be marshalled", result: map[string]any{"c": make(chan int)}, want: map[string]any{"ok": true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			raw := okResult(tt.result)
+			var got map[string]any
+			if err := json.Unmarshal(raw, &got); err != nil {
+				t.Fatalf("okResult = %s is not a JSON object: %v", raw, err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("okResult = %s, want %v", raw, tt.want)
+			}
+		})
+	}
+}
+
+func TestSplitAck(t *testing.T) {
+	var called bool
+	var ack socket.Ack = func([]any, error) { called = true }
+	payload := map[string]any{"roomId": "r"}
+
+	gotAck, args := splitAck([]any{payload, ack})
+	if gotAck == nil || len(args) != 1 || !reflect.DeepEqual(args[0], payload) {
+		t.Fatalf("splitAck(payload, ack) = %v, %v", gotAck != nil, args)
+	}
+	gotAck(nil, nil)
+	if !called {
+		t.Error("the returned ack is not the one passed")
+	}
+
+	plain := func([]any, error) {}
+	if gotAck, args := splitAck([]any{plain}); gotAck == nil || len(args) != 0 {
+		t.Errorf("splitAck(func) = %v, %v; want the ack and no args", gotAck != nil, args)
+	}
+	if gotAck, args := splitAck([]any{payload, "x"}); gotAck != nil || len(args) != 2 {
+		t.Errorf("splitAck without ack = %v, %v", gotAck != nil, args)
+	}
+	if gotAck, args := splitAck(nil); gotAck != nil || len(args) != 0 {
+		t.Errorf("splitAck(nil) = %v, %v", gotAck != nil, args)
+	}
+}
+
+type joinPayload struct {
+	RoomID string `json:"roomId"`
+}
+
+type sendPayload struct {
+	RoomID   *string  `json:"roomId"`
+	Content  *string  `json:"content"`
+	Mentions []string `json:"mentions"`
+	Limit    *int     `json:"limit"`
+}
+
+func TestDecode(t *testing.T) {
+	tests := []struct {
+		name    string
+		payload string
+		wantErr string // "" for success; else a part of the message
+	}{
+		{name: "object", payload: `{"roomId":"r","content":"hi","mentions":["u"],"limit":3}`},
+		{name: "object with space", payload: " \t{\"roomId\":\"r\"}\n"},
+		{name: "no payload", payload: `null`, wantErr: "payload must be an object"},
+		{name: "empty", payload: ``, wantErr: "payload must be an object"},
+		{name: "string", payload: `"r"`, wantErr: "payload must be an object"},
+		{name: "number", payload: `5`, wantErr: "payload must be an object"},
+		{name: "array", payload: `[{"roomId":"r"}]`, wantErr: "payload must be an object"},
+		{name: "wrong field type", payload: `{"roomId":5}`, wantErr: "field roomId must be a string"},
+		{name: "wrong array element", payload: `{"roomId":"r","mentions":[1]}`, wantErr: "must be a string"},
+		{name: "mentions not an array", payload: `{"roomId":"r","mentions":"u"}`, wantErr: "field mentions must be an array"},
+		{name: "fraction for an int", payload: `{"roomId":"r","limit":1.5}`, wantErr: "field limit must be a number"},
+		{name: "int overflow", payload: `{"roomId":"r","limit":1e30}`, wantErr: "field limit must be a number"},
+		{name: "truncated", payload: `{"roomId":"r"`, wantErr: "malformed JSON"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var dst sendPayload
+			err := Decode(json.RawMessage(tt.payload), &dst)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("Decode: %v", err)
+				}
+				if dst.RoomID == nil || *dst.RoomID != "r" {
+					t.Errorf("roomId = %v", dst.RoomID)
+				}
+				return
+			}
+			var we *Error
+			if !errors.As(err, &we) || we.Code != InvalidArgument {
+				t.Fatalf("Decode error = %v, want an invalid_argument *Error", err)
+			}
+			if !strings.Contains(we.Message, tt.wantErr) {
+				t.Errorf("message %q does not contain %q", we.Message, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestDecodeLeavesMissingFieldsZero(t *testing.T) {
+	var dst sendPayload
+	if err := Decode(json.RawMessage(`{}`), &dst); err != nil {
+		t.Fatal(err)
+	}
+	if dst.RoomID != nil || dst.Content != nil || dst.Mentions != nil || dst.Limit != nil {
+		t.Errorf("Decode({}) = %+v, want every field unset", dst)
+	}
+	var join joinPayload
+	if err := Decode(json.RawMessage(`{"roomId":null}`), &join); err != nil || join.RoomID != "" {
+		t.Errorf("Decode(roomId null) = %+v, %v", join, err)
+	}
+}
+
+func TestEventsDrainIdle(t *testing.T) {
+	e := NewEvents(slog.New(slog.DiscardHandler))
+	if err := e.Drain(context.Background()); err != nil {
+		t.Fatalf("Drain with nothing running: %v", err)
+	}
+	if e.begin() {
+		t.Error("an event began after Drain")
+	}
+}
+
+func TestEventsDrainWaitsForRunning(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := NewEvents(slog.New(slog.DiscardHandler))
+		if !e.begin() {
+			t.Fatal("begin refused before Drain")
+		}
+		done := make(chan error, 1)
+		go func() { done <- e.Drain(context.Background()) }()
+		synctest.Wait()
+		select {
+		case err := <-done:
+			t.Fatalf("Drain returned %v while an event was running", err)
+		default:
+		}
+		if e.begin() {
+			t.Error("an event began while draining")
+		}
+		e.running.Done()
+		synctest.Wait()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Drain = %v, want nil", err)
+			}
+		default:
+			t.Error("Drain did not return once the event finished")
+		}
+	})
+}
+
+func TestEventsDrainGivesUp(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := NewEvents(slog.New(slog.DiscardHandler))
+		e.begin()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if err := e.Drain(ctx); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Drain = %v, want the deadline error", err)
+		}
+		e.running.Done()
+	})
+}

@@ -1,0 +1,163 @@
+package wstransport
+
+import (
+	"encoding/binary"
+	"errors"
+	"net"
+	"sync"
+	"time"
+)
+
+// ErrSlowConsumer closes a connection whose peer does not read fast enough:
+// more than the configured queue of frames waited to be written to it.
+var ErrSlowConsumer = errors.New("websocket: slow consumer, write queue full")
+
+// closeGrace bounds how long frames still queued at close may take to go
+// out before the connection is closed anyway.
+const closeGrace = time.Second
+
+// WebSocket opcodes of the frames the server writes (RFC 6455 §5.2).
+const (
+	opText   = 0x1
+	opBinary = 0x2
+	opClose  = 0x8
+	opPong   = 0xA
+)
+
+// appendFrame appends one final, unmasked server frame to dst.
+func appendFrame(dst []byte, op byte, payload []byte) []byte {
+	n := len(payload)
+	switch {
+	case n <= 125:
+		dst = append(dst, 0x80|op, byte(n))
+	case n <= 0xFFFF:
+		dst = append(dst, 0x80|op, 126)
+		dst = binary.BigEndian.AppendUint16(dst, uint16(n))
+	default:
+		dst = append(dst, 0x80|op, 127)
+		dst = binary.BigEndian.AppendUint64(dst, uint64(n))
+	}
+	return append(dst, payload...)
+}
+
+// bufPool holds the buffers of queued frames. A connection holds one only
+// while it has frames waiting, so idle connections cost no buffer.
+var bufPool = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooled is the largest buffer returned to the pool; bigger ones, left
+// by a burst, are dropped for the collector.
+const maxPooled = 64 << 10
+
+func getBuf() []byte { return (*bufPool.Get().(*[]byte))[:0] }
+
+func putBuf(b []byte) {
+	if b == nil || cap(b) > maxPooled {
+		return
+	}
+	bufPool.Put(&b)
+}
+
+// writer queues the frames of one connection and writes them from a
+// goroutine that exists only while frames are waiting: every frame queued
+// while a write is in progress goes out with the next one, in a single
+// write(2). The queue is bounded: past max bytes the connection fails with
+// ErrSlowConsumer, so a peer that stops reading costs neither unbounded
+// memory nor the time of anyone else.
+type writer struct {
+	conn net.Conn
+	max  int
+	fail func(error) // called once, on its own goroutine, when writing fails
+
+	mu      sync.Mutex // guards the fields below; never held during a write
+	buf     []byte     // frames waiting; nil when none
+	writing bool       // a flush goroutine owns conn's write side
+	closing bool       // close conn once buf is written
+	done    bool       // failed or closed: frames are dropped
+}
+
+// frame queues one frame. It reports false when the frame was dropped
+// because the connection failed or is closing.
+func (w *writer) frame(op byte, payload []byte) bool {
+	w.mu.Lock()
+	if w.done || w.closing {
+		w.mu.Unlock()
+		return false
+	}
+	if w.buf == nil {
+		w.buf = getBuf()
+	}
+	w.buf = appendFrame(w.buf, op, payload)
+	if len(w.buf) > w.max {
+		w.done = true
+		putBuf(w.buf)
+		w.buf = nil
+		w.mu.Unlock()
+		go w.fail(ErrSlowConsumer)
+		return false
+	}
+	w.startLocked()
+	w.mu.Unlock()
+	return true
+}
+
+func (w *writer) startLocked() {
+	if !w.writing {
+		w.writing = true
+		go w.flush()
+	}
+}
+
+// flush writes queued frames until none is left, then exits.
+func (w *writer) flush() {
+	for {
+		w.mu.Lock()
+		out := w.buf
+		w.buf = nil
+		if len(out) == 0 || w.done {
+			w.writing = false
+			closeNow := w.closing && !w.done
+			if closeNow {
+				w.done = true
+			}
+			w.mu.Unlock()
+			putBuf(out)
+			if closeNow {
+				_ = w.conn.Close()
+			}
+			return
+		}
+		w.mu.Unlock()
+		_, err := w.conn.Write(out)
+		putBuf(out)
+		if err != nil {
+			w.mu.Lock()
+			failed := !w.done
+			w.done, w.writing = true, false
+			w.mu.Unlock()
+			if failed {
+				w.fail(err)
+			}
+			return
+		}
+	}
+}
+
+// close closes the connection once the frames already queued are written,
+// within closeGrace; at once when none is queued.
+func (w *writer) close() {
+	w.mu.Lock()
+	if w.done || w.closing {
+		w.mu.Unlock()
+		return
+	}
+	w.closing = true
+	if w.writing || len(w.buf) > 0 {
+		_ = w.conn.SetWriteDeadline(time.Now().Add(closeGrace))
+		w.startLocked()
+		w.mu.Unlock()
+		return
+	}
+	w.done = true
+	w.mu.Unlock()
+	_ = w.conn.Close()
+}

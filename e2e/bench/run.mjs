@@ -1,0 +1,163 @@
+// Runs the benchmark scenarios against chatd and the Node.js baseline, back
+// to back in the same run, each server pinned to one core and the load
+// generator to another, and writes the side-by-side table into
+// BENCHMARKS.md (between its bench markers) and to stdout.
+//
+//   node e2e/bench/run.mjs --chatd bin/chatd --chatbench bin/chatbench [--rounds 3] [--seconds 10] [--only fanout-10x100,idle-10k]
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { table } from './table.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const { values: opt } = parseArgs({
+  options: {
+    chatd: { type: 'string', default: 'bin/chatd' },
+    chatbench: { type: 'string', default: 'bin/chatbench' },
+    rounds: { type: 'string', default: '3' },
+    seconds: { type: 'string', default: '10' },
+    only: { type: 'string', default: '' },
+    out: { type: 'string', default: join(here, 'BENCHMARKS.md') },
+    raw: { type: 'string', default: '' },
+    'server-cpu': { type: 'string', default: '0' },
+    'bench-cpu': { type: 'string', default: '1' },
+    'chatd-args': { type: 'string', default: '' },
+    servers: { type: 'string', default: '' },
+  },
+});
+
+const secret = 'bench-' + Math.random().toString(36).slice(2) + '-0123456789abcdef';
+const seconds = Number(opt.seconds);
+const rounds = Number(opt.rounds);
+
+/** The scenarios of the performance issue; args go to chatbench. */
+export const scenarios = [
+  { name: 'fanout-10x100', title: '10 rooms × 100 clients, 10 senders, flat out',
+    args: ['--clients', '1000', '--rooms', '10', '--senders', '10', '--window', '16'] },
+  { name: 'fanout-1x2000', title: '1 room × 2,000 clients, 1 sender, flat out',
+    args: ['--clients', '2000', '--rooms', '1', '--senders', '1', '--window', '16'] },
+  { name: 'idle-10k', title: '10,000 idle connections in 100 rooms',
+    args: ['--clients', '10000', '--rooms', '100', '--senders', '0', '--dials', '128', '--settle', '3s'] },
+  { name: 'latency-20k', title: '10 rooms × 100 clients at a fixed 20,000 deliveries/s',
+    args: ['--clients', '1000', '--rooms', '10', '--senders', '10', '--rate', '200', '--window', '1000'] },
+].filter((s) => opt.only === '' || opt.only.split(',').includes(s.name));
+
+/** The servers compared: the Node baseline, then chatd as shipped and with its opt-in fast paths. */
+const chatd = (name, title, extra) => ({
+  name, title, start: (dir) => [resolve(opt.chatd), ['--addr', '127.0.0.1:0', '--data-dir', dir, '--send-rate', '0',
+    '--log-level', 'warn', ...extra, ...opt['chatd-args'].split(' ').filter(Boolean)], { CHAT_JWT_SECRET: secret }],
+});
+const servers = [
+  { name: 'node', title: 'Node socket.io 4.8.4 (no storage)',
+    start: () => ['node', [join(here, 'node-server.mjs'), '--addr', '127.0.0.1:0'], { CHAT_JWT_SECRET: secret }] },
+  chatd('chatd', 'chatd, defaults', []),
+  chatd('chatd-batched', 'chatd --ws-transport batched', ['--ws-transport', 'batched']),
+].filter((s) => opt.servers === '' || opt.servers.split(',').includes(s.name));
+
+/** Runs argv under taskset on cpu with the open-files limit raised to the hard limit. */
+function pinned(cpu, cmd, args, env) {
+  const quoted = [cmd, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  return spawn('bash', ['-c', `ulimit -n "$(ulimit -Hn)"; exec taskset -c ${cpu} ${quoted}`],
+    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Starts a server and resolves with its process and URL. */
+function startServer(server, dir) {
+  const [cmd, args, env] = server.start(dir);
+  const child = pinned(opt['server-cpu'], cmd, args, env);
+  let log = '';
+  child.stderr.on('data', (d) => { log = (log + d).slice(-4000); });
+  return new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`${server.name} did not start: ${log}`)), 20000);
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/listening on (http:\/\/[\d.:]+)/);
+      if (m) {
+        clearTimeout(timer);
+        ok({ child, url: m[1], log: () => log });
+      }
+    });
+    child.on('exit', (code) => fail(new Error(`${server.name} exited (${code}): ${log}`)));
+  });
+}
+
+function stop(child) {
+  return new Promise((ok) => {
+    if (child.exitCode !== null) return ok();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
+    child.on('exit', () => { clearTimeout(timer); ok(); });
+    child.kill('SIGTERM');
+  });
+}
+
+/** Runs chatbench once against url; resolves with its JSON report. */
+function runBench(scenario, url, pid) {
+  const args = ['--url', url, '--jwt-secret', secret, '--pid', String(pid), '--json',
+    '--duration', `${seconds}s`, '--label', scenario.name, ...scenario.args];
+  const child = pinned(opt['bench-cpu'], resolve(opt.chatbench), args, {});
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { err = (err + d).slice(-4000); });
+  return new Promise((ok, fail) => {
+    child.on('exit', (code) => (code === 0 ? ok(JSON.parse(out)) : fail(new Error(`chatbench ${scenario.name}: ${err}`))));
+  });
+}
+
+async function once(scenario, server) {
+  const dir = mkdtempSync(join(tmpdir(), `bench-${server.name}-`));
+  const srv = await startServer(server, dir);
+  // The launcher execs into taskset, which execs into the server: same pid.
+  try {
+    return await runBench(scenario, srv.url, srv.child.pid);
+  } finally {
+    await stop(srv.child);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function conditions() {
+  const sh = (cmd, args) => { try { return execFileSync(cmd, args, { encoding: 'utf8' }).trim(); } catch { return '?'; } };
+  return {
+    date: new Date().toISOString(), cpu: cpus()[0]?.model ?? '?', cores: cpus().length,
+    load: loadavg().map((l) => l.toFixed(2)).join(' '), go: sh('go', ['env', 'GOVERSION']),
+    node: process.version, commit: sh('git', ['rev-parse', '--short', 'HEAD']) + (sh('git', ['status', '--porcelain']) ? ' (with local changes)' : ''),
+    rounds, seconds,
+  };
+}
+
+async function main() {
+  const cond = conditions();
+  const results = [];
+  for (const scenario of scenarios) {
+    for (let round = 1; round <= rounds; round++) {
+      for (const server of servers) {
+        process.stderr.write(`bench: ${scenario.name} round ${round}/${rounds} on ${server.name} ... `);
+        const res = await once(scenario, server);
+        process.stderr.write(`${Math.round(res.deliveriesPerCpuSecond ?? 0)} deliveries/CPU-s, ` +
+          `${(res.rssPerConnBytes / 1024).toFixed(1)} KB/conn, e2e p99 ${res.e2e.p99Ms} ms, lost ${res.lost}\n`);
+        results.push({ scenario: scenario.name, server: server.name, round, ...res });
+      }
+    }
+  }
+  cond.loadAfter = loadavg().map((l) => l.toFixed(2)).join(' ');
+  const md = table(scenarios, servers, results, cond);
+  process.stdout.write(md + '\n');
+  const raw = opt.raw || join(resolve('.cache'), 'bench', `results-${cond.date.replaceAll(':', '')}.json`);
+  mkdirSync(dirname(raw), { recursive: true });
+  writeFileSync(raw, JSON.stringify({ conditions: cond, results }, null, 1));
+  const doc = readFileSync(opt.out, 'utf8');
+  const begin = '<!-- bench:begin -->';
+  const end = '<!-- bench:end -->';
+  const i = doc.indexOf(begin);
+  const j = doc.indexOf(end);
+  if (i < 0 || j < i) throw new Error(`${opt.out} has no ${begin} … ${end} section`);
+  writeFileSync(opt.out, doc.slice(0, i + begin.length) + '\n' + md + '\n' + doc.slice(j));
+  process.stderr.write(`bench: table written to ${opt.out}, raw results to ${raw}\n`);
+}
+
+main().catch((err) => { console.error(err); process.exit(1); });

@@ -1,0 +1,79 @@
+// Builds the Markdown table of a benchmark run: the median of the rounds of
+// each scenario for each server, side by side, with ratios and targets.
+
+const median = (xs) => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+const fmt = {
+  rate: (x) => (Number.isFinite(x) ? `${Math.round(x / 1000)}k` : '–'),
+  kb: (x) => (Number.isFinite(x) ? `${(x / 1024).toFixed(1)} KB` : '–'),
+  ms: (x) => (Number.isFinite(x) ? `${x.toFixed(1)} ms` : '–'),
+  ratio: (x) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : '–'),
+};
+
+/** The headline rows: which scenario, which field, better when higher or lower, the target. */
+const headline = [
+  { scenario: 'fanout-10x100', label: '10 rooms × 100 clients, 10 senders: deliveries per server CPU-second',
+    pick: (r) => r.deliveriesPerCpuSecond, show: fmt.rate, higher: true, target: 1.5 },
+  { scenario: 'fanout-1x2000', label: '1 room × 2,000 clients, 1 sender: deliveries per server CPU-second',
+    pick: (r) => r.deliveriesPerCpuSecond, show: fmt.rate, higher: true, target: 1.5 },
+  { scenario: 'idle-10k', label: 'RSS per idle connection (10k connections)',
+    pick: (r) => r.rssPerConnBytes, show: fmt.kb, higher: false, target: 1 },
+  { scenario: 'latency-20k', label: 'e2e p99 at a fixed 20k deliveries/s',
+    pick: (r) => r.e2e?.p99Ms, show: fmt.ms, higher: false, target: 1 },
+];
+
+/** Secondary rows, for reading the headline ones. */
+const details = [
+  { label: 'deliveries/s', pick: (r) => r.deliveriesPerSec, show: fmt.rate, when: (s) => s !== 'idle-10k' },
+  { label: 'server CPU %', pick: (r) => r.serverCpuPercent, show: (x) => (Number.isFinite(x) ? `${Math.round(x)}%` : '–'), when: (s) => s !== 'idle-10k' },
+  { label: 'messages acked/s', pick: (r) => r.messagesPerSec, show: (x) => (Number.isFinite(x) ? `${Math.round(x)}` : '–'), when: (s) => s !== 'idle-10k' },
+  { label: 'e2e p50', pick: (r) => r.e2e?.p50Ms, show: fmt.ms, when: (s) => s !== 'idle-10k' },
+  { label: 'e2e p99', pick: (r) => r.e2e?.p99Ms, show: fmt.ms, when: (s) => s !== 'idle-10k' },
+  { label: 'ack p99', pick: (r) => r.ack?.p99Ms, show: fmt.ms, when: (s) => s !== 'idle-10k' },
+  { label: 'server RSS under load', pick: (r) => r.rssLoadedBytes / 1048576, show: (x) => (Number.isFinite(x) ? `${x.toFixed(0)} MB` : '–'), when: (s) => s !== 'idle-10k' },
+  { label: 'server RSS, 10k connected', pick: (r) => r.rssConnectedBytes / 1048576, show: (x) => (Number.isFinite(x) ? `${x.toFixed(0)} MB` : '–'), when: (s) => s === 'idle-10k' },
+];
+
+const sum = (xs) => xs.reduce((a, b) => a + b, 0);
+
+/** table returns the Markdown of one run: Node first, then each chatd variant with its ratio to Node. */
+export function table(scenarios, servers, results, cond) {
+  const of = (scenario, server) => results.filter((r) => r.scenario === scenario && r.server === server);
+  const [base, ...ours] = servers;
+  const lines = [
+    `Run ${cond.date}, commit ${cond.commit}; ${cond.cores} × ${cond.cpu}; Go ${cond.go}, Node ${cond.node}; ` +
+      `median of ${cond.rounds} round(s) of ${cond.seconds} s; load average ${cond.load} before, ${cond.loadAfter} after ` +
+      '(the machine is shared: compare within this run only).',
+    '',
+    `| target | goal | ${base.title} | ${ours.map((s) => `${s.title} | ÷ Node`).join(' | ')} |`,
+    `|---|---|---|${ours.map(() => '---|---|').join('')}`,
+  ];
+  for (const h of headline) {
+    if (!scenarios.some((s) => s.name === h.scenario)) continue;
+    const node = median(of(h.scenario, base.name).map(h.pick));
+    const cells = ours.map((s) => {
+      const v = median(of(h.scenario, s.name).map(h.pick));
+      const ratio = v / node;
+      const met = h.higher ? ratio >= h.target : ratio <= h.target;
+      return `${h.show(v)} | ${fmt.ratio(ratio)}${Number.isFinite(ratio) ? (met ? ' ✅' : ' ❌') : ''}`;
+    });
+    const goal = h.higher ? `≥ ${h.target}× Node` : `≤ ${h.target}× Node`;
+    lines.push(`| ${h.label} | ${goal} | ${h.show(node)} | ${cells.join(' | ')} |`);
+  }
+  const lost = (server) => sum(results.filter((r) => r.server === server).map((r) => r.lost + r.unacked + r.failed + (r.seqGaps ?? 0)));
+  lines.push(`| lost, unacked, failed or skipped, all runs | 0 | ${lost(base.name)} | ${ours.map((s) => `${lost(s.name)} |  |`).join(' ')}`);
+  lines.push('', `| scenario | measure | ${servers.map((s) => s.title).join(' | ')} |`, `|---|---|${servers.map(() => '---|').join('')}`);
+  for (const sc of scenarios) {
+    for (const d of details) {
+      if (!d.when(sc.name)) continue;
+      const vals = servers.map((s) => d.show(median(of(sc.name, s.name).map(d.pick))));
+      lines.push(`| ${sc.title} | ${d.label} | ${vals.join(' | ')} |`);
+    }
+  }
+  return lines.join('\n');
+}
