@@ -2,6 +2,7 @@ package messages
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -71,15 +72,12 @@ func isUsernameByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-'
 }
 
-// isWordRune reports whether r is a letter, digit or joiner that would glue
-// an '@' to a neighbouring word.
+// isWordRune reports whether r is a letter, digit or combining mark that
+// would glue an '@' to a neighbouring word; spaces, punctuation, symbols
+// (emoji among them) and format characters do not.
 func isWordRune(r rune) bool {
 	if r < utf8.RuneSelf {
 		return isUsernameByte(byte(r))
 	}
-	return !isSpaceOrPunct(r)
-}
-
-func isSpaceOrPunct(r rune) bool {
-	return strings.ContainsRune("\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\u2014\u2013\u201c\u201d\u2018\u2019\u00ab\u00bb\u2026\u3001\u3002\uff0c\uff01\uff1f", r)
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)
 }

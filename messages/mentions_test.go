@@ -109,3 +109,17 @@ func FuzzMentionedNames(f *testing.F) {
 		}
 	})
 }
+
+func TestMentionedNamesNextToSymbolsAndCJKPunctuation(t *testing.T) {
+	for _, content := range []string{"hi @bob👋", "「@bob」", "（@bob）", "@bob\u200b", "👋@bob"} {
+		got := MentionedNames(content)
+		if len(got) != 1 || got[0] != "bob" {
+			t.Errorf("MentionedNames(%q) = %v, want [bob]", content, got)
+		}
+	}
+	for _, content := range []string{"é@bob", "@bobé", "日@bob"} {
+		if got := MentionedNames(content); len(got) != 0 {
+			t.Errorf("MentionedNames(%q) = %v, want none: the @ is glued to a word", content, got)
+		}
+	}
+}

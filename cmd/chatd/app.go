@@ -46,6 +46,9 @@ type Main struct {
 
 // NewMain returns a Main for cfg.
 func NewMain(cfg Config, log *slog.Logger) *Main {
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = 15 * time.Second
+	}
 	return &Main{cfg: cfg, log: log, served: make(chan error, 1)}
 }
 

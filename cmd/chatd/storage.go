@@ -73,7 +73,7 @@ func openMongo(ctx context.Context, cfg Config) (*stores, error) {
 	}
 	return &stores{
 		users: users, rooms: roomStore, messages: msgs,
-		ping: func(ctx context.Context) error { return client.Ping(ctx, nil) },
+		ping:  func(ctx context.Context) error { return client.Ping(ctx, nil) },
 		close: client.Disconnect,
 	}, nil
 }
