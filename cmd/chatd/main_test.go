@@ -251,3 +251,28 @@ func TestMainCloseRightAfterRun(t *testing.T) {
 		MustRunMain(t, dir).MustClose(t)
 	}
 }
+
+// TestMainRunFailsWhenMongoUnreachable: a database that does not answer at
+// start-up is a clear error, returned within the connect timeout, not a hang.
+func TestMainRunFailsWhenMongoUnreachable(t *testing.T) {
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := closed.Addr().String()
+	_ = closed.Close()
+	cfg, err := LoadConfig([]string{"--addr", "127.0.0.1:0", "--data-dir", t.TempDir(),
+		"--mongo-uri", "mongodb://" + addr + "/"}, envOf(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err = NewMain(cfg, slog.New(slog.DiscardHandler)).Run(ctx)
+	if err == nil || !strings.Contains(err.Error(), "does not answer") || !strings.Contains(err.Error(), addr) {
+		t.Fatalf("Run with an unreachable MongoDB = %v, want an error naming %s", err, addr)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("Run waited past its deadline")
+	}
+}
