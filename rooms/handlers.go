@@ -162,13 +162,13 @@ func (s *Service) onJoin(ctx context.Context, sock *socket.Socket, u auth.User, 
 	if err := wire.Decode(payload, &req); err != nil {
 		return nil, err
 	}
-	room, err := s.Get(ctx, u.ID, req.RoomID)
+	lastSeq, err := s.LastSeq(ctx, u.ID, req.RoomID)
 	if err != nil {
 		return nil, err
 	}
-	sock.Join(socket.Room(room.ID))
-	_ = sock.Emit("joined", roomRequest{RoomID: room.ID})
-	return joinResult{RoomID: room.ID, LastSeq: room.LastSeq}, nil
+	sock.Join(socket.Room(req.RoomID))
+	_ = sock.Emit("joined", roomRequest{RoomID: req.RoomID})
+	return joinResult{RoomID: req.RoomID, LastSeq: lastSeq}, nil
 }
 
 func (s *Service) onLeave(sock *socket.Socket, payload json.RawMessage) (any, error) {

@@ -146,6 +146,20 @@ func (s *Service) Get(ctx context.Context, userID, roomID string) (Room, error) 
 	return s.withActivity(ctx, r)
 }
 
+// LastSeq returns the seq of the newest message of a room to one of its
+// members. Membership comes from the member cache, so a burst of joins to a
+// large room costs no reads of its member list.
+func (s *Service) LastSeq(ctx context.Context, userID, roomID string) (int64, error) {
+	if _, err := s.Members(ctx, roomID, userID); err != nil {
+		return 0, err
+	}
+	latest, err := s.activity.Latest(ctx, []string{roomID})
+	if err != nil {
+		return 0, err
+	}
+	return latest[roomID].Seq, nil
+}
+
 // memberRoom loads a room and checks userID belongs to it.
 func (s *Service) memberRoom(ctx context.Context, roomID, userID string) (Room, error) {
 	if !wire.ValidID(roomID) {

@@ -37,7 +37,7 @@ func newSocketServer(cfg Config, adapterCtor socket.AdapterConstructor) *socket.
 	opts.SetPingInterval(25 * time.Second)
 	opts.SetPingTimeout(20 * time.Second)
 	opts.SetConnectTimeout(45 * time.Second)
-	if cfg.WSTransport == "batched" {
+	if cfg.WSTransport == "batched" { // opt-in: our WebSocket transport and direct broadcasts (adapter/wstransport)
 		opts.SetTransports(types.NewSet(engine.Polling, engine.TransportCtor(wstransport.New(wstransport.Config{}))))
 		opts.SetAdapter(wstransport.LocalBroadcasts(adapterCtor))
 	}

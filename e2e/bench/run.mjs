@@ -53,7 +53,7 @@ const chatd = (name, title, extra) => ({
 const servers = [
   { name: 'node', title: 'Node socket.io 4.8.4 (no storage)',
     start: () => ['node', [join(here, 'node-server.mjs'), '--addr', '127.0.0.1:0'], { CHAT_JWT_SECRET: secret }] },
-  chatd('chatd', 'chatd, defaults', []),
+  chatd('chatd', 'chatd --ws-transport library', ['--ws-transport', 'library']),
   chatd('chatd-batched', 'chatd --ws-transport batched', ['--ws-transport', 'batched']),
 ].filter((s) => opt.servers === '' || opt.servers.split(',').includes(s.name));
 
@@ -126,7 +126,7 @@ function conditions() {
     date: new Date().toISOString(), cpu: cpus()[0]?.model ?? '?', cores: cpus().length,
     load: loadavg().map((l) => l.toFixed(2)).join(' '), go: sh('go', ['env', 'GOVERSION']),
     node: process.version, commit: sh('git', ['rev-parse', '--short', 'HEAD']) + (sh('git', ['status', '--porcelain']) ? ' (with local changes)' : ''),
-    rounds, seconds,
+    rounds, seconds, command: ['node', 'e2e/bench/run.mjs', ...process.argv.slice(2)].join(' '),
   };
 }
 

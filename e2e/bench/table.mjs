@@ -50,6 +50,8 @@ export function table(scenarios, servers, results, cond) {
       `median of ${cond.rounds} round(s) of ${cond.seconds} s; load average ${cond.load} before, ${cond.loadAfter} after ` +
       '(the machine is shared: compare within this run only).',
     '',
+    `Command: \`${cond.command}\``,
+    '',
     `| target | goal | ${base.title} | ${ours.map((s) => `${s.title} | ÷ Node`).join(' | ')} |`,
     `|---|---|---|${ours.map(() => '---|---|').join('')}`,
   ];
