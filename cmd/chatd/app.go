@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -153,14 +154,11 @@ func (m *Main) onConnection(sock *socket.Socket) {
 	m.rooms.Attach(m.events, sock, u)
 	m.messages.Attach(m.events, sock, u)
 	sid := string(sock.Id())
-	_ = sock.On("disconnect", func(...any) {
-		m.sockets.Dec()
-		ctx, cancel := context.WithTimeout(context.Background(), wire.EventTimeout)
-		defer cancel()
-		if err := m.rooms.Disconnected(ctx, u.ID, sid); err != nil {
-			m.log.Warn("presence not updated on disconnect", slog.String("user", u.ID), slog.Any("err", err))
-		}
-	})
+	// The library can emit "disconnect" twice for one socket: Socket._onclose
+	// checks Connected() and clears it later, so a client's disconnect packet
+	// racing its transport's close passes the check twice. Count it once.
+	var gone sync.Once
+	_ = sock.On("disconnect", func(...any) { gone.Do(func() { m.onDisconnect(u.ID, sid) }) })
 	ctx, cancel := context.WithTimeout(context.Background(), wire.EventTimeout)
 	defer cancel()
 	if err := m.rooms.Connected(ctx, u.ID, sid); err != nil {
@@ -168,6 +166,16 @@ func (m *Main) onConnection(sock *socket.Socket) {
 		body, _ := wire.Describe(err)
 		body.Event = "connect"
 		_ = sock.Emit("error", body)
+	}
+}
+
+// onDisconnect forgets a socket that went away.
+func (m *Main) onDisconnect(userID, sid string) {
+	m.sockets.Dec()
+	ctx, cancel := context.WithTimeout(context.Background(), wire.EventTimeout)
+	defer cancel()
+	if err := m.rooms.Disconnected(ctx, userID, sid); err != nil {
+		m.log.Warn("presence not updated on disconnect", slog.String("user", userID), slog.Any("err", err))
 	}
 }
 

@@ -11,7 +11,7 @@ import { startServer, mongoEnv, newDataDir } from './server.mjs';
 import { connect, sleep, randomHex } from './client.mjs';
 
 const LB_SCRIPT = fileURLToPath(new URL('../lb/haproxy.sh', import.meta.url));
-const METRIC = /^chat_sockets_connected (\d+(?:\.\d+)?)$/m;
+const METRIC = /^chat_sockets_connected (-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)$/m;
 const lbPids = new Set();
 
 /**
@@ -92,8 +92,10 @@ export class Cluster {
         try {
           const res = await fetch(`${s.url}/metrics`, { signal: AbortSignal.timeout(3_000) });
           const m = METRIC.exec(await res.text());
+          if (m && Number(m[1]) < 0) throw new Error(`${s.name}: chat_sockets_connected is ${m[1]}`);
           return m ? Number(m[1]) : null;
-        } catch {
+        } catch (err) {
+          if (/chat_sockets_connected is/.test(err.message)) throw err;
           return null;
         }
       }),
