@@ -58,7 +58,7 @@ var settings = []setting{
 	{"shutdown-timeout", "15s", "how long shutdown may take before it gives up waiting"},
 	{"log-level", "info", "debug, info, warn or error"},
 	{"pprof-addr", "", "address of a net/http/pprof listener, such as 127.0.0.1:6060; empty: off"},
-	{"ws-transport", "library", "WebSocket transport: library (the Socket.IO library's own) or batched (ours: one write per burst, bounded queues)"},
+	{"ws-transport", "batched", "WebSocket transport: batched (ours: one write per burst, bounded queues) or library (the Socket.IO library's own)"},
 }
 
 // envName is the environment variable of a flag: addr -> CHAT_ADDR.
