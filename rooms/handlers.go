@@ -54,21 +54,30 @@ func (s *Service) handleCreate(w http.ResponseWriter, r *http.Request) {
 
 func (s *Service) handleDM(w http.ResponseWriter, r *http.Request) {
 	s.handle(w, r, func(u auth.User) (int, any, error) {
-		var req struct {
-			UserID string `json:"userId"`
-		}
-		if err := wire.DecodeJSON(r, &req); err != nil {
+		userID, err := decodeUserID(r)
+		if err != nil {
 			return 0, nil, err
 		}
-		if !auth.ValidUserID(req.UserID) {
-			return 0, nil, auth.ErrInvalidUserID
-		}
-		room, created, err := s.OpenDM(r.Context(), u.ID, req.UserID)
+		room, created, err := s.OpenDM(r.Context(), u.ID, userID)
 		if created {
 			return http.StatusCreated, room, err
 		}
 		return http.StatusOK, room, err
 	})
+}
+
+// decodeUserID reads a {userId} request body.
+func decodeUserID(r *http.Request) (string, error) {
+	var req struct {
+		UserID string `json:"userId"`
+	}
+	if err := wire.DecodeJSON(r, &req); err != nil {
+		return "", err
+	}
+	if !auth.ValidUserID(req.UserID) {
+		return "", auth.ErrInvalidUserID
+	}
+	return req.UserID, nil
 }
 
 func (s *Service) handleList(w http.ResponseWriter, r *http.Request) {
@@ -89,16 +98,11 @@ func (s *Service) handleGet(w http.ResponseWriter, r *http.Request) {
 
 func (s *Service) handleAddMember(w http.ResponseWriter, r *http.Request) {
 	s.handle(w, r, func(u auth.User) (int, any, error) {
-		var req struct {
-			UserID string `json:"userId"`
-		}
-		if err := wire.DecodeJSON(r, &req); err != nil {
+		userID, err := decodeUserID(r)
+		if err != nil {
 			return 0, nil, err
 		}
-		if !auth.ValidUserID(req.UserID) {
-			return 0, nil, auth.ErrInvalidUserID
-		}
-		room, err := s.AddMember(r.Context(), u.ID, chi.URLParam(r, "roomId"), req.UserID)
+		room, err := s.AddMember(r.Context(), u.ID, chi.URLParam(r, "roomId"), userID)
 		return http.StatusOK, room, err
 	})
 }
