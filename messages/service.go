@@ -51,6 +51,7 @@ type Service struct {
 	log       *slog.Logger
 	cfg       Config
 	order     *publishOrder
+	recent    *recentSends
 
 	sent   prometheus.Counter
 	failed *prometheus.CounterVec
@@ -63,7 +64,7 @@ func NewService(cfg Config, store Store, members Membership, directory Directory
 		cfg.MaxContent = 4000
 	}
 	s := &Service{store: store, members: members, directory: directory, limiter: limiter, out: out, log: log, cfg: cfg,
-		order: newPublishOrder(),
+		order: newPublishOrder(), recent: newRecentSends(100_000),
 		sent: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "chat_messages_stored_total", Help: "Messages stored (deduplicated repeats excluded).",
 		}),
@@ -103,6 +104,11 @@ func (s *Service) send(ctx context.Context, from auth.User, req SendRequest) (Me
 	if err != nil {
 		return Message{}, false, err
 	}
+	if msg.TempID != "" {
+		if prev, ok := s.recent.get(from.ID, msg.TempID, wire.Now()); ok {
+			return prev, false, nil
+		}
+	}
 	if ok, retry, err := s.limiter.Allow(ctx, "send:"+from.ID); err != nil {
 		return Message{}, false, err
 	} else if !ok {
@@ -123,6 +129,7 @@ func (s *Service) send(ctx context.Context, from auth.User, req SendRequest) (Me
 	if err != nil {
 		return Message{}, false, err
 	}
+	s.recent.put(stored)
 	return stored, created, nil
 }
 

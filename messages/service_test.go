@@ -590,3 +590,34 @@ func TestSendWithSQLiteStore(t *testing.T) {
 		t.Errorf("newest page = %+v, %v", page, err)
 	}
 }
+
+// TestSendRepeatWhileRateLimited: a client that repeats a send after a lost
+// ack gets the original back even when it is over the rate limit, and the
+// repeat spends no token.
+func TestSendRepeatWhileRateLimited(t *testing.T) {
+	f := newSendFixture(t)
+	ctx := context.Background()
+	req := sendReq("once")
+	req.TempID = strp("t-limited")
+	first, _, err := f.svc.Send(ctx, alice, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.limiter.allow = func(context.Context, string) (bool, time.Duration, error) {
+		t.Error("a repeat asked the rate limiter")
+		return false, time.Second, nil
+	}
+	again, created, err := f.svc.Send(ctx, alice, req)
+	if err != nil || created || again.ID != first.ID {
+		t.Fatalf("repeat while limited = %+v, created %v, %v; want the first message", again, created, err)
+	}
+	other := sendReq("new")
+	other.TempID = strp("t-other")
+	f.limiter.allow = func(context.Context, string) (bool, time.Duration, error) { return false, time.Second, nil }
+	if _, _, err := f.svc.Send(ctx, alice, other); !errors.Is(err, ErrRateLimited) {
+		t.Fatalf("a new send while limited = %v, want ErrRateLimited", err)
+	}
+	if sent := f.out.all(); len(sent) != 1 {
+		t.Errorf("broadcasts = %d, want only the first", len(sent))
+	}
+}
