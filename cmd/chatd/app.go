@@ -202,11 +202,7 @@ func (m *Main) Close() error {
 		m.io.Close(nil)
 	}
 	if m.http != nil {
-		// The listener is already closed; Shutdown reports closing it again
-		// when Serve has not yet returned from Accept.
-		if err := m.http.Shutdown(ctx); err != nil && !errors.Is(err, net.ErrClosed) {
-			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
-		}
+		errs = append(errs, m.shutdownHTTP(ctx))
 	}
 	if m.rooms != nil {
 		m.rooms.Close()
@@ -218,6 +214,32 @@ func (m *Main) Close() error {
 		errs = append(errs, m.stores.close(ctx))
 	}
 	return errors.Join(errs...)
+}
+
+// httpGrace is how long shutdown waits for HTTP requests still open once
+// the sockets are closed: a long-polling request the engine still holds
+// would otherwise keep it waiting for a whole ping interval.
+const httpGrace = 3 * time.Second
+
+// shutdownHTTP lets open requests finish for a moment, then cuts the rest.
+// Every event has been answered by then, so nothing acked is lost.
+func (m *Main) shutdownHTTP(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, httpGrace)
+	defer cancel()
+	err := m.http.Shutdown(ctx)
+	switch {
+	case err == nil || errors.Is(err, net.ErrClosed):
+		// The listener was closed first; Shutdown may report closing it again.
+		return nil
+	case errors.Is(err, context.DeadlineExceeded):
+		m.log.Warn("closing HTTP connections still open at shutdown")
+		if err := m.http.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			return fmt.Errorf("http close: %w", err)
+		}
+		return nil
+	default:
+		return fmt.Errorf("http shutdown: %w", err)
+	}
 }
 
 // broadcaster sends events to Socket.IO rooms through the adapter, so they
