@@ -154,11 +154,6 @@ func (m *Main) onConnection(sock *socket.Socket) {
 	m.rooms.Attach(m.events, sock, u)
 	m.messages.Attach(m.events, sock, u)
 	sid := string(sock.Id())
-	// The library can emit "disconnect" twice for one socket: Socket._onclose
-	// checks Connected() and clears it later, so a client's disconnect packet
-	// racing its transport's close passes the check twice. Count it once.
-	var gone sync.Once
-	_ = sock.On("disconnect", func(...any) { gone.Do(func() { m.onDisconnect(u.ID, sid) }) })
 	ctx, cancel := context.WithTimeout(context.Background(), wire.EventTimeout)
 	defer cancel()
 	if err := m.rooms.Connected(ctx, u.ID, sid); err != nil {
@@ -166,6 +161,18 @@ func (m *Main) onConnection(sock *socket.Socket) {
 		body, _ := wire.Describe(err)
 		body.Event = "connect"
 		_ = sock.Emit("error", body)
+	}
+	// The socket may close while it is being set up, before the handler
+	// below exists: then it is no longer Connected. And the library can
+	// emit "disconnect" twice for one socket (Socket._onclose checks
+	// Connected() and clears it later, so a client's disconnect packet racing
+	// its transport's close passes the check twice). Either way, the socket
+	// is forgotten exactly once, after it was recorded.
+	var gone sync.Once
+	forget := func() { gone.Do(func() { m.onDisconnect(u.ID, sid) }) }
+	_ = sock.On("disconnect", func(...any) { forget() })
+	if !sock.Connected() {
+		forget()
 	}
 }
 
