@@ -18,6 +18,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 START_TIMEOUT="${LB_START_TIMEOUT:-10}"
 
 die() { echo "haproxy.sh: $*" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/pidfile.sh"
 
 haproxy_bin() {
   local bin
@@ -107,18 +108,7 @@ start() {
 stop() {
   local dir="${1:-}"
   [[ -n "$dir" ]] || die "usage: haproxy.sh stop DIR"
-  local pidfile="$dir/haproxy.pid"
-  [[ -f "$pidfile" ]] || return 0
-  local pid
-  pid="$(cat "$pidfile")"
-  if kill -TERM "$pid" 2>/dev/null; then
-    for _ in $(seq 50); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-  fi
-  rm -f "$pidfile"
+  stop_pidfile "$dir/haproxy.pid"
 }
 
 case "${1:-}" in

@@ -18,6 +18,7 @@ BIN="$OUT/ferretdb"
 START_TIMEOUT="${FERRETDB_START_TIMEOUT:-30}"
 
 die() { echo "ferretdb.sh: $*" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/pidfile.sh"
 
 source_hash() {
   (cd "$SRC" && cat go.mod go.sum ./*.go) | sha256sum | cut -d' ' -f1
@@ -73,18 +74,7 @@ start() {
 stop() {
   local dir="${1:-}"
   [[ -n "$dir" ]] || die "usage: ferretdb.sh stop DIR"
-  local pidfile="$dir/ferretdb.pid"
-  [[ -f "$pidfile" ]] || return 0
-  local pid
-  pid="$(cat "$pidfile")"
-  if kill -TERM "$pid" 2>/dev/null; then
-    for _ in $(seq 50); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-  fi
-  rm -f "$pidfile"
+  stop_pidfile "$dir/ferretdb.pid"
 }
 
 case "${1:-}" in
