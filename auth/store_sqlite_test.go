@@ -2,11 +2,11 @@ package auth
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 	"testing"
 
 	"github.com/roomchat/chat/adapter/sqlite"
+	"github.com/roomchat/chat/adapter/sqlite/sqlitetest"
 )
 
 func TestSQLiteUserStore(t *testing.T) {
@@ -49,11 +49,7 @@ func TestSQLiteUserStoreSurvivesRestart(t *testing.T) {
 // the username index instead of scanning the table.
 func TestSQLiteUserSearchUsesIndex(t *testing.T) {
 	s := openSQLiteUserStore(t, t.TempDir())
-	rows, err := s.db.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+sqliteSearchRange, "ab", "ac", 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan := sqliteTestPlan(t, rows)
+	plan := sqlitetest.QueryPlan(t, s.db, sqliteSearchRange, "ab", "ac", 10)
 	if !strings.Contains(plan, "USING INDEX") || strings.Contains(plan, "TEMP B-TREE") {
 		t.Errorf("query plan does not read the username index in order:\n%s", plan)
 	}
@@ -91,22 +87,4 @@ func openSQLiteUserStore(t *testing.T, dir string) *SQLiteStore {
 		t.Fatal(err)
 	}
 	return s
-}
-
-func sqliteTestPlan(t *testing.T, rows *sql.Rows) string {
-	t.Helper()
-	defer func() { _ = rows.Close() }()
-	var lines []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		lines = append(lines, detail)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return strings.Join(lines, "\n")
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/roomchat/chat/adapter/sqlite"
+	"github.com/roomchat/chat/adapter/sqlite/sqlitetest"
 	"github.com/roomchat/chat/adapter/wire"
 )
 
@@ -194,7 +195,7 @@ func TestSQLiteQueriesUseIndexes(t *testing.T) {
 		"repeated": {sqliteRepeated, []any{"u", "t"}},
 	}
 	for name, q := range queries {
-		plan := sqliteTestPlan(t, db, q.query, q.args...)
+		plan := sqlitetest.QueryPlan(t, db, q.query, q.args...)
 		scans := strings.ReplaceAll(plan, "SCAN CONSTANT ROW", "")
 		if !strings.Contains(plan, "SEARCH") || strings.Contains(scans, "SCAN") ||
 			strings.Contains(plan, "TEMP B-TREE") {
@@ -227,26 +228,4 @@ func sqliteTestRequest(ctx context.Context, m Message) *sqliteAppend {
 		m.ID = wire.NewID()
 	}
 	return &sqliteAppend{ctx: ctx, msg: m, res: make(chan sqliteAppendResult, 1)}
-}
-
-func sqliteTestPlan(t *testing.T, db *sql.DB, query string, args ...any) string {
-	t.Helper()
-	rows, err := db.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+query, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = rows.Close() }()
-	var lines []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		lines = append(lines, detail)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return strings.Join(lines, "\n")
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/roomchat/chat/adapter/sqlite"
+	"github.com/roomchat/chat/adapter/sqlite/sqlitetest"
 )
 
 func TestSQLiteRoomStore(t *testing.T) {
@@ -66,24 +67,7 @@ func TestSQLiteRoomStoreSurvivesRestart(t *testing.T) {
 // through the index on room_members.user_id, not by scanning memberships.
 func TestSQLiteRoomsOfUsesIndex(t *testing.T) {
 	s := openSQLiteRoomStore(t, t.TempDir())
-	rows, err := s.db.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+sqliteRoomsOfUser, "u")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = rows.Close() }()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	text := strings.Join(plan, "\n")
+	text := sqlitetest.QueryPlan(t, s.db, sqliteRoomsOfUser, "u")
 	if !strings.Contains(text, "USING COVERING INDEX room_members_user (user_id=?)") ||
 		strings.Contains(text, "SCAN ") {
 		t.Errorf("RoomsOf query plan does not start from the user index:\n%s", text)
