@@ -206,7 +206,7 @@ func (s *Service) publish(m Message) {
 	ev := MentionEvent{RoomID: m.RoomID, MessageID: m.ID, FromUserID: m.SenderID, FromUsername: m.SenderName, Content: m.Content}
 	targets := make([]string, len(m.Mentions))
 	for i, id := range m.Mentions {
-		targets[i] = "user:" + id // the Socket.IO room of all the user's sockets
+		targets[i] = wire.UserRoom(id)
 	}
 	s.out.Broadcast(targets, "mention", ev)
 }

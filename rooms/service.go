@@ -319,7 +319,7 @@ func (s *Service) RemoveMember(ctx context.Context, callerID, roomID, userID str
 	}
 	s.members.forget(roomID)
 	s.out.Evict(roomID, userID)
-	s.out.Broadcast([]string{UserRoom(userID)}, "room_removed", RoomRemovedEvent{RoomID: roomID})
+	s.out.Broadcast([]string{wire.UserRoom(userID)}, "room_removed", RoomRemovedEvent{RoomID: roomID})
 	return nil
 }
 
@@ -335,8 +335,6 @@ func (s *Service) MarkRead(ctx context.Context, userID, roomID, messageID string
 	return s.store.MarkRead(ctx, roomID, userID, seq)
 }
 
-// UserRoom is the Socket.IO room of every socket of a user.
-func UserRoom(userID string) string { return "user:" + userID }
 
 // RoomRemovedEvent is the payload of room_removed, sent to a user removed
 // from a room (or who left it).
@@ -349,7 +347,7 @@ type RoomRemovedEvent struct {
 func (s *Service) tellMembers(r Room, userIDs ...string) {
 	targets := make([]string, len(userIDs))
 	for i, id := range userIDs {
-		targets[i] = UserRoom(id)
+		targets[i] = wire.UserRoom(id)
 	}
 	s.out.Broadcast(targets, "room_added", r)
 }

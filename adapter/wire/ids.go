@@ -19,3 +19,7 @@ func ValidID(s string) bool {
 	}
 	return true
 }
+
+// UserRoom is the Socket.IO room that every socket of a user joins, so that
+// what is addressed to the user reaches all their devices on every instance.
+func UserRoom(userID string) string { return "user:" + userID }

@@ -150,7 +150,7 @@ func (m *Main) onConnection(sock *socket.Socket) {
 		return
 	}
 	m.sockets.Inc()
-	sock.Join(socket.Room(rooms.UserRoom(u.ID)))
+	sock.Join(socket.Room(wire.UserRoom(u.ID)))
 	m.rooms.Attach(m.events, sock, u)
 	m.messages.Attach(m.events, sock, u)
 	sid := string(sock.Id())
@@ -266,7 +266,7 @@ func (b broadcaster) Broadcast(to []string, event string, payload any) {
 // at once, whether or not the cluster backend answers; the others leave when
 // the adapter delivers the request.
 func (b broadcaster) Evict(room, userID string) {
-	user := socket.Room(rooms.UserRoom(userID))
+	user := socket.Room(wire.UserRoom(userID))
 	b.io.Local().In(user).SocketsLeave(socket.Room(room))
 	b.io.In(user).SocketsLeave(socket.Room(room))
 }
