@@ -54,7 +54,7 @@ var errInvalidLimit = wire.NewError(wire.InvalidArgument, "limit must be a posit
 
 // Attach registers the message events of a connected socket of user u.
 func (s *Service) Attach(ev *wire.Events, sock *socket.Socket, u auth.User) {
-	ev.On(sock, "send_message", func(ctx context.Context, payload json.RawMessage) (any, error) {
+	ev.OnStaged(sock, "send_message", func(ctx context.Context, payload json.RawMessage) (func() (any, error), error) {
 		return s.onSend(ctx, sock, u, payload)
 	})
 	ev.On(sock, "fetch_messages", func(ctx context.Context, payload json.RawMessage) (any, error) {
@@ -69,19 +69,28 @@ type MessageAck struct {
 	Seq       int64  `json:"seq"`
 }
 
-func (s *Service) onSend(ctx context.Context, sock *socket.Socket, u auth.User, payload json.RawMessage) (any, error) {
+// onSend queues the message in the order of the socket's events; the
+// returned finish waits for it to be stored, then sends message_ack and the
+// answer.
+func (s *Service) onSend(ctx context.Context, sock *socket.Socket, u auth.User, payload json.RawMessage) (func() (any, error), error) {
 	var req SendRequest
 	if err := wire.Decode(payload, &req); err != nil {
 		return nil, err
 	}
-	m, _, err := s.Send(ctx, u, req)
+	finish, err := s.Submit(ctx, u, req)
 	if err != nil {
 		return nil, err
 	}
-	_ = sock.Emit("message_ack", MessageAck{TempID: m.TempID, MessageID: m.ID, Seq: m.Seq})
-	return struct {
-		Message Message `json:"message"`
-	}{m}, nil
+	return func() (any, error) {
+		m, _, err := finish()
+		if err != nil {
+			return nil, err
+		}
+		_ = sock.Emit("message_ack", MessageAck{TempID: m.TempID, MessageID: m.ID, Seq: m.Seq})
+		return struct {
+			Message Message `json:"message"`
+		}{m}, nil
+	}, nil
 }
 
 type fetchRequest struct {

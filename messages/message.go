@@ -77,6 +77,14 @@ type Store interface {
 	Unread(ctx context.Context, roomID, userID string, afterSeq int64) (unread, mentions int, err error)
 }
 
+// QueuedAppender is a Store that queues appends: QueueAppend returns once
+// the message has its place in the store's queue, and wait returns what
+// Append would have. Messages queued one after another are stored in that
+// order, so a caller can queue several before waiting for the first.
+type QueuedAppender interface {
+	QueueAppend(ctx context.Context, m Message) (wait func() (Message, bool, error))
+}
+
 // Sentinel errors of the messages package.
 var (
 	ErrMessageNotFound = wire.NewError(wire.NotFound, "message not found")

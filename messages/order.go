@@ -12,7 +12,9 @@ import (
 // send that was already under way when it was stored has finished (any of
 // them might have got a lower seq). Sends that start later get higher seqs,
 // so they never hold it back, and nothing waits longer than the slowest
-// concurrent store.
+// concurrent store. With a store that queues appends in order, "stored"
+// means queued: a send that starts after a message was queued is queued
+// behind it, so it gets a higher seq.
 type publishOrder struct {
 	mu    sync.Mutex // guards rooms
 	rooms map[string]*roomQueue
@@ -56,17 +58,26 @@ func (o *publishOrder) begin(roomID string) (*roomQueue, uint64) {
 	return q, t
 }
 
+// stored is called once the send's message has its seq, or its place in
+// the store's queue. It returns the last ticket issued so far: the message
+// waits for the sends holding tickets up to it.
+func (o *publishOrder) stored(q *roomQueue) uint64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.next - 1
+}
+
 // end returns the ticket; stored is the message to publish, or nil when the
-// send stored nothing new. publish is called, in seq order, for every
-// message that is now free to go.
-func (o *publishOrder) end(roomID string, q *roomQueue, ticket uint64, stored *Message, publish func(Message)) {
+// send stored nothing new, and waitFor what publishOrder.stored returned.
+// publish is called, in seq order, for every message that is now free to go.
+func (o *publishOrder) end(roomID string, q *roomQueue, ticket, waitFor uint64, stored *Message, publish func(Message)) {
 	q.mu.Lock()
 	delete(q.inflight, ticket)
 	if stored != nil {
 		i := sort.Search(len(q.ready), func(i int) bool { return q.ready[i].m.Seq > stored.Seq })
 		q.ready = append(q.ready, readyMessage{})
 		copy(q.ready[i+1:], q.ready[i:])
-		q.ready[i] = readyMessage{m: *stored, waitFor: q.next - 1}
+		q.ready[i] = readyMessage{m: *stored, waitFor: waitFor}
 	}
 	oldest := uint64(math.MaxUint64)
 	for t := range q.inflight {

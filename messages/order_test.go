@@ -34,8 +34,9 @@ func TestPublishOrderReleasesInSeqOrder(t *testing.T) {
 			seqs[room]++
 			m := Message{RoomID: room, Seq: seqs[room]}
 			seqMu.Unlock()
+			waitFor := o.stored(q)
 			time.Sleep(time.Duration(rand.IntN(300)) * time.Microsecond)
-			o.end(room, q, ticket, &m, publish)
+			o.end(room, q, ticket, waitFor, &m, publish)
 		})
 	}
 	wg.Wait()
@@ -62,12 +63,34 @@ func TestPublishOrderFailedSendDoesNotBlock(t *testing.T) {
 	publish := func(m Message) { got = append(got, m.Seq) }
 	q1, t1 := o.begin("r") // will fail
 	q2, t2 := o.begin("r")
-	o.end("r", q2, t2, &Message{RoomID: "r", Seq: 1}, publish)
+	w2 := o.stored(q2)
+	o.end("r", q2, t2, w2, &Message{RoomID: "r", Seq: 1}, publish)
 	if len(got) != 0 {
 		t.Fatalf("published %v while an earlier send was still under way", got)
 	}
-	o.end("r", q1, t1, nil, publish)
+	o.end("r", q1, t1, o.stored(q1), nil, publish)
 	if len(got) != 1 || got[0] != 1 {
 		t.Fatalf("published %v, want [1]", got)
+	}
+}
+
+// TestPublishOrderQueuedSendIsNotHeldBack checks that a message waits only
+// for the sends under way when it was queued: a send that starts later is
+// queued behind it, and the message goes out without waiting for it.
+func TestPublishOrderQueuedSendIsNotHeldBack(t *testing.T) {
+	o := newPublishOrder()
+	var got []int64
+	publish := func(m Message) { got = append(got, m.Seq) }
+	q1, t1 := o.begin("r")
+	w1 := o.stored(q1) // queued: seq 1
+	q2, t2 := o.begin("r")
+	w2 := o.stored(q2) // queued behind it: seq 2
+	o.end("r", q1, t1, w1, &Message{RoomID: "r", Seq: 1}, publish)
+	if len(got) != 1 || got[0] != 1 {
+		t.Fatalf("published %v while a later send was under way, want [1]", got)
+	}
+	o.end("r", q2, t2, w2, &Message{RoomID: "r", Seq: 2}, publish)
+	if len(got) != 2 || got[1] != 2 {
+		t.Fatalf("published %v, want [1 2]", got)
 	}
 }

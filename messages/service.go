@@ -88,49 +88,86 @@ type SendRequest struct {
 // mentions to the mentioned users. A repeat of a tempId returns the original
 // message with created false and broadcasts nothing.
 func (s *Service) Send(ctx context.Context, from auth.User, req SendRequest) (Message, bool, error) {
-	m, created, err := s.send(ctx, from, req)
-	if err != nil {
-		s.failed.WithLabelValues(string(wire.CodeOf(err))).Inc()
-	}
-	return m, created, err
-}
-
-func (s *Service) send(ctx context.Context, from auth.User, req SendRequest) (Message, bool, error) {
-	msg, err := s.validate(req)
+	finish, err := s.Submit(ctx, from, req)
 	if err != nil {
 		return Message{}, false, err
+	}
+	return finish()
+}
+
+// Submit is Send in two parts. Submit itself checks the send and queues its
+// message for storage; finish waits until the message is stored, publishes
+// it and returns what Send would. The messages of Submits made one after
+// another are stored in that order even when nobody has called finish yet,
+// when the store is a QueuedAppender (with other stores Submit stores the
+// message itself). ctx must last until finish returns.
+func (s *Service) Submit(ctx context.Context, from auth.User, req SendRequest) (finish func() (Message, bool, error), err error) {
+	wait, done, err := s.submit(ctx, from, req)
+	if err != nil {
+		s.failed.WithLabelValues(string(wire.CodeOf(err))).Inc()
+		return nil, err
+	}
+	if done != nil {
+		return func() (Message, bool, error) { return *done, false, nil }, nil
+	}
+	return func() (Message, bool, error) {
+		m, created, err := wait()
+		if err != nil {
+			s.failed.WithLabelValues(string(wire.CodeOf(err))).Inc()
+		}
+		return m, created, err
+	}, nil
+}
+
+// submit queues the message of a send. It returns either the wait for the
+// stored message or, for a repeat this instance has just stored, that
+// message.
+func (s *Service) submit(ctx context.Context, from auth.User, req SendRequest) (func() (Message, bool, error), *Message, error) {
+	msg, err := s.validate(req)
+	if err != nil {
+		return nil, nil, err
 	}
 	members, err := s.members.Members(ctx, msg.RoomID, from.ID)
 	if err != nil {
-		return Message{}, false, err
+		return nil, nil, err
 	}
 	if msg.TempID != "" {
 		if prev, ok := s.recent.get(from.ID, msg.TempID, wire.Now()); ok {
-			return prev, false, nil
+			return nil, &prev, nil
 		}
 	}
 	if ok, retry, err := s.limiter.Allow(ctx, "send:"+from.ID); err != nil {
-		return Message{}, false, err
+		return nil, nil, err
 	} else if !ok {
-		return Message{}, false, &wire.Error{Code: ErrRateLimited.Code, Message: ErrRateLimited.Message, RetryAfter: retry}
+		return nil, nil, &wire.Error{Code: ErrRateLimited.Code, Message: ErrRateLimited.Message, RetryAfter: retry}
 	}
 	msg.SenderID, msg.SenderName, msg.CreatedAt = from.ID, from.Username, wire.Now()
 	if msg.Mentions, err = s.mentions(ctx, from.ID, msg.Content, members); err != nil {
-		return Message{}, false, err
+		return nil, nil, err
 	}
 	q, ticket := s.order.begin(msg.RoomID)
-	stored, created, err := s.store.Append(ctx, msg)
-	var fresh *Message
-	if err == nil && created {
-		s.sent.Inc()
-		fresh = &stored
+	var stored func() (Message, bool, error)
+	if qa, ok := s.store.(QueuedAppender); ok {
+		stored = qa.QueueAppend(ctx, msg)
+	} else {
+		m, created, err := s.store.Append(ctx, msg)
+		stored = func() (Message, bool, error) { return m, created, err }
 	}
-	s.order.end(msg.RoomID, q, ticket, fresh, s.publish)
-	if err != nil {
-		return Message{}, false, err
-	}
-	s.recent.put(stored)
-	return stored, created, nil
+	waitFor := s.order.stored(q)
+	return func() (Message, bool, error) {
+		m, created, err := stored()
+		var fresh *Message
+		if err == nil && created {
+			s.sent.Inc()
+			fresh = &m
+		}
+		s.order.end(msg.RoomID, q, ticket, waitFor, fresh, s.publish)
+		if err != nil {
+			return Message{}, false, err
+		}
+		s.recent.put(m)
+		return m, created, nil
+	}, nil, nil
 }
 
 func (s *Service) validate(req SendRequest) (Message, error) {

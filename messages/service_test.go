@@ -621,3 +621,59 @@ func TestSendRepeatWhileRateLimited(t *testing.T) {
 		t.Errorf("broadcasts = %d, want only the first", len(sent))
 	}
 }
+
+// TestSubmitPipelinesWithSQLiteStore submits several sends before finishing
+// any, then finishes them last first: the messages are stored in the order
+// of the Submits, each is broadcast once, in seq order, and a repeated
+// tempId submitted while its original is still queued is not stored twice.
+func TestSubmitPipelinesWithSQLiteStore(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	store, err := NewSQLiteStore(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close() })
+	f := newSendFixture(t)
+	f.svc.store = store
+
+	const n = 20
+	var finishes []func() (Message, bool, error)
+	for i := 1; i <= n; i++ {
+		req := sendReq(fmt.Sprintf("message %d", i))
+		req.TempID = strp(fmt.Sprintf("t-%d", i))
+		finish, err := f.svc.Submit(ctx, alice, req)
+		if err != nil {
+			t.Fatalf("submit %d: %v", i, err)
+		}
+		finishes = append(finishes, finish)
+	}
+	repeat := sendReq("message 5")
+	repeat.TempID = strp("t-5")
+	finishRepeat, err := f.svc.Submit(ctx, alice, repeat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := n - 1; i >= 0; i-- {
+		m, created, err := finishes[i]()
+		if err != nil || !created || m.Seq != int64(i+1) || m.Content != fmt.Sprintf("message %d", i+1) {
+			t.Fatalf("finish %d = seq %d %q, %v, %v; want seq %d", i+1, m.Seq, m.Content, created, err, i+1)
+		}
+	}
+	if m, created, err := finishRepeat(); err != nil || created || m.Seq != 5 {
+		t.Fatalf("repeat = seq %d, created %v, %v; want seq 5, not created", m.Seq, created, err)
+	}
+	sent := f.out.all()
+	if len(sent) != n {
+		t.Fatalf("%d broadcasts, want %d", len(sent), n)
+	}
+	for i, b := range sent {
+		if m := b.payload.(Message); m.Seq != int64(i+1) {
+			t.Fatalf("broadcast %d has seq %d", i, m.Seq)
+		}
+	}
+}

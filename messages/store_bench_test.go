@@ -167,3 +167,21 @@ func bulkInsert(ctx context.Context, s *SQLiteStore, from, to int64) error {
 	}
 	return nil
 }
+
+// BenchmarkSQLiteAppendLatency appends one message at a time, each after
+// the one before has committed, as a lone sender does: the time per
+// operation is the wait of an ack on an idle server.
+func BenchmarkSQLiteAppendLatency(b *testing.B) {
+	s, _ := openSQLiteMessageStore(b, b.TempDir())
+	room, sender := wire.NewID(), msgTestUser()
+	ctx := context.Background()
+	cpu := benchCPUTime(b)
+	for i := 0; b.Loop(); i++ {
+		m := Message{RoomID: room, SenderID: sender, SenderName: "bench",
+			Content: "a chat message of an ordinary length, some sixty bytes", TempID: strconv.Itoa(i), CreatedAt: wire.Now()}
+		if _, _, err := s.Append(ctx, m); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64((benchCPUTime(b)-cpu).Microseconds())/float64(b.N), "cpu-µs/msg")
+}

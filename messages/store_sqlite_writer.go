@@ -19,6 +19,9 @@ const sqliteMaxBatch = 256
 // 4 KB pages), at which the checkpointer makes it start over.
 const sqliteLogRestart = 4096
 
+// sqliteCheckpointEvery is the shortest time between two checkpoints.
+const sqliteCheckpointEvery = 200 * time.Millisecond
+
 // errSQLiteClosed answers appends made after Close.
 var errSQLiteClosed = errors.New("messages store closed")
 
@@ -43,6 +46,12 @@ type sqliteAppendResult struct {
 // the append is still committed if the writer had already taken it (a retry
 // with the same TempID then returns it).
 func (s *SQLiteStore) Append(ctx context.Context, m Message) (Message, bool, error) {
+	return s.QueueAppend(ctx, m)()
+}
+
+// QueueAppend implements QueuedAppender: it returns once the message is in
+// the writer's queue, which the writer takes in order.
+func (s *SQLiteStore) QueueAppend(ctx context.Context, m Message) func() (Message, bool, error) {
 	if m.ID == "" {
 		m.ID = wire.NewID()
 	}
@@ -54,25 +63,31 @@ func (s *SQLiteStore) Append(ctx context.Context, m Message) (Message, bool, err
 	select {
 	case s.queue <- req:
 	case <-s.quit:
-		return Message{}, false, wire.Unavailablef("append message", errSQLiteClosed)
+		return failedAppend(wire.Unavailablef("append message", errSQLiteClosed))
 	case <-ctx.Done():
-		return Message{}, false, wire.Unavailablef("append message", ctx.Err())
+		return failedAppend(wire.Unavailablef("append message", ctx.Err()))
 	}
-	select {
-	case r := <-req.res:
-		return r.msg, r.created, r.err
-	case <-ctx.Done():
-		return Message{}, false, wire.Unavailablef("append message", ctx.Err())
-	case <-s.stopped:
-		// The writer answers before it stops: no answer now means it never
-		// took this request.
+	return func() (Message, bool, error) {
 		select {
 		case r := <-req.res:
 			return r.msg, r.created, r.err
-		default:
-			return Message{}, false, wire.Unavailablef("append message", errSQLiteClosed)
+		case <-ctx.Done():
+			return Message{}, false, wire.Unavailablef("append message", ctx.Err())
+		case <-s.stopped:
+			// The writer answers before it stops: no answer now means it
+			// never took this request.
+			select {
+			case r := <-req.res:
+				return r.msg, r.created, r.err
+			default:
+				return Message{}, false, wire.Unavailablef("append message", errSQLiteClosed)
+			}
 		}
 	}
+}
+
+func failedAppend(err error) func() (Message, bool, error) {
+	return func() (Message, bool, error) { return Message{}, false, err }
 }
 
 // run is the writer goroutine: it takes every append waiting in the queue
@@ -127,6 +142,14 @@ func (s *SQLiteStore) checkpoint() {
 				Scan(&busy, &logged, &copied)
 			if err == nil && busy == 0 && logged >= sqliteLogRestart {
 				s.writer.restartLog.Store(true)
+			}
+			// A checkpoint syncs the log and the database to disk: one per
+			// commit would cost every send a disk flush. Commits made
+			// meanwhile are copied by the next one.
+			select {
+			case <-s.quit:
+				return
+			case <-time.After(sqliteCheckpointEvery):
 			}
 		}
 	}

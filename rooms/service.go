@@ -335,7 +335,6 @@ func (s *Service) MarkRead(ctx context.Context, userID, roomID, messageID string
 	return s.store.MarkRead(ctx, roomID, userID, seq)
 }
 
-
 // RoomRemovedEvent is the payload of room_removed, sent to a user removed
 // from a room (or who left it).
 type RoomRemovedEvent struct {

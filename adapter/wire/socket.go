@@ -27,42 +27,157 @@ type Events struct {
 	mu       sync.Mutex // guards draining; held while adding to running
 	draining bool
 	running  sync.WaitGroup
+
+	lanesMu sync.Mutex // guards lanes
+	lanes   map[*socket.Socket]*lane
 }
 
 // NewEvents returns an Events that logs failures to log.
-func NewEvents(log *slog.Logger) *Events { return &Events{log: log} }
+func NewEvents(log *slog.Logger) *Events {
+	return &Events{log: log, lanes: map[*socket.Socket]*lane{}}
+}
+
+// Staged handles one client event in two parts. The first, the Staged
+// function itself, runs in order with the socket's other events, like a
+// Handler; it returns the second, finish, which runs off the socket's queue
+// so that the socket's next events can start meanwhile. A send that only
+// has to wait for its storage to commit is the case: its next sends join
+// the same commit instead of each waiting for the one before.
+type Staged func(ctx context.Context, payload json.RawMessage) (finish func() (any, error), err error)
+
+// lane keeps the order of one socket's staged events: their answers go out
+// in arrival order, and the socket's other events wait for them.
+type lane struct {
+	pending int           // staged events not yet answered; guarded by Events.lanesMu
+	tail    chan struct{} // closed once the last staged event is answered
+}
 
 var errShuttingDown = NewError(Unavailable, "server shutting down")
 
 // On registers h for the client event on s. Events of one socket are handled
 // one at a time, in the order they arrived. A failed event is answered on its
 // ack callback when the client sent one, else with an "error" event.
+//
+// An event that follows staged events of the same socket starts once they
+// have been answered, so it sees what they did.
 func (e *Events) On(s *socket.Socket, event string, h Handler) {
 	_ = s.On(event, func(args ...any) {
-		ack, args := splitAck(args)
-		if !e.begin() {
-			e.reportError(s, event, ack, errShuttingDown)
+		ack, payload, ok := e.start(s, event, args)
+		if !ok {
 			return
 		}
 		defer e.running.Done()
-		var payload json.RawMessage = []byte("null")
-		if len(args) > 0 {
-			raw, err := json.Marshal(args[0])
-			if err == nil {
-				payload = raw
-			}
+		if tail := e.tail(s); tail != nil {
+			<-tail
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), EventTimeout)
 		defer cancel()
 		result, err := h(ctx, payload)
-		if err != nil {
-			e.reportError(s, event, ack, err)
+		e.answer(s, event, ack, result, err)
+	})
+}
+
+// OnStaged registers h for the client event on s. The first part of h runs
+// in order with the socket's other events; the finish of each staged event
+// runs, and its answer is sent, once the socket's earlier staged events are
+// answered.
+func (e *Events) OnStaged(s *socket.Socket, event string, h Staged) {
+	_ = s.On(event, func(args ...any) {
+		ack, payload, ok := e.start(s, event, args)
+		if !ok {
 			return
 		}
-		if ack != nil {
-			ack([]any{okResult(result)}, nil)
+		ctx, cancel := context.WithTimeout(context.Background(), EventTimeout)
+		finish, err := h(ctx, payload)
+		if err != nil {
+			cancel()
+			if tail := e.tail(s); tail != nil {
+				<-tail
+			}
+			e.answer(s, event, ack, nil, err)
+			e.running.Done()
+			return
 		}
+		prev, done := e.push(s)
+		go func() {
+			defer e.running.Done()
+			defer cancel()
+			if prev != nil {
+				<-prev
+			}
+			result, err := finish()
+			e.answer(s, event, ack, result, err)
+			e.pop(s, done)
+		}()
 	})
+}
+
+// start decodes an event's arguments and counts it as running; it answers
+// and reports false when the server is shutting down.
+func (e *Events) start(s *socket.Socket, event string, args []any) (socket.Ack, json.RawMessage, bool) {
+	ack, args := splitAck(args)
+	if !e.begin() {
+		e.reportError(s, event, ack, errShuttingDown)
+		return nil, nil, false
+	}
+	var payload json.RawMessage = []byte("null")
+	if len(args) > 0 {
+		raw, err := json.Marshal(args[0])
+		if err == nil {
+			payload = raw
+		}
+	}
+	return ack, payload, true
+}
+
+// answer acknowledges a handled event, or reports its error.
+func (e *Events) answer(s *socket.Socket, event string, ack socket.Ack, result any, err error) {
+	if err != nil {
+		e.reportError(s, event, ack, err)
+		return
+	}
+	if ack != nil {
+		ack([]any{okResult(result)}, nil)
+	}
+}
+
+// tail returns the channel closed once the staged events of s so far are
+// answered; nil when none is pending.
+func (e *Events) tail(s *socket.Socket) chan struct{} {
+	e.lanesMu.Lock()
+	defer e.lanesMu.Unlock()
+	if l, ok := e.lanes[s]; ok {
+		return l.tail
+	}
+	return nil
+}
+
+// push adds a staged event to the lane of s. It returns the channel of the
+// event before it (nil when none is pending) and the event's own.
+func (e *Events) push(s *socket.Socket) (prev, done chan struct{}) {
+	e.lanesMu.Lock()
+	defer e.lanesMu.Unlock()
+	l, ok := e.lanes[s]
+	if !ok {
+		l = &lane{}
+		e.lanes[s] = l
+	}
+	prev, done = l.tail, make(chan struct{})
+	l.tail = done
+	l.pending++
+	return prev, done
+}
+
+// pop marks a staged event of s answered; the lane goes once none is left.
+func (e *Events) pop(s *socket.Socket, done chan struct{}) {
+	e.lanesMu.Lock()
+	defer e.lanesMu.Unlock()
+	close(done)
+	if l := e.lanes[s]; l != nil {
+		if l.pending--; l.pending == 0 {
+			delete(e.lanes, s)
+		}
+	}
 }
 
 func (e *Events) begin() bool {
