@@ -60,17 +60,13 @@ func (s *Service) WentOffline(userID string) {
 }
 
 func (s *Service) announce(ctx context.Context, ev PresenceEvent) {
-	rooms, err := s.store.RoomsOf(ctx, ev.UserID)
+	ids, err := s.store.RoomIDsOf(ctx, ev.UserID)
 	if err != nil {
 		s.log.Warn("presence not announced", slog.String("user", ev.UserID), slog.Any("err", err))
 		return
 	}
-	if len(rooms) == 0 {
+	if len(ids) == 0 {
 		return
-	}
-	ids := make([]string, len(rooms))
-	for i, r := range rooms {
-		ids[i] = r.ID
 	}
 	s.out.Broadcast(ids, "presence", ev)
 }

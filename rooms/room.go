@@ -94,6 +94,9 @@ type Store interface {
 	Room(ctx context.Context, id string) (Room, error)
 	// RoomsOf returns every room userID belongs to, in no set order.
 	RoomsOf(ctx context.Context, userID string) ([]Room, error)
+	// RoomIDsOf returns the ids of the rooms userID belongs to, in no set
+	// order: RoomsOf without reading the rooms and their members.
+	RoomIDsOf(ctx context.Context, userID string) ([]string, error)
 	// AddMember adds userID to the room (no-op if a member) and returns the
 	// room; ErrRoomNotFound if there is no such room.
 	AddMember(ctx context.Context, roomID, userID string) (Room, error)

@@ -93,6 +93,19 @@ func testRoomStoreRoomsOf(t *testing.T, s Store) {
 	if err != nil || len(got) != 0 {
 		t.Errorf("RoomsOf(unknown user) = %v, %v; want none", got, err)
 	}
+	ids, err := s.RoomIDsOf(ctx, a)
+	if err != nil {
+		t.Fatalf("RoomIDsOf: %v", err)
+	}
+	slices.Sort(ids)
+	want := []string{r1.ID, r2.ID, dm.ID}
+	slices.Sort(want)
+	if !slices.Equal(ids, want) {
+		t.Errorf("RoomIDsOf = %v, want %v", ids, want)
+	}
+	if ids, err := s.RoomIDsOf(ctx, roomTestUser()); err != nil || ids == nil || len(ids) != 0 {
+		t.Errorf("RoomIDsOf(unknown user) = %#v, %v; want an empty list", ids, err)
+	}
 }
 
 func testRoomStoreAddMember(t *testing.T, s Store) {

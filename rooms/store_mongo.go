@@ -194,6 +194,18 @@ func (s *MongoStore) RoomsOf(ctx context.Context, userID string) ([]Room, error)
 	return rooms, nil
 }
 
+// RoomIDsOf implements Store: the user's memberships alone.
+func (s *MongoStore) RoomIDsOf(ctx context.Context, userID string) ([]string, error) {
+	ids, err := s.roomIDsOf(ctx, userID)
+	if err != nil {
+		return nil, wire.Unavailablef("rooms of user", err)
+	}
+	if ids == nil {
+		ids = []string{}
+	}
+	return ids, nil
+}
+
 // AddMember implements Store.
 func (s *MongoStore) AddMember(ctx context.Context, roomID, userID string) (Room, error) {
 	if _, err := s.Room(ctx, roomID); err != nil {

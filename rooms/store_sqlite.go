@@ -156,6 +156,27 @@ func (s *SQLiteStore) RoomsOf(ctx context.Context, userID string) ([]Room, error
 	return found, nil
 }
 
+// RoomIDsOf implements Store, from the index on room_members.user_id alone.
+func (s *SQLiteStore) RoomIDsOf(ctx context.Context, userID string) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT room_id FROM room_members WHERE user_id = ?`, userID)
+	if err != nil {
+		return nil, wire.Unavailablef("rooms of user", err)
+	}
+	defer func() { _ = rows.Close() }()
+	ids := []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, wire.Unavailablef("rooms of user", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wire.Unavailablef("rooms of user", err)
+	}
+	return ids, nil
+}
+
 // AddMember implements Store. The insert names the room through a SELECT,
 // so nothing is inserted for an unknown room.
 func (s *SQLiteStore) AddMember(ctx context.Context, roomID, userID string) (Room, error) {
