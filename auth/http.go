@@ -161,7 +161,11 @@ func (s *Service) handleLookup(w http.ResponseWriter, r *http.Request) {
 // connection gets connect_error "unauthorized" with data {code}.
 func (s *Service) SocketMiddleware() socket.NamespaceMiddleware {
 	return func(sock *socket.Socket, next func(*socket.ExtendedError)) {
-		u, err := s.Authenticate(context.Background(), handshakeToken(sock))
+		var (
+			u   User
+			err error
+		)
+		wire.OnFreshStack(func() { u, err = s.Authenticate(context.Background(), handshakeToken(sock)) })
 		if err != nil {
 			body, _ := wire.Describe(unauthorizedUnlessDown(err))
 			if body.Code == wire.Unavailable {

@@ -270,3 +270,18 @@ func Decode(payload json.RawMessage, dst any) error {
 	}
 	return nil
 }
+
+// OnFreshStack runs fn on a goroutine of its own and waits for it. A
+// connection's reader goroutine lives as long as the connection and keeps
+// the largest stack it ever needed; work that goes deep once per
+// connection (token checks and database reads at connect) runs here
+// instead, so that it does not leave every idle connection holding a
+// stack sized for it.
+func OnFreshStack(fn func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fn()
+	}()
+	<-done
+}

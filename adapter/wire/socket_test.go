@@ -194,3 +194,14 @@ func TestEventsDrainGivesUp(t *testing.T) {
 		e.running.Done()
 	})
 }
+
+func TestOnFreshStackWaitsForFn(t *testing.T) {
+	var got int
+	OnFreshStack(func() {
+		time.Sleep(10 * time.Millisecond)
+		got = 42
+	})
+	if got != 42 {
+		t.Fatalf("OnFreshStack returned before fn finished: got %d", got)
+	}
+}

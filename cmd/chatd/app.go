@@ -144,6 +144,12 @@ func (m *Main) tokens() (*auth.Tokens, error) {
 
 // onConnection sets up a socket that passed authentication.
 func (m *Main) onConnection(sock *socket.Socket) {
+	wire.OnFreshStack(func() { m.setUp(sock) })
+}
+
+// setUp registers a connected socket: its user's room, its event handlers
+// and its presence.
+func (m *Main) setUp(sock *socket.Socket) {
 	u, ok := auth.SocketUser(sock)
 	if !ok {
 		sock.Disconnect(true)
