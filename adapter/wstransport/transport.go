@@ -27,6 +27,8 @@ import (
 	"github.com/zishang520/socket.io/parsers/engine/v3/packet"
 	"github.com/zishang520/socket.io/servers/engine/v3/transports"
 	"github.com/zishang520/socket.io/v3/pkg/types"
+
+	"github.com/roomchat/chat/adapter/wire"
 )
 
 // Config tunes the transport.
@@ -196,7 +198,10 @@ func (t *transport) read() {
 			t.readFailed(err)
 			return
 		}
-		t.OnData(data)
+		// The engine decodes and dispatches the message on a goroutine of
+		// its own, so that this one, which waits for the connection's next
+		// message for as long as it lives, keeps a small stack.
+		wire.OnFreshStack(func() { t.OnData(data) })
 	}
 }
 
