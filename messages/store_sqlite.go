@@ -12,8 +12,9 @@ import (
 	"github.com/roomchat/chat/adapter/wire"
 )
 
-// SQLiteStore is the embedded Store: the messages, message_mentions and
-// message_dedupe tables of the shared SQLite database.
+// SQLiteStore is the embedded Store: the messages, message_mentions,
+// message_dedupe and message_dedupe_mark tables of the shared SQLite
+// database.
 //
 // Reads go straight to the database. Appends go through one writer
 // goroutine that commits every append waiting at that moment in a single
@@ -38,17 +39,12 @@ type SQLiteStore struct {
 
 var _ Store = (*SQLiteStore)(nil)
 
-// sqliteMessagesSchema creates the tables and indexes of the store.
-//   - messages is clustered by its primary key (room_id, seq), which makes
-//     seq unique per room and keeps a room's history in consecutive pages:
-//     a page of history, and the count of unread messages, read a range of
-//     it. messages_id serves ByID; messages_room_created is the (room, time)
-//     index the product asks for.
-//   - message_mentions has one row per mentioned user (never the sender), so
-//     Unread counts mentions after a marker by a range of its primary key.
-//   - message_dedupe remembers the last message of each (sender, tempId).
-const sqliteMessagesSchema = `
-CREATE TABLE IF NOT EXISTS messages (
+// sqliteMessagesTable is the definition of the messages table: one row a
+// message, in the order they were stored (n counts them). Appending a batch
+// writes to the end of the table, a page or two, instead of to the end of
+// every room it touches; rows of any size sit on its leaves only.
+const sqliteMessagesTable = `(
+	n           INTEGER PRIMARY KEY,
 	room_id     TEXT NOT NULL,
 	seq         INTEGER NOT NULL,
 	id          TEXT NOT NULL,
@@ -57,9 +53,23 @@ CREATE TABLE IF NOT EXISTS messages (
 	content     TEXT NOT NULL,
 	mentions    TEXT,
 	temp_id     TEXT,
-	created_at  INTEGER NOT NULL,
-	PRIMARY KEY (room_id, seq)
-) WITHOUT ROWID;
+	created_at  INTEGER NOT NULL
+)`
+
+// sqliteMessagesSchema creates the tables and indexes of the store.
+//   - messages (sqliteMessagesTable). messages_room_seq makes seq unique
+//     per room; a page of history, and the count of unread messages, read a
+//     range of it. messages_id serves ByID; messages_room_created is the
+//     (room, time) index the product asks for.
+//   - message_mentions has one row per mentioned user (never the sender), so
+//     Unread counts mentions after a marker by a range of its primary key.
+//   - message_dedupe holds the last claim of each (sender, tempId) among the
+//     messages up to message_dedupe_mark.merged_through (an n). The claims
+//     of the later messages are in the messages themselves, and in the
+//     writer's memory, until it merges them (see sqliteMergeAt).
+const sqliteMessagesSchema = `
+CREATE TABLE IF NOT EXISTS messages ` + sqliteMessagesTable + `;
+CREATE UNIQUE INDEX IF NOT EXISTS messages_room_seq ON messages (room_id, seq);
 CREATE UNIQUE INDEX IF NOT EXISTS messages_id ON messages (id);
 CREATE INDEX IF NOT EXISTS messages_room_created ON messages (room_id, created_at);
 CREATE TABLE IF NOT EXISTS message_mentions (
@@ -74,7 +84,23 @@ CREATE TABLE IF NOT EXISTS message_dedupe (
 	message_id TEXT NOT NULL,
 	created_at INTEGER NOT NULL,
 	PRIMARY KEY (sender_id, temp_id)
-) WITHOUT ROWID`
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS message_dedupe_mark (merged_through INTEGER NOT NULL);
+INSERT INTO message_dedupe_mark (merged_through)
+	SELECT (SELECT COALESCE(MAX(n), 0) FROM messages) WHERE NOT EXISTS (SELECT 1 FROM message_dedupe_mark)`
+
+// sqliteClusteredMessages converts the messages table of earlier versions,
+// clustered by (room_id, seq), into the current one: it copies the rows, a
+// room's messages together. Those versions wrote each message's claim to
+// message_dedupe as they stored it, so sqliteMessagesSchema then marks
+// every copied message as merged.
+const sqliteClusteredMessages = `
+CREATE TABLE messages_stored ` + sqliteMessagesTable + `;
+INSERT INTO messages_stored (room_id, seq, id, sender_id, sender_name, content, mentions, temp_id, created_at)
+	SELECT room_id, seq, id, sender_id, sender_name, content, mentions, temp_id, created_at
+	FROM messages ORDER BY room_id, seq;
+DROP TABLE messages;
+ALTER TABLE messages_stored RENAME TO messages`
 
 // The read queries. Each one is a range of the primary key or an index.
 const (
@@ -100,7 +126,7 @@ type sqliteReadStmts struct {
 // NewSQLiteStore returns the store on db (opened by sqlite.Open), creating
 // its tables and indexes if they do not exist, and starts its writer.
 func NewSQLiteStore(ctx context.Context, db *sql.DB) (*SQLiteStore, error) {
-	if _, err := db.ExecContext(ctx, sqliteMessagesSchema); err != nil {
+	if err := createSQLiteMessages(ctx, db); err != nil {
 		return nil, wire.Unavailablef("create messages tables", err)
 	}
 	s := &SQLiteStore{
@@ -130,6 +156,32 @@ func NewSQLiteStore(ctx context.Context, db *sql.DB) (*SQLiteStore, error) {
 	s.running.Go(s.run)
 	s.running.Go(s.checkpoint)
 	return s, nil
+}
+
+// createSQLiteMessages creates the tables and indexes, converting the
+// messages table of an earlier version first, all in one transaction.
+func createSQLiteMessages(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	var withoutRowid bool
+	err = tx.QueryRowContext(ctx, `SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = 'messages'`).
+		Scan(&withoutRowid)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return err
+	case withoutRowid:
+		if _, err := tx.ExecContext(ctx, sqliteClusteredMessages); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, sqliteMessagesSchema); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // Close stops the writer after it has committed the appends already queued;

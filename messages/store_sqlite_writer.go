@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"maps"
 	"runtime"
 	"sync/atomic"
 	"time"
@@ -15,12 +16,18 @@ import (
 // sqliteMaxBatch bounds how many appends share one transaction.
 const sqliteMaxBatch = 256
 
-// sqliteLogRestart is the size of the write-ahead log, in pages (16 MB of
-// 4 KB pages), at which the checkpointer makes it start over.
-const sqliteLogRestart = 4096
+// sqliteLogRestart is the size of the write-ahead log, in pages (64 MB of
+// 4 KB pages), at which the checkpointer makes it start over. The writer
+// waits for each restart, which syncs the log and the database to disk: a
+// larger log restarts less often.
+const sqliteLogRestart = 16384
 
 // sqliteCheckpointEvery is the shortest time between two checkpoints.
 const sqliteCheckpointEvery = 200 * time.Millisecond
+
+// sqliteGatherShare is the share of a batch's commit time the writer may
+// wait, after it, for the next batch to fill (see gather).
+const sqliteGatherShare = 8
 
 // errSQLiteClosed answers appends made after Close.
 var errSQLiteClosed = errors.New("messages store closed")
@@ -100,17 +107,14 @@ func (s *SQLiteStore) run() {
 		select {
 		case req := <-s.queue:
 			batch = s.collect(append(batch[:0], req))
+			began := time.Now()
 			s.writer.commit(batch)
 			select {
 			case s.kick <- struct{}{}:
 			default:
 			}
 			if len(batch) > 1 {
-				// Under load, let the callers just answered run before the
-				// next batch is taken: their next appends then join it
-				// instead of forming small batches of their own. A lone
-				// append never waits.
-				runtime.Gosched()
+				s.gather(len(batch), time.Since(began)/sqliteGatherShare)
 			}
 		case <-s.quit:
 			for batch = s.collect(batch[:0]); len(batch) > 0; batch = s.collect(batch[:0]) {
@@ -155,6 +159,19 @@ func (s *SQLiteStore) checkpoint() {
 	}
 }
 
+// gather waits, up to d, until n appends are queued. Under load the callers
+// just answered append again at once; taking the next batch before they
+// have would split them into small batches, and each transaction writes
+// the last pages of every room and index it touches however few messages
+// it stores in them. A lone append never waits, and waiting costs a batch
+// at most a small share of its commit time.
+func (s *SQLiteStore) gather(n int, d time.Duration) {
+	deadline := time.Now().Add(d)
+	for len(s.queue) < n && time.Now().Before(deadline) {
+		runtime.Gosched()
+	}
+}
+
 // collect adds the appends already queued to batch, without waiting.
 func (s *SQLiteStore) collect(batch []*sqliteAppend) []*sqliteAppend {
 	for len(batch) < sqliteMaxBatch {
@@ -173,23 +190,61 @@ func (s *SQLiteStore) collect(batch []*sqliteAppend) []*sqliteAppend {
 // connection of its own, so that its page cache stays warm, with its
 // statements prepared on it, and drives the transactions on it itself
 // (BEGIN IMMEDIATE … COMMIT). seqs caches the last committed seq of each
-// room it has written, so that assigning a seq needs no read; it changes
-// only after a commit.
+// room it has written, so that assigning a seq needs no read; unmerged
+// holds the claims of the messages after merged, the last n whose claims
+// are in message_dedupe; stored is the n of the last message committed.
+// They change only after a commit.
 type sqliteWriter struct {
-	db    *sql.DB
-	conn  *sql.Conn   // nil after a failure that may have spoiled it
-	stmts []*sql.Stmt // prepared on conn, by the sqliteWrite* indexes
-	seqs  map[string]int64
+	db       *sql.DB
+	conn     *sql.Conn   // nil after a failure that may have spoiled it
+	stmts    []*sql.Stmt // prepared on conn, by the sqliteWrite* indexes
+	seqs     map[string]int64
+	unmerged map[sqliteClaimKey]sqliteClaim
+	merged   int64
+	stored   int64
+	mergeAt  int // sqliteMergeAt, but in tests
+
+	// The buffers of a batch, reused by the next one.
+	live     []*sqliteAppend
+	results  []sqliteAppendResult
+	assigned map[string]int64
+	claimed  map[sqliteClaimKey]sqliteClaim
 
 	restartLog atomic.Bool // checkpoint and restart the log before the next batch
 }
 
 func newSQLiteWriter(ctx context.Context, db *sql.DB) (*sqliteWriter, error) {
-	w := &sqliteWriter{db: db, seqs: map[string]int64{}}
+	w := &sqliteWriter{db: db, seqs: map[string]int64{}, unmerged: map[sqliteClaimKey]sqliteClaim{},
+		mergeAt: sqliteMergeAt, assigned: map[string]int64{}, claimed: map[sqliteClaimKey]sqliteClaim{}}
+	if err := w.readClaims(ctx); err != nil {
+		return nil, err
+	}
 	if err := w.connect(ctx); err != nil {
 		return nil, err
 	}
 	return w, nil
+}
+
+// readClaims reads the mark and the claims of the messages after it; of
+// two claims of a pair, the later one stays.
+func (w *sqliteWriter) readClaims(ctx context.Context) error {
+	if err := w.db.QueryRowContext(ctx, sqliteMarks).Scan(&w.merged, &w.stored); err != nil {
+		return err
+	}
+	rows, err := w.db.QueryContext(ctx, sqliteUnmerged, w.merged)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = rows.Close() }()
+	for rows.Next() {
+		var key sqliteClaimKey
+		var c sqliteClaim
+		if err := rows.Scan(&key.senderID, &key.tempID, &c.messageID, &c.createdAt); err != nil {
+			return err
+		}
+		w.unmerged[key] = c
+	}
+	return rows.Err()
 }
 
 // connect takes a connection from the pool and prepares the statements.
@@ -201,8 +256,9 @@ func (w *sqliteWriter) connect(ctx context.Context) error {
 	w.conn = conn
 	// The checkpointer copies the log, not the commits of this connection;
 	// and the log file keeps the size it once grew to: this connection,
-	// which restarts it, cuts it back to a limit.
-	_, err = conn.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864`)
+	// which restarts it, cuts it back to a limit, twice the size at which
+	// it restarts so that it is not cut and grown again every time.
+	_, err = conn.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 134217728`)
 	if err != nil {
 		w.disconnect(false)
 		return err
@@ -255,7 +311,7 @@ func (w *sqliteWriter) restart(ctx context.Context) {
 // fails, every caller gets the error and the rooms of the batch are
 // forgotten by the seq cache, to be read again from the database.
 func (w *sqliteWriter) commit(batch []*sqliteAppend) {
-	live := make([]*sqliteAppend, 0, len(batch))
+	live := w.live[:0]
 	for _, req := range batch {
 		if err := req.ctx.Err(); err != nil {
 			req.res <- sqliteAppendResult{err: wire.Unavailablef("append message", err)}
@@ -263,6 +319,8 @@ func (w *sqliteWriter) commit(batch []*sqliteAppend) {
 		}
 		live = append(live, req)
 	}
+	w.live = live
+	defer clear(live) // the buffer should not keep the requests alive
 	if len(live) == 0 {
 		return
 	}
@@ -281,6 +339,28 @@ func (w *sqliteWriter) commit(batch []*sqliteAppend) {
 	for i, req := range live {
 		req.res <- results[i]
 	}
+	clear(results)
+	if len(w.unmerged) >= w.mergeAt {
+		w.merge()
+	}
+}
+
+// merge copies the claims of the messages stored since the last merge into
+// message_dedupe, then moves the mark past them. Each statement is a
+// transaction of its own: SQLite then keeps no statement journal to undo
+// the copy of thousands of rows, and a crash between the two only has the
+// next merge copy the same claims again. A failed merge is tried again
+// after the next batch.
+func (w *sqliteWriter) merge() {
+	ctx := context.Background()
+	if _, err := w.stmts[sqliteWriteMerge].ExecContext(ctx, w.merged, w.stored); err != nil {
+		return
+	}
+	if _, err := w.stmts[sqliteWriteMark].ExecContext(ctx, w.stored); err != nil {
+		return
+	}
+	w.merged = w.stored
+	clear(w.unmerged)
 }
 
 // store runs the transaction of a batch. It returns the answers and the
@@ -302,8 +382,13 @@ func (w *sqliteWriter) store(batch []*sqliteAppend) ([]sqliteAppendResult, map[s
 		w.disconnect(true)
 		return nil, nil, err
 	}
-	b := sqliteBatch{ctx: ctx, w: w, assigned: map[string]int64{}}
-	results := make([]sqliteAppendResult, len(batch))
+	clear(w.assigned)
+	clear(w.claimed)
+	b := sqliteBatch{ctx: ctx, w: w, assigned: w.assigned, claimed: w.claimed}
+	if cap(w.results) < len(batch) {
+		w.results = make([]sqliteAppendResult, len(batch))
+	}
+	results := w.results[:len(batch)]
 	var err error
 	for i, req := range batch {
 		if results[i], err = b.append(req.msg); err != nil {
@@ -321,6 +406,10 @@ func (w *sqliteWriter) store(batch []*sqliteAppend) ([]sqliteAppendResult, map[s
 			w.disconnect(true)
 		}
 		return nil, nil, err
+	}
+	maps.Copy(w.unmerged, b.claimed)
+	if b.last > 0 {
+		w.stored = b.last
 	}
 	return results, b.assigned, nil
 }
