@@ -15,7 +15,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
-	"github.com/roomchat/chat/adapter/sqlite"
 	"github.com/roomchat/chat/adapter/wire"
 	"github.com/roomchat/chat/auth"
 )
@@ -555,18 +554,8 @@ func TestHistoryStoreDown(t *testing.T) {
 // each other and a repeated tempId is stored and broadcast once.
 func TestSendWithSQLiteStore(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	store, err := NewSQLiteStore(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = store.Close() })
 	f := newSendFixture(t)
-	f.svc.store = store
+	f.svc.store, _ = openSQLiteMessageStore(t, t.TempDir())
 
 	for i := 1; i <= 3; i++ {
 		req := sendReq(fmt.Sprintf("message %d for @bob", i))
@@ -628,18 +617,8 @@ func TestSendRepeatWhileRateLimited(t *testing.T) {
 // tempId submitted while its original is still queued is not stored twice.
 func TestSubmitPipelinesWithSQLiteStore(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	store, err := NewSQLiteStore(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = store.Close() })
 	f := newSendFixture(t)
-	f.svc.store = store
+	f.svc.store, _ = openSQLiteMessageStore(t, t.TempDir())
 
 	const n = 20
 	var finishes []func() (Message, bool, error)

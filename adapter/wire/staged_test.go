@@ -81,6 +81,25 @@ func startStagedServer(t *testing.T) (*stagedServer, string) {
 	return st, srv.URL
 }
 
+// waitStarted waits until the first parts of n staged events have run;
+// none of them can finish before the test releases it.
+func (st *stagedServer) waitStarted(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		st.mu.Lock()
+		started := len(st.staged)
+		st.mu.Unlock()
+		if started == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d staged events started while none had finished: they did not pipeline", started, n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // ackClient sends events with ack ids over a raw WebSocket and collects the
 // acks in the order they arrive.
 type ackClient struct {
@@ -170,19 +189,7 @@ func TestStagedEventsPipelineAndAnswerInOrder(t *testing.T) {
 		c.emit(t, n, "put", fmt.Sprintf(`{"n":%d}`, n))
 	}
 	c.emit(t, 4, "get", `{}`)
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		st.mu.Lock()
-		started := len(st.staged)
-		st.mu.Unlock()
-		if started == 3 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of 3 staged events started while none had finished: they did not pipeline", started)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	st.waitStarted(t, 3)
 	close(st.gates[3])
 	c.noAck(t, 100*time.Millisecond)
 	close(st.gates[1])
@@ -226,19 +233,7 @@ func TestDrainWaitsForStagedFinish(t *testing.T) {
 	st, url := startStagedServer(t)
 	c := dialAckClient(t, url)
 	c.emit(t, 1, "put", `{"n":1}`)
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		st.mu.Lock()
-		started := len(st.staged)
-		st.mu.Unlock()
-		if started == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the staged event never started")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	st.waitStarted(t, 1)
 	drained := make(chan error, 1)
 	go func() { drained <- st.events.Drain(context.Background()) }()
 	select {
