@@ -57,18 +57,24 @@ func (a *localAdapter) Broadcast(p *parser.Packet, opts *socket.BroadcastOptions
 			payload = frame.Bytes()
 		}
 	}
+	var idle []*writer // writers this broadcast found idle, flushed together
 	a.each(opts, func(s *socket.Socket) {
 		if notify := s.NotifyOutgoingListeners(); notify != nil {
 			notify(p)
 		}
 		if payload != nil {
 			if t := direct(s); t != nil {
-				t.out.frame(opText, payload)
+				if _, start := t.out.queue(opText, payload); start {
+					idle = append(idle, &t.out)
+				}
 				return
 			}
 		}
 		s.Client().WriteToEngine(encoded, wo)
 	})
+	if len(idle) > 0 {
+		go flushAll(idle)
+	}
 }
 
 // direct returns the transport of s when frames can be queued on it

@@ -4,7 +4,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"net"
+	"runtime"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -75,13 +77,24 @@ type writer struct {
 	done    bool       // failed or closed: frames are dropped
 }
 
-// frame queues one frame. It reports false when the frame was dropped
-// because the connection failed or is closing.
+// frame queues one frame and starts writing it. It reports false when the
+// frame was dropped because the connection failed or is closing.
 func (w *writer) frame(op byte, payload []byte) bool {
+	queued, start := w.queue(op, payload)
+	if start {
+		go w.flush()
+	}
+	return queued
+}
+
+// queue queues one frame without writing it. queued is false when the frame
+// was dropped; start is true when no write is under way: the caller must
+// then have the writer flushed, by flush or by flushAll.
+func (w *writer) queue(op byte, payload []byte) (queued, start bool) {
 	w.mu.Lock()
+	defer w.mu.Unlock()
 	if w.done || w.closing {
-		w.mu.Unlock()
-		return false
+		return false, false
 	}
 	if w.buf == nil {
 		w.buf = getBuf()
@@ -91,13 +104,101 @@ func (w *writer) frame(op byte, payload []byte) bool {
 		w.done = true
 		putBuf(w.buf)
 		w.buf = nil
-		w.mu.Unlock()
 		go w.fail(ErrSlowConsumer)
+		return false, false
+	}
+	if w.writing {
+		return true, false
+	}
+	w.writing = true
+	return true, true
+}
+
+// flushAll writes what is queued on each writer, all of which queue told to
+// start, from this one goroutine: a broadcast reaches many connections
+// whose writers are idle, and a goroutine for each would cost more than the
+// write. Each write is tried once without waiting; a connection that cannot
+// take all of it at once gets a goroutine of its own to finish.
+func flushAll(ws []*writer) {
+	// Let the goroutines already waiting run first: under load they are
+	// the broadcasts of the next messages, whose frames then leave in the
+	// same writes.
+	runtime.Gosched()
+	for _, w := range ws {
+		if !w.tryFlush() {
+			go w.flush()
+		}
+	}
+}
+
+// tryFlush writes the queued frames with one write that does not wait for
+// the peer. It reports false when frames are left to write (the caller
+// goes on with flush), true when the writer is idle again or has failed.
+func (w *writer) tryFlush() bool {
+	rc, ok := w.rawConn()
+	if !ok {
 		return false
 	}
-	w.startLocked()
+	w.mu.Lock()
+	out := w.buf
+	w.buf = nil
+	if len(out) == 0 || w.done || w.closing {
+		w.buf = out
+		w.mu.Unlock()
+		return false // flush finishes the close or releases the writer
+	}
 	w.mu.Unlock()
-	return true
+	var (
+		n   int
+		err error
+	)
+	if werr := rc.Write(func(fd uintptr) bool {
+		n, err = syscall.Write(int(fd), out)
+		return true
+	}); werr != nil {
+		err = werr
+	}
+	if err == syscall.EAGAIN || err == syscall.EINTR {
+		n, err = 0, nil
+	}
+	if err != nil {
+		putBuf(out)
+		w.mu.Lock()
+		failed := !w.done
+		w.done, w.writing = true, false
+		w.mu.Unlock()
+		if failed {
+			w.fail(err)
+		}
+		return true
+	}
+	n = max(n, 0)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if n == len(out) && len(w.buf) == 0 {
+		putBuf(out)
+		if !w.closing {
+			w.writing = false
+			return true
+		}
+		return false
+	}
+	// What is left goes first, before frames queued meanwhile.
+	rest := append(getBuf(), out[n:]...)
+	w.buf = append(rest, w.buf...)
+	putBuf(out)
+	return false
+}
+
+// rawConn returns the connection's file descriptor access when it has one
+// (a TCP connection; not an in-memory pipe).
+func (w *writer) rawConn() (syscall.RawConn, bool) {
+	sc, ok := w.conn.(syscall.Conn)
+	if !ok {
+		return nil, false
+	}
+	rc, err := sc.SyscallConn()
+	return rc, err == nil
 }
 
 func (w *writer) startLocked() {

@@ -149,3 +149,104 @@ func TestWriterCloseWritesQueuedFramesFirst(t *testing.T) {
 		t.Fatalf("after the queued frame: %v, want the connection closed", err)
 	}
 }
+
+// tcpPair returns the two ends of a loopback TCP connection.
+func tcpPair(t *testing.T) (server, client net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, _ := ln.Accept()
+		accepted <- c
+	}()
+	client, err = net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	server = <-accepted
+	if server == nil {
+		t.Fatal("accept failed")
+	}
+	t.Cleanup(func() {
+		_ = server.Close()
+		_ = client.Close()
+	})
+	return server, client
+}
+
+// TestFlushAllFinishesWhatTheSocketCannotTakeAtOnce queues more than a
+// loopback socket takes in one write while the peer is not reading: the
+// shared flush writes what fits, a goroutine of the connection writes the
+// rest once the peer reads, and the frames arrive whole and in order, with
+// those queued in the meantime after them.
+func TestFlushAllFinishesWhatTheSocketCannotTakeAtOnce(t *testing.T) {
+	server, client := tcpPair(t)
+	w, failed := newTestWriter(server, 64<<20)
+	big := bytes.Repeat([]byte("b"), 8<<20)
+	queued, start := w.queue(opBinary, big)
+	if !queued || !start {
+		t.Fatalf("queue = %v, %v; want queued and to be started", queued, start)
+	}
+	if _, start := w.queue(opText, []byte("second")); start {
+		t.Fatal("a second frame asked for another flush while one was pending")
+	}
+	flushAll([]*writer{w})
+	if !w.frame(opText, []byte("third")) {
+		t.Fatal("frame dropped")
+	}
+	r := bufio.NewReaderSize(client, 64<<10)
+	for _, want := range []string{string(big), "second", "third"} {
+		_ = client.SetReadDeadline(time.Now().Add(10 * time.Second))
+		_, p, err := readFrame(r)
+		if err != nil {
+			t.Fatalf("reading: %v", err)
+		}
+		if p != want {
+			t.Fatalf("frame of %d bytes, want %d (%.10q…)", len(p), len(want), want)
+		}
+	}
+	select {
+	case err := <-failed:
+		t.Fatalf("writer failed: %v", err)
+	default:
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.writing || len(w.buf) != 0 {
+		t.Fatalf("writer still busy after everything was read: writing %v, %d bytes queued", w.writing, len(w.buf))
+	}
+}
+
+// TestFlushAllWritesIdleConnectionsInOneGoroutine checks that a shared
+// flush that can write everything at once leaves the writers idle, ready to
+// be started again.
+func TestFlushAllWritesIdleConnectionsInOneGoroutine(t *testing.T) {
+	var ws []*writer
+	var readers []*bufio.Reader
+	for range 5 {
+		server, client := tcpPair(t)
+		w, _ := newTestWriter(server, 1<<20)
+		if _, start := w.queue(opText, []byte("hello")); !start {
+			t.Fatal("an idle writer did not ask to be started")
+		}
+		ws = append(ws, w)
+		readers = append(readers, bufio.NewReader(client))
+	}
+	flushAll(ws)
+	for i, w := range ws {
+		w.mu.Lock()
+		busy := w.writing
+		w.mu.Unlock()
+		if busy {
+			t.Fatalf("writer %d still marked writing after a complete write", i)
+		}
+		_, p, err := readFrame(readers[i])
+		if err != nil || p != "hello" {
+			t.Fatalf("connection %d read %q, %v", i, p, err)
+		}
+	}
+}
