@@ -10,7 +10,8 @@
 //   - the queue of each connection is bounded: a peer that does not read is
 //     disconnected (ErrSlowConsumer) and catches up by seq when it
 //     reconnects, instead of growing memory and delaying others;
-//   - no goroutine or buffer is kept for writing while nothing is queued.
+//   - no goroutine or buffer is kept for writing while nothing is queued;
+//     a broadcast writes the connections it finds idle from one goroutine.
 //
 // Reading is left to the library's connection (gorilla/websocket), as
 // before; the library's Upgrader performs the handshake.
