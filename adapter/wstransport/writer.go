@@ -163,13 +163,7 @@ func (w *writer) tryFlush() bool {
 	}
 	if err != nil {
 		putBuf(out)
-		w.mu.Lock()
-		failed := !w.done
-		w.done, w.writing = true, false
-		w.mu.Unlock()
-		if failed {
-			w.fail(err)
-		}
+		w.writeFailed(err)
 		return true
 	}
 	n = max(n, 0)
@@ -231,15 +225,21 @@ func (w *writer) flush() {
 		_, err := w.conn.Write(out)
 		putBuf(out)
 		if err != nil {
-			w.mu.Lock()
-			failed := !w.done
-			w.done, w.writing = true, false
-			w.mu.Unlock()
-			if failed {
-				w.fail(err)
-			}
+			w.writeFailed(err)
 			return
 		}
+	}
+}
+
+// writeFailed ends the writer after a failed write; fail is called unless
+// the writer had already failed or closed.
+func (w *writer) writeFailed(err error) {
+	w.mu.Lock()
+	failed := !w.done
+	w.done, w.writing = true, false
+	w.mu.Unlock()
+	if failed {
+		w.fail(err)
 	}
 }
 
