@@ -102,13 +102,10 @@ func (s *Service) Send(ctx context.Context, from auth.User, req SendRequest) (Me
 // when the store is a QueuedAppender (with other stores Submit stores the
 // message itself). ctx must last until finish returns.
 func (s *Service) Submit(ctx context.Context, from auth.User, req SendRequest) (finish func() (Message, bool, error), err error) {
-	wait, done, err := s.submit(ctx, from, req)
+	wait, err := s.submit(ctx, from, req)
 	if err != nil {
 		s.failed.WithLabelValues(string(wire.CodeOf(err))).Inc()
 		return nil, err
-	}
-	if done != nil {
-		return func() (Message, bool, error) { return *done, false, nil }, nil
 	}
 	return func() (Message, bool, error) {
 		m, created, err := wait()
@@ -119,31 +116,30 @@ func (s *Service) Submit(ctx context.Context, from auth.User, req SendRequest) (
 	}, nil
 }
 
-// submit queues the message of a send. It returns either the wait for the
-// stored message or, for a repeat this instance has just stored, that
-// message.
-func (s *Service) submit(ctx context.Context, from auth.User, req SendRequest) (func() (Message, bool, error), *Message, error) {
+// submit queues the message of a send and returns the wait for the stored
+// message; a repeat this instance has just stored is answered at once.
+func (s *Service) submit(ctx context.Context, from auth.User, req SendRequest) (func() (Message, bool, error), error) {
 	msg, err := s.validate(req)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	members, err := s.members.Members(ctx, msg.RoomID, from.ID)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if msg.TempID != "" {
 		if prev, ok := s.recent.get(from.ID, msg.TempID, wire.Now()); ok {
-			return nil, &prev, nil
+			return func() (Message, bool, error) { return prev, false, nil }, nil
 		}
 	}
 	if ok, retry, err := s.limiter.Allow(ctx, "send:"+from.ID); err != nil {
-		return nil, nil, err
+		return nil, err
 	} else if !ok {
-		return nil, nil, &wire.Error{Code: ErrRateLimited.Code, Message: ErrRateLimited.Message, RetryAfter: retry}
+		return nil, &wire.Error{Code: ErrRateLimited.Code, Message: ErrRateLimited.Message, RetryAfter: retry}
 	}
 	msg.SenderID, msg.SenderName, msg.CreatedAt = from.ID, from.Username, wire.Now()
 	if msg.Mentions, err = s.mentions(ctx, from.ID, msg.Content, members); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	q, ticket := s.order.begin(msg.RoomID)
 	var stored func() (Message, bool, error)
@@ -167,7 +163,7 @@ func (s *Service) submit(ctx context.Context, from auth.User, req SendRequest) (
 		}
 		s.recent.put(m)
 		return m, created, nil
-	}, nil, nil
+	}, nil
 }
 
 func (s *Service) validate(req SendRequest) (Message, error) {

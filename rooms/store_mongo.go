@@ -168,9 +168,9 @@ func (s *MongoStore) withMembers(ctx context.Context, d mongoRoom) (Room, error)
 // RoomsOf implements Store: the user's memberships, then their rooms, then
 // the members of those rooms.
 func (s *MongoStore) RoomsOf(ctx context.Context, userID string) ([]Room, error) {
-	ids, err := s.roomIDsOf(ctx, userID)
+	ids, err := s.RoomIDsOf(ctx, userID)
 	if err != nil {
-		return nil, wire.Unavailablef("rooms of user", err)
+		return nil, err
 	}
 	if len(ids) == 0 {
 		return []Room{}, nil

@@ -48,8 +48,7 @@ type Staged func(ctx context.Context, payload json.RawMessage) (finish func() (a
 // lane keeps the order of one socket's staged events: their answers go out
 // in arrival order, and the socket's other events wait for them.
 type lane struct {
-	pending int           // staged events not yet answered; guarded by Events.lanesMu
-	tail    chan struct{} // closed once the last staged event is answered
+	tail chan struct{} // closed once the last staged event is answered; guarded by Events.lanesMu
 }
 
 var errShuttingDown = NewError(Unavailable, "server shutting down")
@@ -164,19 +163,17 @@ func (e *Events) push(s *socket.Socket) (prev, done chan struct{}) {
 	}
 	prev, done = l.tail, make(chan struct{})
 	l.tail = done
-	l.pending++
 	return prev, done
 }
 
-// pop marks a staged event of s answered; the lane goes once none is left.
+// pop marks a staged event of s answered; the lane goes once the last one
+// pushed is.
 func (e *Events) pop(s *socket.Socket, done chan struct{}) {
 	e.lanesMu.Lock()
 	defer e.lanesMu.Unlock()
 	close(done)
-	if l := e.lanes[s]; l != nil {
-		if l.pending--; l.pending == 0 {
-			delete(e.lanes, s)
-		}
+	if l := e.lanes[s]; l != nil && l.tail == done {
+		delete(e.lanes, s)
 	}
 }
 

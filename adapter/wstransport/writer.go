@@ -166,7 +166,6 @@ func (w *writer) tryFlush() bool {
 		w.writeFailed(err)
 		return true
 	}
-	n = max(n, 0)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if n == len(out) && len(w.buf) == 0 {
