@@ -54,9 +54,8 @@ fuzz:
 	$(GO) test ./messages -run '^$$' -fuzz FuzzMentionedNames -fuzztime 30s
 	$(GO) test ./cmd/chatbench -run '^$$' -fuzz FuzzParseFrame -fuzztime 30s
 
-## bench: run the load scenarios against chatd (embedded store; defaults and
-## --ws-transport batched) and a Node.js socket.io server, each pinned to one
-## core; writes e2e/bench/BENCHMARKS.md.
+## bench: run the load scenarios against chatd (embedded store) and a Node.js
+## socket.io server, each pinned to one core; writes e2e/bench/BENCHMARKS.md.
 ## BENCH_FLAGS passes options to e2e/bench/run.mjs (--rounds, --seconds, --only).
 bench: $(BIN) bin/chatbench e2e/bench/node_modules/.package-lock.json
 	node e2e/bench/run.mjs --chatd $(BIN) --chatbench bin/chatbench $(BENCH_FLAGS)

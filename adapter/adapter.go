@@ -1,8 +1,10 @@
-// Package adapter chooses how instances of the service share state: the
-// Socket.IO adapter that carries broadcasts, user presence, and the send rate
-// limiter. With no Redis URL everything stays in this process (one
-// instance); with one, everything goes through Redis. The choice is made in
-// New and nowhere else.
+// Package adapter is the cluster backend: how instances of the service
+// share state. It owns the Socket.IO adapter that carries broadcasts (with
+// the fast path of our WebSocket transport for the sockets of this
+// instance), the fan-out and eviction the domain packages call, user
+// presence, and the rate limiters. With no Redis URL everything stays in
+// this process (one instance); with one, everything goes through Redis.
+// The choice is made in New and nowhere else.
 package adapter
 
 import (
@@ -28,16 +30,22 @@ type Config struct {
 
 // Cluster is the chosen backend.
 type Cluster struct {
-	// Adapter is the Socket.IO adapter constructor to pass to the server.
-	Adapter socket.AdapterConstructor
 	// Presence tracks which users have sockets connected anywhere.
 	Presence Presence
 	// Limiter is the send rate limiter shared by every instance.
 	Limiter Limiter
 
-	ping  func(ctx context.Context) error
-	close func() error
+	adapter socket.AdapterConstructor
+	ping    func(ctx context.Context) error
+	close   func(ctx context.Context) error
 }
+
+// Adapter is the Socket.IO adapter constructor to pass to the server.
+func (c *Cluster) Adapter() socket.AdapterConstructor { return c.adapter }
+
+// Fanout returns the fan-out of events through io, the server built with
+// Adapter.
+func (c *Cluster) Fanout(io *socket.Server) *Fanout { return &Fanout{io: io} }
 
 // Presence tracks the connected sockets of users across instances.
 type Presence interface {
@@ -88,10 +96,11 @@ func (c *Cluster) Ping(ctx context.Context) error {
 	return c.ping(ctx)
 }
 
-// Close releases the backend's connections.
-func (c *Cluster) Close() error {
+// Close sends what is still queued for the other instances, for at most
+// the time ctx leaves, and releases the backend's connections.
+func (c *Cluster) Close(ctx context.Context) error {
 	if c.close == nil {
 		return nil
 	}
-	return c.close()
+	return c.close(ctx)
 }

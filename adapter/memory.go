@@ -14,7 +14,7 @@ func newMemory(cfg Config) *Cluster {
 		lim = NewMemoryLimiter(cfg.SendRate, cfg.Burst)
 	}
 	return &Cluster{
-		Adapter:  &socket.AdapterBuilder{},
+		adapter:  &clusterBuilder{inner: &socket.AdapterBuilder{}},
 		Presence: NewMemoryPresence(),
 		Limiter:  lim,
 	}

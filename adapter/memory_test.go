@@ -152,7 +152,7 @@ func TestNewMemoryCluster(t *testing.T) {
 	if err := off.Ping(ctx); err != nil {
 		t.Errorf("Ping = %v", err)
 	}
-	if err := off.Close(); err != nil {
+	if err := off.Close(ctx); err != nil {
 		t.Errorf("Close = %v", err)
 	}
 
@@ -161,7 +161,7 @@ func TestNewMemoryCluster(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.Adapter == nil || c.Presence == nil {
+		if c.Adapter() == nil || c.Presence == nil {
 			t.Fatal("cluster without adapter or presence")
 		}
 		allowed := 0

@@ -13,7 +13,7 @@ import (
 	sioredis "github.com/zishang520/socket.io/adapters/redis/v3"
 	redisadapter "github.com/zishang520/socket.io/adapters/redis/v3/adapter"
 
-	"github.com/roomchat/chat/adapter/wire"
+	"github.com/roomchat/chat/wire"
 )
 
 const (
@@ -63,8 +63,9 @@ func openRedis(ctx context.Context, cfg Config, prefix string, log *slog.Logger)
 	}
 	log.Info("redis backend ready", slog.String("addr", opt.Addr), slog.String("instance", presence.Instance()))
 	adapterCtx, stopAdapter := context.WithCancel(context.Background())
+	publish := newPublisher(pub, socketIOPrefix, log)
 	return &Cluster{
-		Adapter:  socketIOAdapter(adapterCtx, pub, sub, log),
+		adapter:  &clusterBuilder{inner: socketIOAdapter(adapterCtx, pub, sub, log), remote: publish},
 		Presence: presence,
 		Limiter:  limiter,
 		ping: func(ctx context.Context) error {
@@ -73,7 +74,8 @@ func openRedis(ctx context.Context, cfg Config, prefix string, log *slog.Logger)
 			}
 			return nil
 		},
-		close: func() error {
+		close: func(ctx context.Context) error {
+			publish.close(ctx)
 			err := presence.Close()
 			stopAdapter()
 			return errors.Join(err, closeClients())

@@ -116,7 +116,7 @@ func openTestCluster(t testing.TB, addr, prefix string) *Cluster {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = c.Close() })
+	t.Cleanup(func() { _ = c.Close(context.Background()) })
 	return c
 }
 
@@ -126,8 +126,8 @@ func TestRedisAdapterAcrossInstances(t *testing.T) {
 	addr := testRedisAddr(t)
 	prefix := testPrefix(t, testRedis(t))
 	a, b := openTestCluster(t, addr, prefix), openTestCluster(t, addr, prefix)
-	ioA, _ := startSocketServer(t, a.Adapter)
-	_, urlB := startSocketServer(t, b.Adapter)
+	ioA, _ := startSocketServer(t, a.Adapter())
+	_, urlB := startSocketServer(t, b.Adapter())
 	client := dialSocket(t, urlB)
 	_ = ioA.To(testRoom).Emit("hello", map[string]any{"n": 1})
 	args, err := client.next("hello", 5*time.Second)
@@ -148,8 +148,8 @@ func TestRedisAdapterAcrossInstances(t *testing.T) {
 func TestRedisAdapterResubscribesAfterRestart(t *testing.T) {
 	r := startOwnRedis(t)
 	a, b := openTestCluster(t, r.addr(), "t"), openTestCluster(t, r.addr(), "t")
-	ioA, _ := startSocketServer(t, a.Adapter)
-	_, urlB := startSocketServer(t, b.Adapter)
+	ioA, _ := startSocketServer(t, a.Adapter())
+	_, urlB := startSocketServer(t, b.Adapter())
 	client := dialSocket(t, urlB)
 	_ = ioA.To(testRoom).Emit("before")
 	if _, err := client.next("before", 5*time.Second); err != nil {
@@ -285,7 +285,7 @@ func sameJSON(t *testing.T, got, want string) bool {
 func TestRedisAdapterKeepsJSONShape(t *testing.T) {
 	addr := testRedisAddr(t)
 	prefix := testPrefix(t, testRedis(t))
-	remote, local := crossInstanceJSON(t, func() socket.AdapterConstructor { return openTestCluster(t, addr, prefix).Adapter })
+	remote, local := crossInstanceJSON(t, func() socket.AdapterConstructor { return openTestCluster(t, addr, prefix).Adapter() })
 	if !sameJSON(t, local, shapedJSON) {
 		t.Errorf("same instance got %s, want %s", local, shapedJSON)
 	}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/roomchat/chat/adapter/wire"
+	"github.com/roomchat/chat/wire"
 )
 
 // RedisPresence is Presence shared by every instance through Redis.

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/roomchat/chat/adapter/wire"
+	"github.com/roomchat/chat/wire"
 )
 
 // presenceFactory returns n Presence values that share their state, as the

@@ -10,7 +10,8 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/zishang520/socket.io/servers/socket/v3"
 
-	"github.com/roomchat/chat/adapter/wire"
+	"github.com/roomchat/chat/sockets"
+	"github.com/roomchat/chat/wire"
 )
 
 // ctxKey is the type of the context key holding the authenticated user.
@@ -165,7 +166,7 @@ func (s *Service) SocketMiddleware() socket.NamespaceMiddleware {
 			u   User
 			err error
 		)
-		wire.OnFreshStack(func() { u, err = s.Authenticate(context.Background(), handshakeToken(sock)) })
+		sockets.OnFreshStack(func() { u, err = s.Authenticate(context.Background(), handshakeToken(sock)) })
 		if err != nil {
 			body, _ := wire.Describe(unauthorizedUnlessDown(err))
 			if body.Code == wire.Unavailable {

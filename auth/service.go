@@ -15,7 +15,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/roomchat/chat/adapter/wire"
+	"github.com/roomchat/chat/wire"
 )
 
 // OnlineChecker tells which users have a socket connected anywhere.

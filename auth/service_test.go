@@ -14,8 +14,8 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/roomchat/chat/adapter/sqlite"
-	"github.com/roomchat/chat/adapter/wire"
+	"github.com/roomchat/chat/storage/sqlite"
+	"github.com/roomchat/chat/wire"
 )
 
 // fakeOnline is an OnlineChecker answering through its function field.

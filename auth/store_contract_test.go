@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/roomchat/chat/adapter/wire"
+	"github.com/roomchat/chat/wire"
 )
 
 // testUserStore is the contract every Store implementation passes. newStore

@@ -10,8 +10,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
-	chatmongo "github.com/roomchat/chat/adapter/mongo"
-	"github.com/roomchat/chat/adapter/wire"
+	chatmongo "github.com/roomchat/chat/storage/mongo"
+	"github.com/roomchat/chat/wire"
 )
 
 // MongoStore is the MongoDB Store: the users collection, keyed by user id,

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/roomchat/chat/adapter/mongo/mongotest"
-	"github.com/roomchat/chat/adapter/wire"
+	"github.com/roomchat/chat/storage/mongo/mongotest"
+	"github.com/roomchat/chat/wire"
 )
 
 func TestMongoUserStore(t *testing.T) {

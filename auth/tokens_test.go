@@ -17,7 +17,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/roomchat/chat/adapter/wire"
+	"github.com/roomchat/chat/wire"
 )
 
 var tokTestSecret = []byte("0123456789abcdef0123456789abcdef")

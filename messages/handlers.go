@@ -9,8 +9,9 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/zishang520/socket.io/servers/socket/v3"
 
-	"github.com/roomchat/chat/adapter/wire"
 	"github.com/roomchat/chat/auth"
+	"github.com/roomchat/chat/sockets"
+	"github.com/roomchat/chat/wire"
 )
 
 // Routes mounts the history route (behind auth.Middleware).
@@ -53,7 +54,7 @@ func (s *Service) handleHistory(w http.ResponseWriter, r *http.Request) {
 var errInvalidLimit = wire.NewError(wire.InvalidArgument, "limit must be a positive number")
 
 // Attach registers the message events of a connected socket of user u.
-func (s *Service) Attach(ev *wire.Events, sock *socket.Socket, u auth.User) {
+func (s *Service) Attach(ev *sockets.Events, sock *socket.Socket, u auth.User) {
 	ev.OnStaged(sock, "send_message", func(ctx context.Context, payload json.RawMessage) (func() (any, error), error) {
 		return s.onSend(ctx, sock, u, payload)
 	})

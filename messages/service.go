@@ -9,8 +9,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/roomchat/chat/adapter/wire"
 	"github.com/roomchat/chat/auth"
+	"github.com/roomchat/chat/sockets"
+	"github.com/roomchat/chat/wire"
 )
 
 // Membership answers whether a user belongs to a room.
@@ -239,7 +240,7 @@ func (s *Service) publish(m Message) {
 	ev := MentionEvent{RoomID: m.RoomID, MessageID: m.ID, FromUserID: m.SenderID, FromUsername: m.SenderName, Content: m.Content}
 	targets := make([]string, len(m.Mentions))
 	for i, id := range m.Mentions {
-		targets[i] = wire.UserRoom(id)
+		targets[i] = sockets.UserRoom(id)
 	}
 	s.out.Broadcast(targets, "mention", ev)
 }

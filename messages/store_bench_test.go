@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/roomchat/chat/adapter/sqlite"
-	"github.com/roomchat/chat/adapter/wire"
+	"github.com/roomchat/chat/storage/sqlite"
+	"github.com/roomchat/chat/wire"
 )
 
 // benchRoom is the one room of the history benchmarks.

@@ -12,8 +12,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
-	"github.com/roomchat/chat/adapter/mongo/mongotest"
-	"github.com/roomchat/chat/adapter/wire"
+	"github.com/roomchat/chat/storage/mongo/mongotest"
+	"github.com/roomchat/chat/wire"
 )
 
 func newTestMongoStore(t *testing.T, db *mongo.Database) *MongoStore {

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/roomchat/chat/adapter/wire"
+	"github.com/roomchat/chat/wire"
 )
 
 // SQLiteStore is the embedded Store: the messages, message_mentions,

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/roomchat/chat/adapter/sqlite"
-	"github.com/roomchat/chat/adapter/sqlite/sqlitetest"
-	"github.com/roomchat/chat/adapter/wire"
+	"github.com/roomchat/chat/storage/sqlite"
+	"github.com/roomchat/chat/storage/sqlite/sqlitetest"
+	"github.com/roomchat/chat/wire"
 )
 
 func TestSQLiteMessageStore(t *testing.T) {

@@ -8,8 +8,9 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/zishang520/socket.io/servers/socket/v3"
 
-	"github.com/roomchat/chat/adapter/wire"
 	"github.com/roomchat/chat/auth"
+	"github.com/roomchat/chat/sockets"
+	"github.com/roomchat/chat/wire"
 )
 
 // Routes mounts the room routes (behind auth.Middleware).
@@ -133,8 +134,8 @@ type roomRequest struct {
 }
 
 // Attach registers the room events of a connected socket of user u.
-func (s *Service) Attach(ev *wire.Events, sock *socket.Socket, u auth.User) {
-	on := func(event string, fn wire.Handler) { ev.On(sock, event, fn) }
+func (s *Service) Attach(ev *sockets.Events, sock *socket.Socket, u auth.User) {
+	on := func(event string, fn sockets.Handler) { ev.On(sock, event, fn) }
 	on("join_room", func(ctx context.Context, payload json.RawMessage) (any, error) {
 		return s.onJoin(ctx, sock, u, payload)
 	})

@@ -4,7 +4,8 @@ import (
 	"context"
 	"log/slog"
 
-	"github.com/roomchat/chat/adapter/wire"
+	"github.com/roomchat/chat/sockets"
+	"github.com/roomchat/chat/wire"
 )
 
 // Presence tracks which users have a socket connected anywhere.
@@ -54,7 +55,7 @@ func (s *Service) Disconnected(ctx context.Context, userID, socketID string) err
 // socket closed, or when the instance holding their sockets stopped.
 func (s *Service) WentOffline(userID string) {
 	at := wire.FormatTime(wire.Now())
-	ctx, cancel := context.WithTimeout(context.Background(), wire.EventTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), sockets.EventTimeout)
 	defer cancel()
 	s.announce(ctx, PresenceEvent{UserID: userID, Online: false, LastSeenAt: &at})
 }

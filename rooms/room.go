@@ -9,7 +9,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/roomchat/chat/adapter/wire"
+	"github.com/roomchat/chat/wire"
 )
 
 // Room types.

@@ -9,7 +9,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/roomchat/chat/adapter/wire"
+	"github.com/roomchat/chat/sockets"
+	"github.com/roomchat/chat/wire"
 )
 
 // Activity is what rooms needs to know of a room's messages.
@@ -319,7 +320,7 @@ func (s *Service) RemoveMember(ctx context.Context, callerID, roomID, userID str
 	}
 	s.members.forget(roomID)
 	s.out.Evict(roomID, userID)
-	s.out.Broadcast([]string{wire.UserRoom(userID)}, "room_removed", RoomRemovedEvent{RoomID: roomID})
+	s.out.Broadcast([]string{sockets.UserRoom(userID)}, "room_removed", RoomRemovedEvent{RoomID: roomID})
 	return nil
 }
 
@@ -346,7 +347,7 @@ type RoomRemovedEvent struct {
 func (s *Service) tellMembers(r Room, userIDs ...string) {
 	targets := make([]string, len(userIDs))
 	for i, id := range userIDs {
-		targets[i] = wire.UserRoom(id)
+		targets[i] = sockets.UserRoom(id)
 	}
 	s.out.Broadcast(targets, "room_added", r)
 }

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/roomchat/chat/adapter/sqlite"
-	"github.com/roomchat/chat/adapter/wire"
+	"github.com/roomchat/chat/storage/sqlite"
+	"github.com/roomchat/chat/wire"
 )
 
 // The fakes below answer through function fields.

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/roomchat/chat/adapter/wire"
+	"github.com/roomchat/chat/wire"
 )
 
 // testRoomStore is the contract every Store implementation passes. newStore

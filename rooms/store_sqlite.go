@@ -6,7 +6,7 @@ import (
 	"errors"
 	"time"
 
-	"github.com/roomchat/chat/adapter/wire"
+	"github.com/roomchat/chat/wire"
 )
 
 // SQLiteStore is the embedded Store: the rooms, room_members and

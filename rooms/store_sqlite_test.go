@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/roomchat/chat/adapter/sqlite"
-	"github.com/roomchat/chat/adapter/sqlite/sqlitetest"
+	"github.com/roomchat/chat/storage/sqlite"
+	"github.com/roomchat/chat/storage/sqlite/sqlitetest"
 )
 
 func TestSQLiteRoomStore(t *testing.T) {

@@ -17,10 +17,11 @@ import (
 	"github.com/zishang520/socket.io/servers/socket/v3"
 
 	"github.com/roomchat/chat/adapter"
-	"github.com/roomchat/chat/adapter/wire"
 	"github.com/roomchat/chat/auth"
 	"github.com/roomchat/chat/messages"
 	"github.com/roomchat/chat/rooms"
+	"github.com/roomchat/chat/sockets"
+	"github.com/roomchat/chat/wire"
 )
 
 // Main is the whole service: storage, cluster backend, services, Socket.IO
@@ -32,7 +33,7 @@ type Main struct {
 	stores   *stores
 	cluster  *adapter.Cluster
 	io       *socket.Server
-	events   *wire.Events
+	events   *sockets.Events
 	auth     *auth.Service
 	rooms    *rooms.Service
 	messages *messages.Service
@@ -106,9 +107,9 @@ func (m *Main) buildServices() error {
 	m.sockets = prometheus.NewGauge(prometheus.GaugeOpts{Name: "chat_sockets_connected", Help: "Connected Socket.IO sockets on this instance."})
 	m.registry.MustRegister(m.sockets)
 
-	m.events = wire.NewEvents(m.log)
-	m.io = newSocketServer(m.cfg, m.cluster.Adapter)
-	out := broadcaster{io: m.io}
+	m.events = sockets.NewEvents(m.log)
+	m.io = newSocketServer(m.cfg, m.cluster.Adapter())
+	out := m.cluster.Fanout(m.io)
 	m.auth = auth.NewService(m.stores.users, tokens, m.cluster.Presence, m.log, 0)
 	m.rooms = rooms.NewService(m.stores.rooms, activity{m.stores.messages}, m.auth, m.cluster.Presence, out, m.log)
 	m.messages = messages.NewService(messages.Config{MaxContent: m.cfg.MaxContent}, m.stores.messages,
@@ -144,7 +145,7 @@ func (m *Main) tokens() (*auth.Tokens, error) {
 
 // onConnection sets up a socket that passed authentication.
 func (m *Main) onConnection(sock *socket.Socket) {
-	wire.OnFreshStack(func() { m.setUp(sock) })
+	sockets.OnFreshStack(func() { m.setUp(sock) })
 }
 
 // setUp registers a connected socket: its user's room, its event handlers
@@ -156,11 +157,11 @@ func (m *Main) setUp(sock *socket.Socket) {
 		return
 	}
 	m.sockets.Inc()
-	sock.Join(socket.Room(wire.UserRoom(u.ID)))
+	sock.Join(socket.Room(sockets.UserRoom(u.ID)))
 	m.rooms.Attach(m.events, sock, u)
 	m.messages.Attach(m.events, sock, u)
 	sid := string(sock.Id())
-	ctx, cancel := context.WithTimeout(context.Background(), wire.EventTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), sockets.EventTimeout)
 	defer cancel()
 	if err := m.rooms.Connected(ctx, u.ID, sid); err != nil {
 		m.log.Warn("presence not updated on connect", slog.String("user", u.ID), slog.Any("err", err))
@@ -185,7 +186,7 @@ func (m *Main) setUp(sock *socket.Socket) {
 // onDisconnect forgets a socket that went away.
 func (m *Main) onDisconnect(userID, sid string) {
 	m.sockets.Dec()
-	ctx, cancel := context.WithTimeout(context.Background(), wire.EventTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), sockets.EventTimeout)
 	defer cancel()
 	if err := m.rooms.Disconnected(ctx, userID, sid); err != nil {
 		m.log.Warn("presence not updated on disconnect", slog.String("user", userID), slog.Any("err", err))
@@ -221,7 +222,7 @@ func (m *Main) Close() error {
 		m.rooms.Close()
 	}
 	if m.cluster != nil {
-		errs = append(errs, m.cluster.Close())
+		errs = append(errs, m.cluster.Close(ctx))
 	}
 	if m.stores != nil {
 		errs = append(errs, m.stores.close(ctx))
@@ -253,28 +254,6 @@ func (m *Main) shutdownHTTP(ctx context.Context) error {
 	default:
 		return fmt.Errorf("http shutdown: %w", err)
 	}
-}
-
-// broadcaster sends events to Socket.IO rooms through the adapter, so they
-// reach sockets on every instance.
-type broadcaster struct{ io *socket.Server }
-
-// Broadcast implements the Broadcaster of rooms and messages.
-func (b broadcaster) Broadcast(to []string, event string, payload any) {
-	rs := make([]socket.Room, len(to))
-	for i, r := range to {
-		rs[i] = socket.Room(r)
-	}
-	_ = b.io.To(rs...).Emit(event, payload)
-}
-
-// Evict implements the rooms Broadcaster. The sockets on this instance leave
-// at once, whether or not the cluster backend answers; the others leave when
-// the adapter delivers the request.
-func (b broadcaster) Evict(room, userID string) {
-	user := socket.Room(wire.UserRoom(userID))
-	b.io.Local().In(user).SocketsLeave(socket.Room(room))
-	b.io.In(user).SocketsLeave(socket.Room(room))
 }
 
 // activity gives rooms what it needs of the messages store.

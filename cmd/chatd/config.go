@@ -32,7 +32,6 @@ type Config struct {
 	ShutdownTimeout  time.Duration
 	LogLevel         string
 	PprofAddr        string
-	WSTransport      string
 }
 
 // setting is one configuration value: its flag name, its default and help.
@@ -58,7 +57,6 @@ var settings = []setting{
 	{"shutdown-timeout", "15s", "how long shutdown may take before it gives up waiting"},
 	{"log-level", "info", "debug, info, warn or error"},
 	{"pprof-addr", "", "address of a net/http/pprof listener, such as 127.0.0.1:6060; empty: off"},
-	{"ws-transport", "batched", "WebSocket transport: batched (ours: one write per burst, bounded queues) or library (the Socket.IO library's own)"},
 }
 
 // envName is the environment variable of a flag: addr -> CHAT_ADDR.
@@ -91,7 +89,6 @@ func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Con
 		JWTSecret: *vals["jwt-secret"], DataDir: get("data-dir"), CORSOrigins: splitList(get("cors-origins")),
 		JWTPublicKeyFile: get("jwt-public-key-file"), JWTJWKSURL: get("jwt-jwks-url"),
 		JWTIssuer: get("jwt-issuer"), JWTAudience: get("jwt-audience"), LogLevel: get("log-level"), PprofAddr: get("pprof-addr"),
-		WSTransport: get("ws-transport"),
 	}
 	var errs []error
 	cfg.SendRate, errs = parseFloat(get("send-rate"), "send-rate", errs)
@@ -102,9 +99,6 @@ func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Con
 		errs = append(errs, fmt.Errorf("max-content: want a positive number, got %q", get("max-content")))
 	}
 	cfg.MaxContent = n
-	if cfg.WSTransport != "library" && cfg.WSTransport != "batched" {
-		errs = append(errs, fmt.Errorf("ws-transport: want library or batched, got %q", cfg.WSTransport))
-	}
 	if cfg.SendRate < 0 {
 		errs = append(errs, errors.New("send-rate: must not be negative"))
 	}

@@ -56,7 +56,6 @@ func TestLoadConfigEnvironment(t *testing.T) {
 		{"CHAT_MAX_CONTENT", "--max-content", "100", "200", func(c Config) any { return c.MaxContent }, 100, 200},
 		{"CHAT_SHUTDOWN_TIMEOUT", "--shutdown-timeout", "3s", "4s", func(c Config) any { return c.ShutdownTimeout }, 3 * time.Second, 4 * time.Second},
 		{"CHAT_PPROF_ADDR", "--pprof-addr", "127.0.0.1:6060", "127.0.0.1:6061", func(c Config) any { return c.PprofAddr }, "127.0.0.1:6060", "127.0.0.1:6061"},
-		{"CHAT_WS_TRANSPORT", "--ws-transport", "batched", "library", func(c Config) any { return c.WSTransport }, "batched", "library"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.env, func(t *testing.T) {
@@ -105,7 +104,6 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"two bad values", []string{"--send-rate", "x", "--max-content", "y"}, nil, []string{"send-rate", "max-content"}},
 		{"unknown flag", []string{"--colour", "blue"}, nil, []string{"colour"}},
 		{"stray argument", []string{"serve"}, nil, []string{"serve"}},
-		{"unknown WebSocket transport", []string{"--ws-transport", "fast"}, nil, []string{"ws-transport", "fast"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -17,9 +17,9 @@ import (
 	"github.com/zishang520/socket.io/servers/socket/v3"
 	"github.com/zishang520/socket.io/v3/pkg/types"
 
-	"github.com/roomchat/chat/adapter/wire"
-	"github.com/roomchat/chat/adapter/wstransport"
+	"github.com/roomchat/chat/sockets/wstransport"
 	"github.com/roomchat/chat/static"
+	"github.com/roomchat/chat/wire"
 )
 
 // maxPacketBytes is the transport's packet limit: above it a connection is
@@ -37,10 +37,7 @@ func newSocketServer(cfg Config, adapterCtor socket.AdapterConstructor) *socket.
 	opts.SetPingInterval(25 * time.Second)
 	opts.SetPingTimeout(20 * time.Second)
 	opts.SetConnectTimeout(45 * time.Second)
-	if cfg.WSTransport == "batched" { // opt-in: our WebSocket transport and direct broadcasts (adapter/wstransport)
-		opts.SetTransports(types.NewSet(engine.Polling, engine.TransportCtor(wstransport.New(wstransport.Config{}))))
-		opts.SetAdapter(wstransport.LocalBroadcasts(adapterCtor))
-	}
+	opts.SetTransports(types.NewSet(engine.Polling, engine.TransportCtor(wstransport.New(wstransport.Config{}))))
 	if len(cfg.CORSOrigins) > 0 {
 		opts.SetCors(&types.Cors{Origin: corsOriginValue(cfg.CORSOrigins), Credentials: !slices.Contains(cfg.CORSOrigins, "*")})
 	}
@@ -82,11 +79,7 @@ func (m *Main) router() http.Handler {
 	})
 	r.Get("/readyz", m.handleReady)
 	r.Handle("/metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
-	var sio http.Handler = m.io.ServeHandler(nil)
-	if m.cfg.WSTransport == "batched" {
-		sio = wstransport.ReleaseOnUpgrade(sio)
-	}
-	r.Handle("/socket.io/*", sio)
+	r.Handle("/socket.io/*", wstransport.ReleaseOnUpgrade(m.io.ServeHandler(nil)))
 	m.auth.PublicRoutes(r)
 	r.Group(func(r chi.Router) {
 		r.Use(m.auth.Middleware)

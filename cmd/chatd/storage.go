@@ -10,11 +10,11 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/roomchat/chat/adapter/mongo"
-	"github.com/roomchat/chat/adapter/sqlite"
 	"github.com/roomchat/chat/auth"
 	"github.com/roomchat/chat/messages"
 	"github.com/roomchat/chat/rooms"
+	"github.com/roomchat/chat/storage/mongo"
+	"github.com/roomchat/chat/storage/sqlite"
 )
 
 // stores are the storage of every domain package, on one backend.

@@ -45,7 +45,7 @@ export const scenarios = [
     args: ['--clients', '1000', '--rooms', '10', '--senders', '10', '--rate', '200', '--window', '1000'] },
 ].filter((s) => opt.only === '' || opt.only.split(',').includes(s.name));
 
-/** The servers compared: the Node baseline, then chatd as shipped and with its opt-in fast paths. */
+/** The servers compared: the Node baseline and chatd. */
 const chatd = (name, title, extra) => ({
   name, title, start: (dir) => [resolve(opt.chatd), ['--addr', '127.0.0.1:0', '--data-dir', dir, '--send-rate', '0',
     '--log-level', 'warn', ...extra, ...opt['chatd-args'].split(' ').filter(Boolean)], { CHAT_JWT_SECRET: secret }],
@@ -53,8 +53,7 @@ const chatd = (name, title, extra) => ({
 const servers = [
   { name: 'node', title: 'Node socket.io 4.8.4 (no storage)',
     start: () => ['node', [join(here, 'node-server.mjs'), '--addr', '127.0.0.1:0'], { CHAT_JWT_SECRET: secret }] },
-  chatd('chatd', 'chatd --ws-transport library', ['--ws-transport', 'library']),
-  chatd('chatd-batched', 'chatd --ws-transport batched', ['--ws-transport', 'batched']),
+  chatd('chatd', 'chatd', []),
 ].filter((s) => opt.servers === '' || opt.servers.split(',').includes(s.name));
 
 /** Runs argv under taskset on cpu with the open-files limit raised to the hard limit. */

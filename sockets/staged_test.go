@@ -1,4 +1,4 @@
-package wire
+package sockets
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/roomchat/chat/wire"
 	"github.com/zishang520/socket.io/servers/socket/v3"
 )
 
@@ -41,11 +42,11 @@ func startStagedServer(t *testing.T) (*stagedServer, string) {
 		s := args[0].(*socket.Socket)
 		st.events.OnStaged(s, "put", func(_ context.Context, payload json.RawMessage) (func() (any, error), error) {
 			var req struct{ N int }
-			if err := Decode(payload, &req); err != nil {
+			if err := wire.Decode(payload, &req); err != nil {
 				return nil, err
 			}
 			if req.N < 0 {
-				return nil, NewError(InvalidArgument, "negative")
+				return nil, wire.NewError(wire.InvalidArgument, "negative")
 			}
 			st.mu.Lock()
 			st.staged = append(st.staged, req.N)

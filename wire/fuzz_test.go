@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/roomchat/chat/adapter/wire"
+	"github.com/roomchat/chat/wire"
 )
 
 // sendMessagePayload, joinRoomPayload and fetchPayload have the shapes of

@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -44,6 +45,20 @@ func DecodeJSON(r *http.Request, dst any) error {
 	// More misses a stray ']' or '}'; only the end of input may follow.
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return NewError(InvalidArgument, "request body: more than one JSON value")
+	}
+	return nil
+}
+
+// Decode decodes an event payload into dst, which must be a pointer to a
+// struct. A payload that is not a JSON object, or whose fields have the wrong
+// types, is an InvalidArgument error.
+func Decode(payload json.RawMessage, dst any) error {
+	trimmed := bytes.TrimSpace(payload)
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return NewError(InvalidArgument, "payload must be an object")
+	}
+	if err := json.Unmarshal(trimmed, dst); err != nil {
+		return Errorf(InvalidArgument, "payload: %s", describeJSONError(err))
 	}
 	return nil
 }

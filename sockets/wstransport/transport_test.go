@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/zishang520/socket.io/parsers/socket/v3/parser"
 	engine "github.com/zishang520/socket.io/servers/engine/v3"
 	"github.com/zishang520/socket.io/servers/socket/v3"
 	"github.com/zishang520/socket.io/v3/pkg/types"
@@ -26,7 +27,7 @@ func newTestServer(t *testing.T, maxQueue int) *testServer {
 	t.Helper()
 	opts := socket.DefaultServerOptions()
 	opts.SetTransports(types.NewSet(engine.Polling, engine.TransportCtor(New(Config{MaxQueue: maxQueue}))))
-	opts.SetAdapter(LocalBroadcasts(&socket.AdapterBuilder{}))
+	opts.SetAdapter(fastBuilder{})
 	ts := &testServer{io: socket.NewServer(nil, opts), disconnects: make(chan string, 16)}
 	_ = ts.io.On("connection", func(args ...any) {
 		s := args[0].(*socket.Socket)
@@ -40,6 +41,21 @@ func newTestServer(t *testing.T, maxQueue int) *testServer {
 	})
 	ts.url = "ws" + strings.TrimPrefix(srv.URL, "http") + "/socket.io/?EIO=4&transport=websocket"
 	return ts
+}
+
+// fastBuilder builds the library's in-process adapter with Broadcast
+// replaced by this package's, as the cluster adapter does.
+type fastBuilder struct{}
+
+func (fastBuilder) New(nsp socket.Namespace) socket.Adapter {
+	return &fastAdapter{Adapter: (&socket.AdapterBuilder{}).New(nsp)}
+}
+
+type fastAdapter struct{ socket.Adapter }
+
+func (a *fastAdapter) Broadcast(p *parser.Packet, opts *socket.BroadcastOptions) {
+	p.Nsp = a.Nsp().Name()
+	Broadcast(a.Adapter, p, opts)
 }
 
 // waitRoom waits until n sockets have joined "room".

@@ -6,40 +6,17 @@ import (
 	"github.com/zishang520/socket.io/v3/pkg/types"
 )
 
-// LocalBroadcasts returns ctor unchanged unless it is the library's
-// in-process adapter; then it returns the same adapter with a faster
-// broadcast: the packet is encoded once, and each recipient connected
+// Broadcast delivers a packet to the sockets of this instance that a's
+// rooms say it reaches, as the library's in-process adapter does: every
+// connected socket in opts.Rooms (every socket when none), once, except
+// those in opts.Except; outgoing listeners are notified. What differs is
+// the cost: the packet is encoded once, and each recipient connected
 // through this package's transport gets the frame queued straight on its
 // connection, skipping the per-recipient copy, packet and events of the
 // engine. Recipients on another transport (long-polling, or during an
-// upgrade) go through the engine as before. Other adapters (Redis) are left
-// alone: their broadcast also publishes to other instances.
-func LocalBroadcasts(ctor socket.AdapterConstructor) socket.AdapterConstructor {
-	if _, ok := ctor.(*socket.AdapterBuilder); ok {
-		return localBuilder{}
-	}
-	return ctor
-}
-
-type localBuilder struct{}
-
-// New implements socket.AdapterConstructor.
-func (localBuilder) New(nsp socket.Namespace) socket.Adapter {
-	a := &localAdapter{Adapter: socket.MakeAdapter()}
-	a.Prototype(a)
-	a.Construct(nsp)
-	return a
-}
-
-// localAdapter is the library's in-process adapter with Broadcast replaced.
-type localAdapter struct {
-	socket.Adapter
-}
-
-// Broadcast implements socket.Adapter. It keeps the library's semantics:
-// every connected socket in opts.Rooms (every socket when none), once,
-// except those in opts.Except; outgoing listeners are notified.
-func (a *localAdapter) Broadcast(p *parser.Packet, opts *socket.BroadcastOptions) {
+// upgrade) go through the engine as before. It sends nothing to other
+// instances.
+func Broadcast(a socket.Adapter, p *parser.Packet, opts *socket.BroadcastOptions) {
 	flags := &socket.BroadcastFlags{}
 	if opts != nil && opts.Flags != nil {
 		flags = opts.Flags
@@ -58,7 +35,7 @@ func (a *localAdapter) Broadcast(p *parser.Packet, opts *socket.BroadcastOptions
 		}
 	}
 	var idle []*writer // writers this broadcast found idle, flushed together
-	a.each(opts, func(s *socket.Socket) {
+	each(a, opts, func(s *socket.Socket) {
 		if notify := s.NotifyOutgoingListeners(); notify != nil {
 			notify(p)
 		}
@@ -91,12 +68,12 @@ func direct(s *socket.Socket) *transport {
 }
 
 // each calls fn for every connected socket the broadcast reaches.
-func (a *localAdapter) each(opts *socket.BroadcastOptions, fn func(*socket.Socket)) {
+func each(a socket.Adapter, opts *socket.BroadcastOptions, fn func(*socket.Socket)) {
 	var rooms, except *types.Set[socket.Room]
 	if opts != nil {
 		rooms, except = opts.Rooms, opts.Except
 	}
-	skip := a.members(except)
+	skip := members(a, except)
 	sockets := a.Nsp().Sockets()
 	visit := func(id socket.SocketId) {
 		if _, no := skip[id]; no {
@@ -132,7 +109,7 @@ func (a *localAdapter) each(opts *socket.BroadcastOptions, fn func(*socket.Socke
 }
 
 // members returns the sockets in rooms; nil when there are none.
-func (a *localAdapter) members(rooms *types.Set[socket.Room]) map[socket.SocketId]struct{} {
+func members(a socket.Adapter, rooms *types.Set[socket.Room]) map[socket.SocketId]struct{} {
 	if rooms == nil || rooms.Len() == 0 {
 		return nil
 	}

@@ -29,7 +29,7 @@ import (
 	"github.com/zishang520/socket.io/servers/engine/v3/transports"
 	"github.com/zishang520/socket.io/v3/pkg/types"
 
-	"github.com/roomchat/chat/adapter/wire"
+	"github.com/roomchat/chat/sockets"
 )
 
 // Config tunes the transport.
@@ -202,7 +202,7 @@ func (t *transport) read() {
 		// The engine decodes and dispatches the message on a goroutine of
 		// its own, so that this one, which waits for the connection's next
 		// message for as long as it lives, keeps a small stack.
-		wire.OnFreshStack(func() { t.OnData(data) })
+		sockets.OnFreshStack(func() { t.OnData(data) })
 	}
 }
 

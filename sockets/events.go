@@ -1,4 +1,7 @@
-package wire
+// Package sockets is the Socket.IO edge shared by the event handlers of every
+// domain package: handler registration, acknowledgements and error events,
+// the order of one socket's events, and draining at shutdown.
+package sockets
 
 import (
 	"bytes"
@@ -9,6 +12,8 @@ import (
 	"time"
 
 	"github.com/zishang520/socket.io/servers/socket/v3"
+
+	"github.com/roomchat/chat/wire"
 )
 
 // EventTimeout bounds the work of one client event.
@@ -51,7 +56,7 @@ type lane struct {
 	tail chan struct{} // closed once the last staged event is answered; guarded by Events.lanesMu
 }
 
-var errShuttingDown = NewError(Unavailable, "server shutting down")
+var errShuttingDown = wire.NewError(wire.Unavailable, "server shutting down")
 
 // On registers h for the client event on s. Events of one socket are handled
 // one at a time, in the order they arrived. A failed event is answered on its
@@ -220,14 +225,14 @@ func splitAck(args []any) (socket.Ack, []any) {
 }
 
 func (e *Events) reportError(s *socket.Socket, event string, ack socket.Ack, err error) {
-	body, _ := Describe(err)
-	if body.Code == Internal || body.Code == Unavailable {
+	body, _ := wire.Describe(err)
+	if body.Code == wire.Internal || body.Code == wire.Unavailable {
 		e.log.Error("event failed", slog.String("event", event), slog.String("socket", string(s.Id())), slog.Any("err", err))
 	}
 	if ack != nil {
 		ack([]any{struct {
-			OK    bool      `json:"ok"`
-			Error ErrorBody `json:"error"`
+			OK    bool           `json:"ok"`
+			Error wire.ErrorBody `json:"error"`
 		}{false, body}}, nil)
 		return
 	}
@@ -254,20 +259,6 @@ func okResult(result any) json.RawMessage {
 	return append(out, raw[1:]...)
 }
 
-// Decode decodes an event payload into dst, which must be a pointer to a
-// struct. A payload that is not a JSON object, or whose fields have the wrong
-// types, is an InvalidArgument error.
-func Decode(payload json.RawMessage, dst any) error {
-	trimmed := bytes.TrimSpace(payload)
-	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return NewError(InvalidArgument, "payload must be an object")
-	}
-	if err := json.Unmarshal(trimmed, dst); err != nil {
-		return Errorf(InvalidArgument, "payload: %s", describeJSONError(err))
-	}
-	return nil
-}
-
 // OnFreshStack runs fn on a goroutine of its own and waits for it. A
 // connection's reader goroutine lives as long as the connection and keeps
 // the largest stack it ever needed; work that goes deep once per
@@ -282,3 +273,7 @@ func OnFreshStack(fn func()) {
 	}()
 	<-done
 }
+
+// UserRoom is the Socket.IO room that every socket of a user joins, so that
+// what is addressed to the user reaches all their devices on every instance.
+func UserRoom(userID string) string { return "user:" + userID }

@@ -16,7 +16,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
-	chatmongo "github.com/roomchat/chat/adapter/mongo"
+	chatmongo "github.com/roomchat/chat/storage/mongo"
 )
 
 // Environment variables read by Database.

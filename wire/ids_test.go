@@ -39,3 +39,22 @@ func TestNewID(t *testing.T) {
 		seen[id] = true
 	}
 }
+
+// TestNewIDTellsNothingOfItsNeighbours checks that ids are not ObjectIds:
+// those made one after another share their time and process parts (the
+// first 18 hex characters) and differ in a counter, so one id lets a
+// client name the ones made around it.
+func TestNewIDTellsNothingOfItsNeighbours(t *testing.T) {
+	prev := NewID()
+	shared := 0
+	for range 200 {
+		id := NewID()
+		if id[:8] == prev[:8] || id[8:18] == prev[8:18] {
+			shared++
+		}
+		prev = id
+	}
+	if shared > 0 {
+		t.Fatalf("%d of 200 consecutive ids share a time or process part with the one before", shared)
+	}
+}

@@ -1,0 +1,166 @@
+package adapter
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	clusteradapter "github.com/zishang520/socket.io/adapters/adapter/v3"
+	sioredis "github.com/zishang520/socket.io/adapters/redis/v3"
+	redisadapter "github.com/zishang520/socket.io/adapters/redis/v3/adapter"
+	"github.com/zishang520/socket.io/parsers/socket/v3/parser"
+	"github.com/zishang520/socket.io/servers/socket/v3"
+)
+
+// publishQueue bounds the messages waiting for Redis. At the rate of a busy
+// instance it holds several seconds of broadcasts; past it, while Redis
+// does not answer, the newest are dropped.
+const publishQueue = 1 << 16
+
+// publishBatch bounds how many queued messages go out in one pipeline.
+const publishBatch = 512
+
+// publishTimeout bounds one pipeline; a Redis that hangs costs the messages
+// of that pipeline, not the instance.
+const publishTimeout = 2 * time.Second
+
+// publisher sends this instance's broadcasts and requests to the other
+// instances through Redis, in the order they were queued, from one
+// goroutine that sends everything queued meanwhile in one pipeline (one
+// round trip). Queueing never waits: the sockets of this instance have
+// already been served, and a send's ack does not depend on Redis.
+//
+// What is lost when Redis does not answer (a pipeline that fails or times
+// out, or messages that do not fit in the queue) is counted and logged;
+// the clients of the other instances see the gap in a room's seq and
+// catch up through history, as they do after any outage of the broker.
+type publisher struct {
+	client *redis.Client
+	key    string // the channel prefix, "socket.io"
+	health *health
+
+	mu      sync.Mutex // guards queue and closed
+	queue   []published
+	closed  bool
+	wake    chan struct{} // has a value while queue is not empty
+	done    chan struct{} // closed when run returns
+	dropped atomic.Int64
+}
+
+type published struct {
+	channel string
+	payload []byte
+}
+
+func newPublisher(client *redis.Client, key string, log *slog.Logger) *publisher {
+	p := &publisher{client: client, key: key, health: newHealth(log, "publisher"),
+		wake: make(chan struct{}, 1), done: make(chan struct{})}
+	go p.run()
+	return p
+}
+
+// publishBroadcast implements remote, in the format of the library's (and
+// Node's) Redis adapter: the channel of the room when there is one room.
+func (p *publisher) publishBroadcast(inner socket.Adapter, pk *parser.Packet, opts *socket.BroadcastOptions) {
+	ra, ok := inner.(redisadapter.RedisAdapter)
+	if !ok {
+		return
+	}
+	msg, err := ra.Parser().Encode(&sioredis.RedisPacket{Uid: ra.Uid(), Packet: pk, Opts: clusteradapter.EncodeOptions(opts)})
+	if err != nil {
+		p.health.report(err)
+		return
+	}
+	channel := p.key + "#" + inner.Nsp().Name() + "#"
+	if opts != nil && opts.Rooms != nil && opts.Rooms.Len() == 1 {
+		channel += string(opts.Rooms.Keys()[0]) + "#"
+	}
+	p.enqueue(published{channel: channel, payload: msg})
+}
+
+// publishLeave implements remote: the library's REMOTE_LEAVE request.
+func (p *publisher) publishLeave(inner socket.Adapter, opts *socket.BroadcastOptions, rooms []socket.Room) {
+	ra, ok := inner.(redisadapter.RedisAdapter)
+	if !ok {
+		return
+	}
+	msg, err := json.Marshal(&sioredis.RedisRequest{Uid: ra.Uid(), Type: sioredis.REMOTE_LEAVE,
+		Opts: clusteradapter.EncodeOptions(opts), Rooms: rooms})
+	if err != nil {
+		p.health.report(err)
+		return
+	}
+	p.enqueue(published{channel: p.key + "-request#" + inner.Nsp().Name() + "#", payload: msg})
+}
+
+func (p *publisher) enqueue(m published) {
+	p.mu.Lock()
+	if p.closed || len(p.queue) >= publishQueue {
+		p.mu.Unlock()
+		p.dropped.Add(1)
+		return
+	}
+	p.queue = append(p.queue, m)
+	p.mu.Unlock()
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run sends the queue until close, then what is left of it.
+func (p *publisher) run() {
+	defer close(p.done)
+	var batch []published
+	for {
+		p.mu.Lock()
+		n := min(len(p.queue), publishBatch)
+		batch = append(batch[:0], p.queue[:n]...)
+		clear(p.queue[:n])
+		p.queue = p.queue[n:]
+		closed := p.closed
+		p.mu.Unlock()
+		if n == 0 {
+			if closed {
+				return
+			}
+			<-p.wake
+			continue
+		}
+		p.send(batch)
+		clear(batch)
+	}
+}
+
+func (p *publisher) send(batch []published) {
+	ctx, cancel := context.WithTimeout(context.Background(), publishTimeout)
+	defer cancel()
+	pipe := p.client.Pipeline()
+	for _, m := range batch {
+		pipe.Publish(ctx, m.channel, m.payload)
+	}
+	_, err := pipe.Exec(ctx)
+	if err != nil {
+		p.dropped.Add(int64(len(batch)))
+	}
+	p.health.report(err)
+}
+
+// close sends what is queued, for at most the time ctx leaves, and stops.
+func (p *publisher) close(ctx context.Context) {
+	p.mu.Lock()
+	p.closed = true
+	p.mu.Unlock()
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+	select {
+	case <-p.done:
+	case <-ctx.Done():
+	}
+}
