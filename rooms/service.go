@@ -1,6 +1,7 @@
 package rooms
 
 import (
+	"math"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -13,21 +14,26 @@ import (
 	"github.com/roomchat/chat/wire"
 )
 
-// Activity is what rooms needs to know of a room's messages.
+// Activity is what rooms needs to know of rooms' messages.
 type Activity interface {
-	// Latest returns the newest message of each of the rooms that has one.
-	Latest(ctx context.Context, roomIDs []string) (map[string]Latest, error)
-	// Unread counts userID's unread messages and mentions after afterSeq.
-	Unread(ctx context.Context, roomID, userID string, afterSeq int64) (unread, mentions int, err error)
+	// Activity returns, for each room of markers (room id -> userID's read
+	// marker), its newest message and userID's unread counts, in one read;
+	// rooms without messages are absent.
+	Activity(ctx context.Context, userID string, markers map[string]int64) (map[string]Latest, error)
+	// LastSeq returns the seq of the room's newest message, 0 when none.
+	LastSeq(ctx context.Context, roomID string) (int64, error)
 	// SeqOf returns the seq of a message of the room.
 	SeqOf(ctx context.Context, roomID, messageID string) (int64, error)
 }
 
-// Latest describes the newest message of a room.
+// Latest describes the newest message of a room and a reader's unread
+// counts after their marker.
 type Latest struct {
-	Seq     int64
-	At      time.Time
-	Message json.Marshaler
+	Seq            int64
+	At             time.Time
+	Message        json.Marshaler
+	Unread         int
+	UnreadMentions int
 }
 
 // Users tells whether users exist.
@@ -154,11 +160,7 @@ func (s *Service) LastSeq(ctx context.Context, userID, roomID string) (int64, er
 	if _, err := s.Members(ctx, roomID, userID); err != nil {
 		return 0, err
 	}
-	latest, err := s.activity.Latest(ctx, []string{roomID})
-	if err != nil {
-		return 0, err
-	}
-	return latest[roomID].Seq, nil
+	return s.activity.LastSeq(ctx, roomID)
 }
 
 // memberRoom loads a room and checks userID belongs to it.
@@ -201,8 +203,9 @@ func (s *Service) Members(ctx context.Context, roomID, userID string) ([]string,
 	return nil, ErrNotMember
 }
 
+// withActivity fills the room's last seq and message time.
 func (s *Service) withActivity(ctx context.Context, r Room) (Room, error) {
-	latest, err := s.activity.Latest(ctx, []string{r.ID})
+	latest, err := s.activity.Activity(ctx, "", map[string]int64{r.ID: math.MaxInt64})
 	if err != nil {
 		return Room{}, err
 	}
@@ -236,15 +239,15 @@ func (s *Service) List(ctx context.Context, userID string) ([]Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, len(rooms))
-	for i, r := range rooms {
-		ids[i] = r.ID
-	}
-	latest, err := s.activity.Latest(ctx, ids)
+	markers, err := s.store.ReadMarkers(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
-	markers, err := s.store.ReadMarkers(ctx, userID)
+	after := make(map[string]int64, len(rooms))
+	for _, r := range rooms {
+		after[r.ID] = markers[r.ID]
+	}
+	latest, err := s.activity.Activity(ctx, userID, after)
 	if err != nil {
 		return nil, err
 	}
@@ -253,11 +256,7 @@ func (s *Service) List(ctx context.Context, userID string) ([]Summary, error) {
 		sum := Summary{Room: r}
 		if l, ok := latest[r.ID]; ok {
 			sum.LastSeq, sum.LastMessageAt, sum.LastMessage = l.Seq, l.At, l.Message
-			if l.Seq > markers[r.ID] {
-				if sum.Unread, sum.UnreadMentions, err = s.activity.Unread(ctx, r.ID, userID, markers[r.ID]); err != nil {
-					return nil, err
-				}
-			}
+			sum.Unread, sum.UnreadMentions = l.Unread, l.UnreadMentions
 		}
 		out = append(out, sum)
 	}

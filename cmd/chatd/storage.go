@@ -43,18 +43,23 @@ func openEmbedded(ctx context.Context, cfg Config) (*stores, error) {
 	if err != nil {
 		return nil, err
 	}
+	writer, err := sqlite.NewWriter(ctx, db)
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("start the embedded database's writer: %w", err)
+	}
 	users, err1 := auth.NewSQLiteStore(ctx, db)
 	roomStore, err2 := rooms.NewSQLiteStore(ctx, db)
-	msgs, err3 := messages.NewSQLiteStore(ctx, db)
+	msgs, err3 := messages.NewSQLiteStore(ctx, db, writer)
 	if err := errors.Join(err1, err2, err3); err != nil {
-		_ = db.Close()
+		_ = errors.Join(writer.Close(), db.Close())
 		return nil, fmt.Errorf("prepare embedded database: %w", err)
 	}
 	return &stores{
 		users: users, rooms: roomStore, messages: msgs,
 		ping: db.PingContext,
 		close: func(context.Context) error {
-			return errors.Join(msgs.Close(), db.Close())
+			return errors.Join(msgs.Close(), writer.Close(), db.Close())
 		},
 	}, nil
 }
