@@ -1,10 +1,10 @@
 package rooms
 
 import (
-	"math"
 	"context"
 	"encoding/json"
 	"log/slog"
+	"math"
 	"sort"
 	"strings"
 	"time"
