@@ -121,15 +121,33 @@ func (l *RedisLimiter) settle(err error) {
 	}
 }
 
+// allow runs the script, waiting at most limiterTimeout for its answer.
+// The client does not always keep to the context's deadline (it may first
+// wait for push notifications for its own read timeout), so the call runs
+// on a goroutine of its own and is given up on, not waited for.
 func (l *RedisLimiter) allow(ctx context.Context, key string) (bool, time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, limiterTimeout)
-	defer cancel()
-	res, err := l.script.Run(ctx, l.client, []string{l.prefix + key}, l.rate, l.burst).Int64Slice()
-	if err != nil {
-		return false, 0, fmt.Errorf("rate limit: %w", err)
+	type answer struct {
+		res []int64
+		err error
 	}
-	if len(res) != 2 {
-		return false, 0, fmt.Errorf("rate limit: unexpected reply %v", res)
+	done := make(chan answer, 1)
+	go func() {
+		defer cancel()
+		res, err := l.script.Run(ctx, l.client, []string{l.prefix + key}, l.rate, l.burst).Int64Slice()
+		done <- answer{res, err}
+	}()
+	var a answer
+	select {
+	case a = <-done:
+	case <-ctx.Done():
+		a.err = ctx.Err()
 	}
-	return res[0] == 1, time.Duration(res[1]) * time.Millisecond, nil
+	switch {
+	case a.err != nil:
+		return false, 0, fmt.Errorf("rate limit: %w", a.err)
+	case len(a.res) != 2:
+		return false, 0, fmt.Errorf("rate limit: unexpected reply %v", a.res)
+	}
+	return a.res[0] == 1, time.Duration(a.res[1]) * time.Millisecond, nil
 }
