@@ -1,9 +1,13 @@
+//go:build unix
+
 package adapter
 
 import (
 	"context"
+	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -118,5 +122,19 @@ func TestFanoutHungRedis(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("no delivery across instances after Redis ran again")
 		}
+	}
+}
+
+// pause stops the server without closing its connections (SIGSTOP), as a
+// Redis that hangs does: commands are sent and never answered.
+func (r *redisProcess) pause() { r.signal(syscall.SIGSTOP) }
+
+// resume continues a paused server (SIGCONT).
+func (r *redisProcess) resume() { r.signal(syscall.SIGCONT) }
+
+func (r *redisProcess) signal(sig os.Signal) {
+	r.t.Helper()
+	if err := r.cmd.Process.Signal(sig); err != nil {
+		r.t.Fatalf("signal redis-server: %v", err)
 	}
 }

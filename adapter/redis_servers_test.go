@@ -1,7 +1,6 @@
 package adapter
 
 import (
-	"syscall"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -171,20 +170,6 @@ func (r *redisProcess) start() {
 	}
 	r.stop()
 	r.t.Fatalf("redis-server on %s did not answer: %s", r.addr(), r.logTail())
-}
-
-// pause stops the server without closing its connections (SIGSTOP), as a
-// Redis that hangs does: commands are sent and never answered.
-func (r *redisProcess) pause() { r.signal(syscall.SIGSTOP) }
-
-// resume continues a paused server (SIGCONT).
-func (r *redisProcess) resume() { r.signal(syscall.SIGCONT) }
-
-func (r *redisProcess) signal(sig os.Signal) {
-	r.t.Helper()
-	if err := r.cmd.Process.Signal(sig); err != nil {
-		r.t.Fatalf("signal redis-server: %v", err)
-	}
 }
 
 // stop kills the server (its data is not kept: it restarts empty).
