@@ -34,29 +34,57 @@ type Config struct {
 	PprofAddr        string
 }
 
-// setting is one configuration value: its flag name, its default and help.
+// setting is one configuration value: its flag name, its default, the
+// default as the README shows it (when it is not the value itself) and
+// what it means. This table is the one description of the configuration:
+// the flags' help and the README's table are made from it (see
+// TestREADMEConfigurationTable).
 type setting struct {
-	name, def, help string
+	name, def, shown, doc string
 }
 
 var settings = []setting{
-	{"addr", ":3000", "listen address"},
-	{"mongo-uri", "", "MongoDB connection string; empty: embedded storage under --data-dir"},
-	{"mongo-db", "chat", "MongoDB database name"},
-	{"redis-url", "", "redis:// URL enabling the Redis adapter; empty: single instance"},
-	{"jwt-secret", "", "HS256 key for built-in accounts; empty: a random secret kept in --data-dir"},
-	{"data-dir", "./data", "where embedded state lives"},
-	{"cors-origins", "", "comma-separated allowed origins, * for any; empty: same origin only"},
-	{"send-rate", "10", "messages per second per user (burst twice that); 0 turns the limit off"},
-	{"jwt-public-key-file", "", "PEM file of an identity provider's RS256/ES256 public key"},
-	{"jwt-jwks-url", "", "URL of an identity provider's JSON Web Key Set"},
-	{"jwt-issuer", "", "required iss claim, when set"},
-	{"jwt-audience", "", "required aud claim, when set"},
-	{"token-ttl", "24h", "lifetime of tokens issued to built-in accounts"},
-	{"max-content", "4000", "longest message content, in Unicode code points"},
-	{"shutdown-timeout", "15s", "how long shutdown may take before it gives up waiting"},
-	{"log-level", "info", "debug, info, warn or error"},
-	{"pprof-addr", "", "address of a net/http/pprof listener, such as 127.0.0.1:6060; empty: off"},
+	{"addr", ":3000", "", "listen address; `:3000` listens on every interface, `127.0.0.1:3000` on this machine only, `127.0.0.1:0` picks a free port"},
+	{"mongo-uri", "", "empty: embedded storage under `CHAT_DATA_DIR`", "MongoDB connection string"},
+	{"mongo-db", "chat", "", "MongoDB database name"},
+	{"redis-url", "", "empty: single instance, in-process adapter", "`redis://…` enables the Redis adapter"},
+	{"jwt-secret", "", "empty: a random secret kept in `CHAT_DATA_DIR`", "HS256 key for built-in accounts"},
+	{"data-dir", "./data", "", "where embedded state lives"},
+	{"cors-origins", "", "empty: same origin only", "comma-separated allowed origins, `*` for any"},
+	{"send-rate", "10", "", "messages per second per user (burst twice that); `0` turns the limit off"},
+	{"jwt-public-key-file", "", "empty", "PEM public key (RS256/ES256) of an identity provider whose tokens are accepted"},
+	{"jwt-jwks-url", "", "empty", "JWKS URL of an identity provider whose tokens are accepted"},
+	{"jwt-issuer", "", "empty", "required `iss` of every token, when set"},
+	{"jwt-audience", "", "empty", "required `aud` of every token, when set"},
+	{"token-ttl", "24h", "", "lifetime of tokens issued by `/register` and `/login`"},
+	{"max-content", "4000", "", "longest message, in Unicode code points"},
+	{"shutdown-timeout", "15s", "", "how long SIGTERM waits for in-flight work"},
+	{"log-level", "info", "", "`debug`, `info`, `warn` or `error`"},
+	{"pprof-addr", "", "empty: off", "address of a `net/http/pprof` listener, such as `127.0.0.1:6060`"},
+}
+
+// help is the flag's usage text: the meaning without Markdown, and the
+// environment variable.
+func (s setting) help() string {
+	return strings.ReplaceAll(s.doc, "`", "") + " (" + envName(s.name) + ")"
+}
+
+// markdownRow is the setting's row of the README's table.
+func (s setting) markdownRow() string {
+	shown := s.shown
+	if shown == "" {
+		shown = "`" + s.def + "`"
+	}
+	return "| `" + envName(s.name) + "` | " + shown + " | " + s.doc + " |"
+}
+
+// markdownTable is the README's configuration table.
+func markdownTable() string {
+	rows := []string{"| variable | default | meaning |", "|---|---|---|"}
+	for _, s := range settings {
+		rows = append(rows, s.markdownRow())
+	}
+	return strings.Join(rows, "\n") + "\n"
 }
 
 // envName is the environment variable of a flag: addr -> CHAT_ADDR.
@@ -75,7 +103,7 @@ func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Con
 		if v := getenv(envName(s.name)); v != "" {
 			def = v
 		}
-		vals[s.name] = fs.String(s.name, def, s.help+" ("+envName(s.name)+")")
+		vals[s.name] = fs.String(s.name, def, s.help())
 	}
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
