@@ -219,3 +219,26 @@ func TestMongoStoreSweepKeepsClaimsBounded(t *testing.T) {
 		t.Errorf("repeat of a live claim after the sweep = %s, created %v, %v", again.ID, created, err)
 	}
 }
+
+// TestMongoStoreAppendStoresAPrefix: an ordered insert stops at the first
+// message whose seq is taken and keeps the ones before it, which the log
+// then counts as stored.
+func TestMongoStoreAppendStoresAPrefix(t *testing.T) {
+	ctx := context.Background()
+	s := newTestMongoStore(t, mongotest.Database(t))
+	room := wire.NewID()
+	at := wire.Now()
+	msg := func(seq int64) Message {
+		return Message{ID: wire.NewID(), RoomID: room, Seq: seq, SenderID: "alice", Content: fmt.Sprint(seq), CreatedAt: at}
+	}
+	if _, err := s.Append(ctx, []Message{msg(2)}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.Append(ctx, []Message{msg(1), msg(2), msg(3)})
+	if n != 1 || !errors.Is(err, ErrSeqTaken) {
+		t.Fatalf("Append over a taken seq in the middle = %d, %v; want 1 stored and ErrSeqTaken", n, err)
+	}
+	if last, _ := s.LastSeq(ctx, room); last != 2 {
+		t.Errorf("LastSeq = %d, want 2 (nothing after the taken seq stored)", last)
+	}
+}
