@@ -17,6 +17,7 @@ import (
 // Routes mounts the history route (behind auth.Middleware).
 func (s *Service) Routes(r chi.Router) {
 	r.Get("/rooms/{roomId}/messages", s.handleHistory)
+	s.lifecycleRoutes(r)
 }
 
 func (s *Service) handleHistory(w http.ResponseWriter, r *http.Request) {
@@ -35,14 +36,12 @@ func (s *Service) handleHistory(w http.ResponseWriter, r *http.Request) {
 		}
 		req.AfterSeq = &n
 	}
-	if v := q.Get("limit"); q.Has("limit") {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			wire.WriteError(w, r, s.logger, errInvalidLimit)
-			return
-		}
-		req.Limit = n
+	limit, err := queryLimit(q)
+	if err != nil {
+		wire.WriteError(w, r, s.logger, err)
+		return
 	}
+	req.Limit = limit
 	page, err := s.History(r.Context(), u.ID, req)
 	if err != nil {
 		wire.WriteError(w, r, s.logger, err)
@@ -61,6 +60,7 @@ func (s *Service) Attach(ev *sockets.Events, sock *socket.Socket, u auth.User) {
 	ev.On(sock, "fetch_messages", func(ctx context.Context, payload json.RawMessage) (any, error) {
 		return s.onFetch(ctx, sock, u, payload)
 	})
+	s.attachLifecycle(ev, sock, u)
 }
 
 type fetchRequest struct {

@@ -28,18 +28,25 @@ import (
 //   - resolves each send once its message is stored (or repeated, or
 //     failed).
 //
-// The invariant this gives: within a room, seqs are unique and gap-free
-// on every instance, every instance publishes its messages in seq order,
-// and a send is answered only after its message is stored and published.
+// Changes to the room's messages (edits, deletes, reactions, pins) go
+// through the same queue, in the same order, and take the room's next
+// revs the same way (Store.Apply); each is published as message_updated,
+// in rev order, before it resolves.
+//
+// The invariant this gives: within a room, seqs and revs are unique and
+// gap-free on every instance, every instance publishes its messages in seq
+// order and its changes in rev order, and a send or change is answered
+// only after it is stored and published.
 //
 // Sends queue in the order Append is called; each room with queued sends
 // has one goroutine writing them, which exits when the queue is empty. mu
 // guards the queues, the rooms map and the pairs under way; it is never
 // held during I/O or a publish.
 type Log struct {
-	store   Store
-	publish func(Message)
-	log     *slog.Logger
+	store         Store
+	publish       func(Message)
+	publishChange func(Outcome)
+	log           *slog.Logger
 
 	mu      sync.Mutex
 	rooms   map[string]*roomLog
@@ -49,13 +56,49 @@ type Log struct {
 }
 
 // roomLog is the state of one room. queue and writing are guarded by
-// Log.mu; last and known belong to the room's writer goroutine.
+// Log.mu; the last seq and rev belong to the room's writer goroutine.
 type roomLog struct {
-	id      string
-	queue   []*Pending
-	writing bool
-	last    int64 // the room's last seq, when known
-	known   bool
+	id       string
+	queue    []queued
+	writing  bool
+	last     int64 // the room's last seq, when known
+	known    bool
+	lastRev  int64 // the room's last rev, when revKnown
+	revKnown bool
+}
+
+// queued is a send or a change waiting in a room's queue.
+type queued struct {
+	send   *Pending
+	change *PendingChange
+}
+
+// PendingChange is a change given to the log: Wait returns its outcome.
+type PendingChange struct {
+	ctx     context.Context
+	op      Op
+	done    chan struct{}
+	outcome Outcome
+	err     error
+}
+
+// Wait blocks until the change is answered and returns its outcome: the
+// message as it is after it. A change the store refused is its Err.
+func (p *PendingChange) Wait() (Outcome, error) {
+	select {
+	case <-p.done:
+		if p.err == nil && p.outcome.Err != nil {
+			return p.outcome, p.outcome.Err
+		}
+		return p.outcome, p.err
+	case <-p.ctx.Done():
+		return Outcome{}, wire.Unavailablef("change message", p.ctx.Err())
+	}
+}
+
+func (p *PendingChange) answer(o Outcome, err error) {
+	p.outcome, p.err = o, err
+	close(p.done)
 }
 
 // Pending is a send given to the log: Wait returns its result.
@@ -105,10 +148,11 @@ const (
 var errSeqContention = errors.New("too many concurrent appends to the room")
 
 // NewLog returns the log writing to store. publish is called with every
-// stored message, in seq order within its room, from the room's writer
-// goroutine; it must not block on the network (Fanout.Broadcast does not).
-func NewLog(store Store, publish func(Message), log *slog.Logger) *Log {
-	return &Log{store: store, publish: publish, log: log, rooms: map[string]*roomLog{},
+// stored message, in seq order within its room, and publishChange with
+// every change made, in rev order, from the room's writer goroutine;
+// neither may block on the network (Fanout.Broadcast does not).
+func NewLog(store Store, publish func(Message), publishChange func(Outcome), log *slog.Logger) *Log {
+	return &Log{store: store, publish: publish, publishChange: publishChange, log: log, rooms: map[string]*roomLog{},
 		pairs: map[pairKey]*Pending{}, recent: newRecentSends(100_000)}
 }
 
@@ -138,17 +182,33 @@ func (l *Log) Append(ctx context.Context, m Message) *Pending {
 		}
 		l.pairs[p.pair] = p
 	}
-	r := l.rooms[m.RoomID]
+	l.enqueueLocked(m.RoomID, queued{send: p})
+	return p
+}
+
+// Change queues op, a change to a message of op.RoomID, and returns its
+// pending change. Changes and sends are made in the order they are given.
+func (l *Log) Change(ctx context.Context, op Op) *PendingChange {
+	p := &PendingChange{ctx: ctx, op: op, done: make(chan struct{})}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.enqueueLocked(op.RoomID, queued{change: p})
+	return p
+}
+
+// enqueueLocked adds q to its room's queue and starts the room's writer
+// if it has none; mu is held.
+func (l *Log) enqueueLocked(roomID string, q queued) {
+	r := l.rooms[roomID]
 	if r == nil {
-		r = &roomLog{id: m.RoomID}
-		l.rooms[m.RoomID] = r
+		r = &roomLog{id: roomID}
+		l.rooms[roomID] = r
 	}
-	r.queue = append(r.queue, p)
+	r.queue = append(r.queue, q)
 	if !r.writing {
 		r.writing = true
 		l.writers.Go(func() { l.write(r) })
 	}
-	return p
 }
 
 // follow answers a send of a pair already under way with the first send's
@@ -169,12 +229,15 @@ func (p *Pending) answer(m Message, created bool, err error) {
 }
 
 // write is the writer goroutine of a room: it stores the room's queue in
-// batches until it is empty.
+// batches until it is empty, each batch a run of sends or of changes.
 func (l *Log) write(r *roomLog) {
 	for {
 		l.mu.Lock()
-		n := min(len(r.queue), logBatch)
-		batch := append([]*Pending(nil), r.queue[:n]...)
+		n := 0
+		for n < min(len(r.queue), logBatch) && (r.queue[n].send != nil) == (r.queue[0].send != nil) {
+			n++
+		}
+		batch := append([]queued(nil), r.queue[:n]...)
 		clear(r.queue[:n])
 		r.queue = r.queue[n:]
 		if n == 0 {
@@ -182,10 +245,22 @@ func (l *Log) write(r *roomLog) {
 			l.forgetIdle()
 		}
 		l.mu.Unlock()
-		if n == 0 {
+		switch {
+		case n == 0:
 			return
+		case batch[0].send != nil:
+			sends := make([]*Pending, n)
+			for i, q := range batch {
+				sends[i] = q.send
+			}
+			l.writeBatch(r, sends)
+		default:
+			changes := make([]*PendingChange, n)
+			for i, q := range batch {
+				changes[i] = q.change
+			}
+			l.writeChanges(r, changes)
 		}
-		l.writeBatch(r, batch)
 	}
 }
 
@@ -306,6 +381,73 @@ func (l *Log) appendOnce(ctx context.Context, r *roomLog, live []*Pending) ([]*P
 	default:
 		r.known = false
 		return live, err
+	}
+}
+
+// writeChanges makes a batch of one room's changes and answers them.
+func (l *Log) writeChanges(r *roomLog, batch []*PendingChange) {
+	ctx, cancel := context.WithTimeout(context.Background(), logWriteTimeout)
+	defer cancel()
+	live := batch[:0]
+	for _, p := range batch {
+		if err := p.ctx.Err(); err != nil {
+			p.answer(Outcome{}, wire.Unavailablef("change message", err))
+			continue
+		}
+		live = append(live, p)
+	}
+	for attempt := 0; len(live) > 0; attempt++ {
+		if attempt == logSeqAttempts {
+			l.failChanges(r, live, wire.Unavailablef("change message", errSeqContention))
+			return
+		}
+		var err error
+		if live, err = l.applyOnce(ctx, r, live); err != nil {
+			l.failChanges(r, live, err)
+			return
+		}
+	}
+}
+
+// applyOnce gives the changes the room's next revs and makes them; it
+// answers those made and returns the rest, to be given again.
+func (l *Log) applyOnce(ctx context.Context, r *roomLog, live []*PendingChange) ([]*PendingChange, error) {
+	if !r.revKnown {
+		last, err := l.store.LastRev(ctx, r.id)
+		if err != nil {
+			return live, err
+		}
+		r.lastRev, r.revKnown = last, true
+	}
+	ops := make([]Op, len(live))
+	for i, p := range live {
+		ops[i] = p.op
+	}
+	outcomes, err := l.store.Apply(ctx, r.id, r.lastRev+1, ops)
+	for i, o := range outcomes {
+		if o.Rev > 0 {
+			r.lastRev = o.Rev
+			l.publishChange(o)
+		}
+		live[i].answer(o, nil)
+	}
+	live = live[len(outcomes):]
+	switch {
+	case err == nil:
+		return nil, nil
+	case errors.Is(err, ErrRevTaken):
+		r.revKnown = false
+		return live, nil
+	default:
+		r.revKnown = false
+		return live, err
+	}
+}
+
+func (l *Log) failChanges(r *roomLog, live []*PendingChange, err error) {
+	r.revKnown = false
+	for _, p := range live {
+		p.answer(Outcome{}, err)
 	}
 }
 

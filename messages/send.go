@@ -3,6 +3,7 @@ package messages
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"unicode/utf8"
 
@@ -35,6 +36,7 @@ type SendRequest struct {
 	Content  *string  `json:"content"`
 	Mentions []string `json:"mentions"`
 	TempID   *string  `json:"tempId"`
+	ReplyTo  *string  `json:"replyTo"`
 }
 
 // MessageAck is the payload of message_ack.
@@ -62,9 +64,7 @@ func (s *Service) onSend(ctx context.Context, sock *socket.Socket, u auth.User, 
 			return nil, err
 		}
 		_ = sock.Emit("message_ack", MessageAck{TempID: m.TempID, MessageID: m.ID, Seq: m.Seq})
-		return struct {
-			Message Message `json:"message"`
-		}{m}, nil
+		return messageResult{m}, nil
 	}, nil
 }
 
@@ -117,7 +117,27 @@ func (s *Service) submit(ctx context.Context, from auth.User, req SendRequest) (
 	if msg.Mentions, err = s.mentions(ctx, from.ID, msg.Content, members); err != nil {
 		return nil, err
 	}
+	if msg.ReplyToID != "" {
+		if msg.ReplyTo, err = s.quote(ctx, msg.RoomID, msg.ReplyToID); err != nil {
+			return nil, err
+		}
+	}
 	return s.log.Append(ctx, msg), nil
+}
+
+// quote returns the quote of the message a send answers: a message of the
+// same room that is not deleted.
+func (s *Service) quote(ctx context.Context, roomID, messageID string) (*Quote, error) {
+	m, err := s.store.ByID(ctx, messageID)
+	switch {
+	case errors.Is(err, ErrMessageNotFound):
+		return nil, ErrInvalidReply
+	case err != nil:
+		return nil, err
+	case m.RoomID != roomID || m.Deleted():
+		return nil, ErrInvalidReply
+	}
+	return QuoteOf(m), nil
 }
 
 // resolved is the Pending of a repeat answered at once.
@@ -140,16 +160,17 @@ func (s *Service) validate(req SendRequest) (Message, error) {
 	if req.RoomID == nil || !wire.ValidID(*req.RoomID) {
 		return Message{}, ErrInvalidRoom
 	}
-	if req.Content == nil || strings.TrimSpace(*req.Content) == "" {
-		return Message{}, ErrEmptyContent
+	content, err := s.checkContent(req.Content)
+	if err != nil {
+		return Message{}, err
 	}
-	if !utf8.ValidString(*req.Content) {
-		return Message{}, ErrInvalidUTF8
+	m := Message{RoomID: *req.RoomID, Content: content}
+	if req.ReplyTo != nil {
+		if !wire.ValidID(*req.ReplyTo) {
+			return Message{}, ErrInvalidMessage
+		}
+		m.ReplyToID = *req.ReplyTo
 	}
-	if utf8.RuneCountInString(*req.Content) > s.cfg.MaxContent {
-		return Message{}, wire.Errorf(wire.TooLarge, "content is longer than %d characters", s.cfg.MaxContent)
-	}
-	m := Message{RoomID: *req.RoomID, Content: *req.Content}
 	if req.TempID != nil {
 		if *req.TempID == "" || utf8.RuneCountInString(*req.TempID) > 128 {
 			return Message{}, ErrInvalidTempID
@@ -157,6 +178,19 @@ func (s *Service) validate(req SendRequest) (Message, error) {
 		m.TempID = *req.TempID
 	}
 	return m, nil
+}
+
+// checkContent applies the content rules of a send and an edit.
+func (s *Service) checkContent(content *string) (string, error) {
+	switch {
+	case content == nil || strings.TrimSpace(*content) == "":
+		return "", ErrEmptyContent
+	case !utf8.ValidString(*content):
+		return "", ErrInvalidUTF8
+	case utf8.RuneCountInString(*content) > s.cfg.MaxContent:
+		return "", wire.Errorf(wire.TooLarge, "content is longer than %d characters", s.cfg.MaxContent)
+	}
+	return *content, nil
 }
 
 // mentions returns the members, other than the sender, whose username is

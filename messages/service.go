@@ -17,6 +17,10 @@ type Membership interface {
 	// Members returns the member ids of the room if userID is one of them;
 	// else the rooms package's forbidden or not-found error.
 	Members(ctx context.Context, roomID, userID string) ([]string, error)
+	// Role returns userID's role in the room (RoleOwner, RoleAdmin,
+	// RoleMember or RoleDM) if userID is a member; else the rooms
+	// package's forbidden or not-found error.
+	Role(ctx context.Context, roomID, userID string) (string, error)
 }
 
 // Directory resolves user ids to users.
@@ -42,6 +46,9 @@ type Config struct {
 	// SweepEvery is how often expired tempId claims are deleted; a minute
 	// when 0.
 	SweepEvery time.Duration
+	// EditWindow is how long after sending a message its sender may edit
+	// it; 0 for no limit.
+	EditWindow time.Duration
 }
 
 // sweepBatch and sweepBatches bound the work of one sweep of claims.
@@ -87,7 +94,7 @@ func NewService(cfg Config, store Store, members Membership, directory Directory
 		}, []string{"code"}),
 		stop: make(chan struct{}),
 	}
-	s.log = NewLog(store, s.publish, log)
+	s.log = NewLog(store, s.publish, s.publishChange, log)
 	reg.MustRegister(s.sent, s.failed)
 	s.stopped.Go(s.sweep)
 	return s

@@ -32,6 +32,17 @@ func (f *fakeMembership) Members(ctx context.Context, roomID, userID string) ([]
 	return f.members(ctx, roomID, userID)
 }
 
+// Role: alice owns the room; the other members are members.
+func (f *fakeMembership) Role(ctx context.Context, roomID, userID string) (string, error) {
+	if _, err := f.members(ctx, roomID, userID); err != nil {
+		return "", err
+	}
+	if userID == "u-alice" {
+		return RoleOwner, nil
+	}
+	return RoleMember, nil
+}
+
 type fakeDirectory struct {
 	users func(ctx context.Context, ids []string) (map[string]auth.User, error)
 }
@@ -441,7 +452,8 @@ func TestMessageJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"id":"m1","roomId":"r1","seq":3,"senderId":"u1","senderName":"alice","content":"\u003cb\u003ehi\u003c/b\u003e","mentions":[],"createdAt":"2026-11-25T12:00:00.123Z"}`
+	want := `{"id":"m1","roomId":"r1","seq":3,"senderId":"u1","senderName":"alice","content":"\u003cb\u003ehi\u003c/b\u003e","mentions":[],"createdAt":"2026-11-25T12:00:00.123Z",` +
+		`"editedAt":null,"deletedAt":null,"deletedBy":null,"replyTo":null,"reactions":[],"pinnedAt":null,"rev":0}`
 	if string(b) != want {
 		t.Errorf("JSON = %s\nwant   %s", b, want)
 	}

@@ -26,8 +26,21 @@ import (
 // Append reports a message stored, Claim finds it by its pair, on every
 // process, until DedupeWindow has passed.
 //
-// Reads (Before, After, ByID, Activity) see a message as soon as Append has
-// returned it stored.
+// Changes to stored messages (edits, deletes, reactions, pins) follow the
+// same rules with a second counter, rev: the room log gives Apply the
+// room's next rev; Apply takes the revs from there, in order, for the
+// changes it makes (a change it refuses, or one that changes nothing, takes
+// none), and stores each change together with its rev (in one transaction,
+// or with the change's entry as the arbiter: an entry whose change was not
+// finished is finished by the next Apply or LastRev of the room, by any
+// process), so no rev ever names a change that was not made. No two
+// changes of a room share a rev: whoever stores a rev first has it, and the
+// other gets ErrRevTaken and is given the rest again, renumbered.
+//
+// Reads (Before, After, ByID, Activity, Changes, Pins) see a message or a
+// change as soon as Append or Apply has returned it stored, with the
+// message it replies to and its reactions as they are at the time of the
+// read.
 type Store interface {
 	// LastSeq returns the highest seq stored in the room, 0 when it has no
 	// message.
@@ -48,6 +61,22 @@ type Store interface {
 	// database fails.
 	Append(ctx context.Context, ms []Message) (stored int, err error)
 
+	// LastRev returns the room's newest rev, 0 when nothing changed yet.
+	LastRev(ctx context.Context, roomID string) (int64, error)
+	// Apply makes ops, changes to messages of one room, in order, deciding
+	// each with Decide against the message as it is at that moment. It
+	// returns the outcome of each op it got to, a prefix of ops; it stops
+	// early with ErrRevTaken (another process stored the rev it was to
+	// take: the caller reads LastRev and gives it the rest) or when the
+	// database fails.
+	Apply(ctx context.Context, roomID string, nextRev int64, ops []Op) ([]Outcome, error)
+	// Changes returns up to limit changes of the room with rev > afterRev,
+	// in rev order, each with its message as it is now, and whether more
+	// follow.
+	Changes(ctx context.Context, roomID string, afterRev int64, limit int) ([]Change, bool, error)
+	// Pins returns the room's pinned messages, the newest pin first.
+	Pins(ctx context.Context, roomID string) ([]Message, error)
+
 	// Before returns up to limit messages of the room with seq < beforeSeq
 	// (the newest when beforeSeq is 0), in ascending seq order, and whether
 	// older ones exist.
@@ -58,10 +87,10 @@ type Store interface {
 	// ByID returns the message or ErrMessageNotFound.
 	ByID(ctx context.Context, id string) (Message, error)
 	// Activity returns, for each room of markers (room id -> the reader's
-	// read marker, a seq), its newest message and how many of the messages
-	// after the marker others sent (Unread) and mention userID
-	// (UnreadMentions), in one read of the store; rooms without messages
-	// are absent.
+	// read marker, a seq), its newest message, its last rev, and how many
+	// of the messages after the marker others sent and are not deleted
+	// (Unread) and mention userID (UnreadMentions), in one read of the
+	// store; rooms without messages are absent.
 	Activity(ctx context.Context, userID string, markers map[string]int64) (map[string]RoomActivity, error)
 
 	// SweepClaims deletes up to limit (sender, tempId) claims made before
@@ -80,11 +109,21 @@ type Claim struct {
 	ID string
 }
 
-// RoomActivity is a room's newest message and one reader's unread counts.
+// RoomActivity is a room's newest message, its last rev and one reader's
+// unread counts.
 type RoomActivity struct {
 	Last           Message
+	LastRev        int64
 	Unread         int
 	UnreadMentions int
+}
+
+// Change is one entry of a room's change stream: its rev, its kind and the
+// message it changed, as the message is now.
+type Change struct {
+	Rev     int64   `json:"rev"`
+	Kind    string  `json:"kind"`
+	Message Message `json:"message"`
 }
 
 // Errors of Store.Append that the room log recovers from.
@@ -93,6 +132,8 @@ var (
 	ErrSeqTaken = errors.New("seq is taken")
 	// ErrIDTaken: a message with the id is stored already.
 	ErrIDTaken = errors.New("message id is taken")
+	// ErrRevTaken: another process stored a change under the rev first.
+	ErrRevTaken = errors.New("rev is taken")
 )
 
 // ErrCorrupt marks a stored message that cannot be read back: an internal

@@ -22,8 +22,10 @@ import (
 // seq it knows and inserts it; a duplicate key means another instance took
 // that seq first (see Append). It is safe for concurrent use.
 type MongoStore struct {
-	messages *mongo.Collection
-	dedupe   *mongo.Collection
+	messages  *mongo.Collection
+	dedupe    *mongo.Collection
+	changes   *mongo.Collection
+	reactions *mongo.Collection
 }
 
 var _ Store = (*MongoStore)(nil)
@@ -40,41 +42,63 @@ const (
 	IndexClaimCreatedAt = "createdAt"
 )
 
-// mongoMessage is a document of the messages collection.
+// mongoMessage is a document of the messages collection. A deleted
+// message's content, mentions, quote, edit and pin are unset.
 type mongoMessage struct {
-	ID         string    `bson:"_id"`
-	RoomID     string    `bson:"roomId"`
-	Seq        int64     `bson:"seq"`
-	SenderID   string    `bson:"senderId"`
-	SenderName string    `bson:"senderName"`
-	Content    string    `bson:"content"`
-	Mentions   []string  `bson:"mentions"`
-	TempID     string    `bson:"tempId,omitempty"`
-	CreatedAt  time.Time `bson:"createdAt"`
+	ID         string     `bson:"_id"`
+	RoomID     string     `bson:"roomId"`
+	Seq        int64      `bson:"seq"`
+	SenderID   string     `bson:"senderId"`
+	SenderName string     `bson:"senderName"`
+	Content    string     `bson:"content,omitempty"`
+	Mentions   []string   `bson:"mentions,omitempty"`
+	TempID     string     `bson:"tempId,omitempty"`
+	CreatedAt  time.Time  `bson:"createdAt"`
+	ReplyTo    string     `bson:"replyTo,omitempty"`
+	EditedAt   *time.Time `bson:"editedAt,omitempty"`
+	DeletedAt  *time.Time `bson:"deletedAt,omitempty"`
+	DeletedBy  string     `bson:"deletedBy,omitempty"`
+	PinnedAt   *time.Time `bson:"pinnedAt,omitempty"`
+	Rev        int64      `bson:"rev"`
 }
 
 func newMongoMessage(m Message) mongoMessage {
-	mentions := m.Mentions
-	if mentions == nil {
-		mentions = []string{}
-	}
 	return mongoMessage{ID: m.ID, RoomID: m.RoomID, Seq: m.Seq, SenderID: m.SenderID,
-		SenderName: m.SenderName, Content: m.Content, Mentions: mentions, TempID: m.TempID,
-		CreatedAt: m.CreatedAt}
+		SenderName: m.SenderName, Content: m.Content, Mentions: m.Mentions, TempID: m.TempID,
+		CreatedAt: m.CreatedAt, ReplyTo: m.ReplyToID, EditedAt: mongoTime(m.EditedAt),
+		DeletedAt: mongoTime(m.DeletedAt), DeletedBy: m.DeletedBy, PinnedAt: mongoTime(m.PinnedAt), Rev: m.Rev}
 }
 
 func (d mongoMessage) message() Message {
 	return Message{ID: d.ID, RoomID: d.RoomID, Seq: d.Seq, SenderID: d.SenderID,
 		SenderName: d.SenderName, Content: d.Content, Mentions: d.Mentions, TempID: d.TempID,
-		CreatedAt: d.CreatedAt.UTC()}
+		CreatedAt: d.CreatedAt.UTC(), ReplyToID: d.ReplyTo, EditedAt: goTime(d.EditedAt),
+		DeletedAt: goTime(d.DeletedAt), DeletedBy: d.DeletedBy, PinnedAt: goTime(d.PinnedAt), Rev: d.Rev}
+}
+
+// mongoTime is t for an optional field: nil when zero.
+func mongoTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func goTime(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
 }
 
 // NewMongoStore returns the store on db, creating its indexes if they do not
 // exist.
 func NewMongoStore(ctx context.Context, db *mongo.Database) (*MongoStore, error) {
 	s := &MongoStore{
-		messages: db.Collection("messages"),
-		dedupe:   db.Collection("message_dedupe"),
+		messages:  db.Collection("messages"),
+		dedupe:    db.Collection("message_dedupe"),
+		changes:   db.Collection("message_changes"),
+		reactions: db.Collection("message_reactions"),
 	}
 	err := chatmongo.EnsureIndexes(ctx, s.messages,
 		mongo.IndexModel{
@@ -94,6 +118,9 @@ func NewMongoStore(ctx context.Context, db *mongo.Database) (*MongoStore, error)
 			Keys:    bson.D{{Key: "createdAt", Value: 1}},
 			Options: options.Index().SetName(IndexClaimCreatedAt),
 		})
+	}
+	if err == nil {
+		err = s.ensureChangeIndexes(ctx)
 	}
 	if err != nil {
 		return nil, wire.Unavailablef("create messages indexes", err)
@@ -128,6 +155,9 @@ func (s *MongoStore) Before(ctx context.Context, roomID string, beforeSeq int64,
 	for i, j := 0, len(page)-1; i < j; i, j = i+1, j-1 {
 		page[i], page[j] = page[j], page[i]
 	}
+	if err := s.complete(ctx, page); err != nil {
+		return nil, false, err
+	}
 	return page, hasMore, nil
 }
 
@@ -140,6 +170,9 @@ func (s *MongoStore) After(ctx context.Context, roomID string, afterSeq int64, l
 	page, hasMore, err := s.page(ctx, filter, 1, limit)
 	if err != nil {
 		return nil, false, storeError("messages after", err)
+	}
+	if err := s.complete(ctx, page); err != nil {
+		return nil, false, err
 	}
 	return page, hasMore, nil
 }
@@ -183,7 +216,11 @@ func (s *MongoStore) ByID(ctx context.Context, id string) (Message, error) {
 	case err != nil:
 		return Message{}, storeError("message by id", err)
 	}
-	return m, nil
+	ms := []Message{m}
+	if err := s.complete(ctx, ms); err != nil {
+		return Message{}, err
+	}
+	return ms[0], nil
 }
 
 // byID returns the message or mongo.ErrNoDocuments, unwrapped.

@@ -15,8 +15,8 @@ import (
 // mongoActivityLookups bounds the concurrent lookups of Activity.
 const mongoActivityLookups = 8
 
-// Activity implements Store: the newest message of each room by its
-// {roomId, seq} index, several at a time (FerretDB runs no $group with
+// Activity implements Store: the newest message and change of each room by
+// the {roomId, seq} and {roomId, rev} indexes, several at a time (FerretDB runs no $group with
 // $first or $max, which would take one round trip), then the unread counts
 // of every room in two aggregations.
 func (s *MongoStore) Activity(ctx context.Context, userID string, markers map[string]int64) (map[string]RoomActivity, error) {
@@ -33,7 +33,8 @@ func (s *MongoStore) Activity(ctx context.Context, userID string, markers map[st
 	if len(branches) == 0 {
 		return out, nil
 	}
-	match := bson.D{{Key: "$or", Value: branches}, {Key: "senderId", Value: bson.D{{Key: "$ne", Value: userID}}}}
+	match := bson.D{{Key: "$or", Value: branches}, {Key: "senderId", Value: bson.D{{Key: "$ne", Value: userID}}},
+		{Key: "deletedAt", Value: bson.D{{Key: "$exists", Value: false}}}}
 	unread, err := s.countByRoom(ctx, match)
 	if err != nil {
 		return nil, err
@@ -52,7 +53,7 @@ func (s *MongoStore) Activity(ctx context.Context, userID string, markers map[st
 // newest reads the newest message of each room that has one.
 func (s *MongoStore) newest(ctx context.Context, markers map[string]int64) (map[string]RoomActivity, error) {
 	out := make(map[string]RoomActivity, len(markers))
-	found := make(chan Message, len(markers))
+	found := make(chan RoomActivity, len(markers))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(mongoActivityLookups)
 	opts := options.FindOne().SetSort(bson.D{{Key: "seq", Value: -1}})
@@ -66,7 +67,16 @@ func (s *MongoStore) newest(ctx context.Context, markers map[string]int64) (map[
 			case err != nil:
 				return storeError("room activity", err)
 			}
-			found <- d.message()
+			m := d.message()
+			ms := []Message{m}
+			if err := s.complete(gctx, ms); err != nil {
+				return err
+			}
+			rev, err := s.LastRev(gctx, room)
+			if err != nil {
+				return err
+			}
+			found <- RoomActivity{Last: ms[0], LastRev: rev}
 			return nil
 		})
 	}
@@ -75,8 +85,8 @@ func (s *MongoStore) newest(ctx context.Context, markers map[string]int64) (map[
 	if err != nil {
 		return nil, err
 	}
-	for m := range found {
-		out[m.RoomID] = RoomActivity{Last: m}
+	for a := range found {
+		out[a.Last.RoomID] = a
 	}
 	return out, nil
 }

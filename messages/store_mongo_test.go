@@ -38,7 +38,7 @@ func TestMongoStoreDedupeClaimWithoutMessage(t *testing.T) {
 		t.Fatalf("insert claim: %v", err)
 	}
 	msg := Message{RoomID: wire.NewID(), SenderID: "alice", Content: "hi", TempID: "t-1", CreatedAt: now}
-	l := NewLog(s, func(Message) {}, slog.New(slog.DiscardHandler))
+	l := NewLog(s, func(Message) {}, func(Outcome) {}, slog.New(slog.DiscardHandler))
 
 	first, created, err := l.Append(ctx, msg).Wait()
 	if err != nil || !created || first.ID != claimed || first.Seq != 1 {
@@ -103,7 +103,7 @@ func TestMongoStoreReopen(t *testing.T) {
 	db := mongotest.Database(t)
 	room := wire.NewID()
 	for want := int64(1); want <= 2; want++ {
-		l := NewLog(newTestMongoStore(t, db), func(Message) {}, slog.New(slog.DiscardHandler))
+		l := NewLog(newTestMongoStore(t, db), func(Message) {}, func(Outcome) {}, slog.New(slog.DiscardHandler))
 		m, _, err := l.Append(ctx, Message{RoomID: room, SenderID: "alice", Content: "hi", CreatedAt: wire.Now()}).Wait()
 		if err != nil || m.Seq != want {
 			t.Fatalf("Append on instance %d = seq %d, %v; want seq %d", want, m.Seq, err, want)
@@ -114,7 +114,7 @@ func TestMongoStoreReopen(t *testing.T) {
 // Claims are kept in buckets as long as the dedupe window: a repeat in the
 // next bucket is still a repeat while within the window of the original.
 func TestMongoStoreDedupeAcrossBuckets(t *testing.T) {
-	l := NewLog(newTestMongoStore(t, mongotest.Database(t)), func(Message) {}, slog.New(slog.DiscardHandler))
+	l := NewLog(newTestMongoStore(t, mongotest.Database(t)), func(Message) {}, func(Outcome) {}, slog.New(slog.DiscardHandler))
 	ctx := context.Background()
 	boundary := time.UnixMilli((claimBucket(wire.Now()) - 1) * DedupeWindow.Milliseconds()).UTC()
 	room := wire.NewID()
@@ -179,7 +179,7 @@ func TestMongoStoreSweepKeepsClaimsBounded(t *testing.T) {
 	ctx := context.Background()
 	db := mongotest.Database(t)
 	s := newTestMongoStore(t, db)
-	l := NewLog(s, func(Message) {}, slog.New(slog.DiscardHandler))
+	l := NewLog(s, func(Message) {}, func(Outcome) {}, slog.New(slog.DiscardHandler))
 	room, old := wire.NewID(), wire.Now().Add(-2*DedupeWindow)
 	for i := range 25 {
 		m := Message{RoomID: room, SenderID: "alice", Content: "old", TempID: fmt.Sprintf("old-%d", i), CreatedAt: old}

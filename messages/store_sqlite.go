@@ -60,8 +60,9 @@ func sqliteMigrations() sqlite.Migrations {
 
 // The read queries. Each one is a range of the primary key or an index.
 const (
-	sqliteMessageColumns = `id, room_id, seq, sender_id, sender_name, content, mentions, temp_id, created_at`
-	sqliteBefore         = `SELECT ` + sqliteMessageColumns + ` FROM messages
+	sqliteMessageColumns = `id, room_id, seq, sender_id, sender_name, content, mentions, temp_id, created_at,
+		reply_to, edited_at, deleted_at, deleted_by, pinned_at, rev`
+	sqliteBefore = `SELECT ` + sqliteMessageColumns + ` FROM messages
 		WHERE room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`
 	sqliteAfter = `SELECT ` + sqliteMessageColumns + ` FROM messages
 		WHERE room_id = ? AND seq > ? ORDER BY seq LIMIT ?`
@@ -150,6 +151,9 @@ func (s *SQLiteStore) Before(ctx context.Context, roomID string, beforeSeq int64
 	for i, j := 0, len(page)-1; i < j; i, j = i+1, j-1 {
 		page[i], page[j] = page[j], page[i]
 	}
+	if err := s.complete(ctx, page); err != nil {
+		return nil, false, err
+	}
 	return page, more, nil
 }
 
@@ -160,7 +164,12 @@ func (s *SQLiteStore) After(ctx context.Context, roomID string, afterSeq int64, 
 	if err != nil {
 		return nil, false, sqliteError("messages after", err)
 	}
-	return page[:min(len(page), limit)], len(page) > limit, nil
+	more := len(page) > limit
+	page = page[:min(len(page), limit)]
+	if err := s.complete(ctx, page); err != nil {
+		return nil, false, err
+	}
+	return page, more, nil
 }
 
 // ByID implements Store.
@@ -172,7 +181,11 @@ func (s *SQLiteStore) ByID(ctx context.Context, id string) (Message, error) {
 	case err != nil:
 		return Message{}, sqliteError("message by id", err)
 	}
-	return m, nil
+	ms := []Message{m}
+	if err := s.complete(ctx, ms); err != nil {
+		return Message{}, err
+	}
+	return ms[0], nil
 }
 
 // sqliteMessages reads every row of a messages query.
@@ -194,11 +207,23 @@ func sqliteMessages(rows *sql.Rows, err error) ([]Message, error) {
 
 // scanSQLiteMessage reads a row of sqliteMessageColumns, then extra.
 func scanSQLiteMessage(row interface{ Scan(...any) error }, extra ...any) (Message, error) {
+	return scanSQLiteRow(row, nil, extra)
+}
+
+// scanSQLiteMessageAfter reads a row of leading columns, then
+// sqliteMessageColumns.
+func scanSQLiteMessageAfter(row interface{ Scan(...any) error }, leading ...any) (Message, error) {
+	return scanSQLiteRow(row, leading, nil)
+}
+
+func scanSQLiteRow(row interface{ Scan(...any) error }, leading, extra []any) (Message, error) {
 	var m Message
-	var mentions, tempID sql.NullString
+	var mentions, tempID, replyTo, deletedBy sql.NullString
 	var created int64
-	dest := append([]any{&m.ID, &m.RoomID, &m.Seq, &m.SenderID, &m.SenderName, &m.Content,
-		&mentions, &tempID, &created}, extra...)
+	var edited, deleted, pinned sql.NullInt64
+	dest := append(leading[:len(leading):len(leading)], &m.ID, &m.RoomID, &m.Seq, &m.SenderID, &m.SenderName, &m.Content,
+		&mentions, &tempID, &created, &replyTo, &edited, &deleted, &deletedBy, &pinned, &m.Rev)
+	dest = append(dest, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return Message{}, err
 	}
@@ -207,7 +232,24 @@ func scanSQLiteMessage(row interface{ Scan(...any) error }, extra ...any) (Messa
 			return Message{}, fmt.Errorf("%w: mentions of %s: %w", ErrCorrupt, m.ID, err)
 		}
 	}
-	m.TempID = tempID.String
+	m.TempID, m.ReplyToID, m.DeletedBy = tempID.String, replyTo.String, deletedBy.String
 	m.CreatedAt = time.UnixMilli(created).UTC()
+	m.EditedAt, m.DeletedAt, m.PinnedAt = sqliteTime(edited), sqliteTime(deleted), sqliteTime(pinned)
 	return m, nil
+}
+
+// sqliteTime is a time stored in ms, zero when NULL.
+func sqliteTime(ms sql.NullInt64) time.Time {
+	if !ms.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms.Int64).UTC()
+}
+
+// sqliteNullTime stores a time in ms, NULL when zero.
+func sqliteNullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMilli()
 }

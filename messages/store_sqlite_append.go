@@ -18,7 +18,7 @@ import (
 
 const (
 	sqliteInsert = `INSERT INTO messages (` + sqliteMessageColumns + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	sqliteMention = `INSERT OR IGNORE INTO message_mentions (room_id, user_id, seq) VALUES (?, ?, ?)`
 	// sqliteClaimOf reads the merged claim of a (sender, tempId) pair.
 	sqliteClaimOf = `SELECT message_id, created_at FROM message_dedupe WHERE sender_id = ? AND temp_id = ?`
@@ -188,8 +188,12 @@ func insertSQLiteMessage(tx *storage.Tx, m Message) (int64, error) {
 	if m.TempID != "" {
 		tempID = m.TempID
 	}
+	var replyTo any
+	if m.ReplyToID != "" {
+		replyTo = m.ReplyToID
+	}
 	res, err := tx.Exec(sqliteInsert, m.ID, m.RoomID, m.Seq, m.SenderID, m.SenderName, m.Content,
-		mentions, tempID, m.CreatedAt.UnixMilli())
+		mentions, tempID, m.CreatedAt.UnixMilli(), replyTo, nil, nil, nil, nil, 0)
 	if err != nil {
 		return 0, err
 	}
@@ -206,6 +210,12 @@ func insertSQLiteMessage(tx *storage.Tx, m Message) (int64, error) {
 		}
 	}
 	return n, nil
+}
+
+// isSQLiteUnique reports whether err is a broken unique key.
+func isSQLiteUnique(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
 }
 
 // sqliteAppendError tells a taken seq or id from a failure.

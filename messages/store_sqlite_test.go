@@ -97,8 +97,8 @@ func TestSQLiteStoreRecordsSchemaVersion(t *testing.T) {
 		e := openEmbedded(t, dir)
 		var v int
 		err := e.db.QueryRow(`SELECT version FROM schema_versions WHERE component = 'messages'`).Scan(&v)
-		if err != nil || v != 3 {
-			t.Fatalf("messages schema version = %d, %v; want 3", v, err)
+		if err != nil || v != 4 {
+			t.Fatalf("messages schema version = %d, %v; want 4", v, err)
 		}
 		e.close()
 	}

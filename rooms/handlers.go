@@ -28,15 +28,7 @@ func (s *Service) Routes(r chi.Router) {
 func (s *Service) handle(w http.ResponseWriter, r *http.Request, fn func(auth.User) (int, any, error)) {
 	u, _ := auth.UserFrom(r.Context())
 	status, body, err := fn(u)
-	if err != nil {
-		wire.WriteError(w, r, s.log, err)
-		return
-	}
-	if body == nil {
-		w.WriteHeader(status)
-		return
-	}
-	wire.WriteJSON(w, status, body)
+	wire.Respond(w, r, s.log, status, body, err)
 }
 
 func (s *Service) handleCreate(w http.ResponseWriter, r *http.Request) {
@@ -160,6 +152,7 @@ func (s *Service) Attach(ev *sockets.Events, sock *socket.Socket, u auth.User) {
 type joinResult struct {
 	RoomID  string `json:"roomId"`
 	LastSeq int64  `json:"lastSeq"`
+	LastRev int64  `json:"lastRev"`
 }
 
 func (s *Service) onJoin(ctx context.Context, sock *socket.Socket, u auth.User, payload json.RawMessage) (any, error) {
@@ -171,9 +164,13 @@ func (s *Service) onJoin(ctx context.Context, sock *socket.Socket, u auth.User, 
 	if err != nil {
 		return nil, err
 	}
+	lastRev, err := s.activity.LastRev(ctx, req.RoomID)
+	if err != nil {
+		return nil, err
+	}
 	sock.Join(socket.Room(req.RoomID))
 	_ = sock.Emit("joined", roomRequest{RoomID: req.RoomID})
-	return joinResult{RoomID: req.RoomID, LastSeq: lastSeq}, nil
+	return joinResult{RoomID: req.RoomID, LastSeq: lastSeq, LastRev: lastRev}, nil
 }
 
 func (s *Service) onLeave(sock *socket.Socket, payload json.RawMessage) (any, error) {

@@ -22,6 +22,8 @@ type Activity interface {
 	Activity(ctx context.Context, userID string, markers map[string]int64) (map[string]Latest, error)
 	// LastSeq returns the seq of the room's newest message, 0 when none.
 	LastSeq(ctx context.Context, roomID string) (int64, error)
+	// LastRev returns the room's newest rev, 0 when nothing changed yet.
+	LastRev(ctx context.Context, roomID string) (int64, error)
 	// SeqOf returns the seq of a message of the room.
 	SeqOf(ctx context.Context, roomID, messageID string) (int64, error)
 }
@@ -30,6 +32,7 @@ type Activity interface {
 // counts after their marker.
 type Latest struct {
 	Seq            int64
+	LastRev        int64
 	At             time.Time
 	Message        json.Marshaler
 	Unread         int
@@ -203,14 +206,30 @@ func (s *Service) Members(ctx context.Context, roomID, userID string) ([]string,
 	return nil, ErrNotMember
 }
 
-// withActivity fills the room's last seq and message time.
+// Role returns userID's role in the room: "dm" in a direct-message room,
+// "owner" for its owner, else "member"; forbidden unless userID is a
+// member.
+func (s *Service) Role(ctx context.Context, roomID, userID string) (string, error) {
+	r, err := s.memberRoom(ctx, roomID, userID)
+	switch {
+	case err != nil:
+		return "", err
+	case r.Type == TypeDM:
+		return RoleDM, nil
+	case r.OwnerID == userID:
+		return RoleOwner, nil
+	}
+	return RoleMember, nil
+}
+
+// withActivity fills the room's last seq, last rev and message time.
 func (s *Service) withActivity(ctx context.Context, r Room) (Room, error) {
 	latest, err := s.activity.Activity(ctx, "", map[string]int64{r.ID: math.MaxInt64})
 	if err != nil {
 		return Room{}, err
 	}
 	if l, ok := latest[r.ID]; ok {
-		r.LastSeq, r.LastMessageAt = l.Seq, l.At
+		r.LastSeq, r.LastMessageAt, r.LastRev = l.Seq, l.At, l.LastRev
 	}
 	return r, nil
 }
@@ -255,7 +274,7 @@ func (s *Service) List(ctx context.Context, userID string) ([]Summary, error) {
 	for _, r := range rooms {
 		sum := Summary{Room: r}
 		if l, ok := latest[r.ID]; ok {
-			sum.LastSeq, sum.LastMessageAt, sum.LastMessage = l.Seq, l.At, l.Message
+			sum.LastSeq, sum.LastMessageAt, sum.LastMessage, sum.LastRev = l.Seq, l.At, l.Message, l.LastRev
 			sum.Unread, sum.UnreadMentions = l.Unread, l.UnreadMentions
 		}
 		out = append(out, sum)

@@ -29,6 +29,11 @@ func (f *fakeActivity) Activity(ctx context.Context, userID string, markers map[
 	return f.activity(ctx, userID, markers)
 }
 
+func (f *fakeActivity) LastRev(ctx context.Context, roomID string) (int64, error) {
+	l, err := f.activity(ctx, "", map[string]int64{roomID: math.MaxInt64})
+	return l[roomID].LastRev, err
+}
+
 func (f *fakeActivity) LastSeq(ctx context.Context, roomID string) (int64, error) {
 	l, err := f.activity(ctx, "", map[string]int64{roomID: math.MaxInt64})
 	return l[roomID].Seq, err

@@ -111,7 +111,7 @@ func (m *Main) buildServices() error {
 	m.io = newSocketServer(m.cfg, m.cluster.Adapter())
 	out := m.cluster.Fanout(m.io)
 	m.auth = auth.NewService(m.stores.users, tokens, m.cluster.Presence, m.log, 0)
-	m.messages = messages.NewService(messages.Config{MaxContent: m.cfg.MaxContent}, m.stores.messages,
+	m.messages = messages.NewService(messages.Config{MaxContent: m.cfg.MaxContent, EditWindow: m.cfg.EditWindow}, m.stores.messages,
 		membership{m}, m.auth, m.cluster.Limiter, out, m.log, m.registry)
 	m.rooms = rooms.NewService(m.stores.rooms, activity{m.messages}, m.auth, m.cluster.Presence, out, m.log)
 	m.cluster.Presence.OnExpired(m.rooms.WentOffline)
@@ -270,7 +270,7 @@ func (a activity) Activity(ctx context.Context, userID string, markers map[strin
 	}
 	out := make(map[string]rooms.Latest, len(found))
 	for id, f := range found {
-		out[id] = rooms.Latest{Seq: f.Last.Seq, At: f.Last.CreatedAt, Message: f.Last,
+		out[id] = rooms.Latest{Seq: f.Last.Seq, LastRev: f.LastRev, At: f.Last.CreatedAt, Message: f.Last,
 			Unread: f.Unread, UnreadMentions: f.UnreadMentions}
 	}
 	return out, nil
@@ -278,6 +278,10 @@ func (a activity) Activity(ctx context.Context, userID string, markers map[strin
 
 func (a activity) LastSeq(ctx context.Context, roomID string) (int64, error) {
 	return a.messages.LastSeq(ctx, roomID)
+}
+
+func (a activity) LastRev(ctx context.Context, roomID string) (int64, error) {
+	return a.messages.LastRev(ctx, roomID)
 }
 
 func (a activity) SeqOf(ctx context.Context, roomID, messageID string) (int64, error) {
@@ -290,4 +294,8 @@ type membership struct{ m *Main }
 
 func (ms membership) Members(ctx context.Context, roomID, userID string) ([]string, error) {
 	return ms.m.rooms.Members(ctx, roomID, userID)
+}
+
+func (ms membership) Role(ctx context.Context, roomID, userID string) (string, error) {
+	return ms.m.rooms.Role(ctx, roomID, userID)
 }

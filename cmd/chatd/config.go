@@ -29,6 +29,7 @@ type Config struct {
 	JWTAudience      string
 	TokenTTL         time.Duration
 	MaxContent       int
+	EditWindow       time.Duration
 	ShutdownTimeout  time.Duration
 	LogLevel         string
 	PprofAddr        string
@@ -58,6 +59,7 @@ var settings = []setting{
 	{"jwt-audience", "", "empty", "required `aud` of every token, when set"},
 	{"token-ttl", "24h", "", "lifetime of tokens issued by `/register` and `/login`"},
 	{"max-content", "4000", "", "longest message, in Unicode code points"},
+	{"edit-window", "0", "`0`: no limit", "how long after sending a message its sender may edit it, such as `15m`"},
 	{"shutdown-timeout", "15s", "", "how long SIGTERM waits for in-flight work"},
 	{"log-level", "info", "", "`debug`, `info`, `warn` or `error`"},
 	{"pprof-addr", "", "empty: off", "address of a `net/http/pprof` listener, such as `127.0.0.1:6060`"},
@@ -122,6 +124,11 @@ func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Con
 	cfg.SendRate, errs = parseFloat(get("send-rate"), "send-rate", errs)
 	cfg.TokenTTL, errs = parseDuration(get("token-ttl"), "token-ttl", errs)
 	cfg.ShutdownTimeout, errs = parseDuration(get("shutdown-timeout"), "shutdown-timeout", errs)
+	if d, err := time.ParseDuration(get("edit-window")); err != nil || d < 0 {
+		errs = append(errs, fmt.Errorf("edit-window: want 0 or a duration such as 15m, got %q", get("edit-window")))
+	} else {
+		cfg.EditWindow = d
+	}
 	n, err := strconv.Atoi(get("max-content"))
 	if err != nil || n < 1 {
 		errs = append(errs, fmt.Errorf("max-content: want a positive number, got %q", get("max-content")))

@@ -68,7 +68,7 @@ func Run(t *testing.T, f Factory) {
 		{"LogSeqGapFreeAcrossInstances", testLogSeqAcrossInstances},
 		{"LogPublishesInSeqOrder", testLogPublishOrder},
 	}
-	for _, tt := range tests {
+	for _, tt := range append(tests, changeTests...) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			tt.run(t, f(t))
@@ -92,19 +92,33 @@ func Message(room, sender, content string) messages.Message {
 // NewLog returns a room log on s that records what it publishes.
 func NewLog(s messages.Store) (*messages.Log, *Published) {
 	pub := &Published{}
-	return messages.NewLog(s, pub.add, slog.New(slog.DiscardHandler)), pub
+	return messages.NewLog(s, pub.add, pub.addChange, slog.New(slog.DiscardHandler)), pub
 }
 
-// Published records the messages a log published, in order.
+// Published records the messages and changes a log published, in order.
 type Published struct {
-	mu   sync.Mutex
-	msgs []messages.Message
+	mu      sync.Mutex
+	msgs    []messages.Message
+	changes []messages.Outcome
 }
 
 func (p *Published) add(m messages.Message) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.msgs = append(p.msgs, m)
+}
+
+func (p *Published) addChange(o messages.Outcome) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.changes = append(p.changes, o)
+}
+
+// Changes returns the changes published so far.
+func (p *Published) Changes() []messages.Outcome {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.changes)
 }
 
 // All returns what was published so far.

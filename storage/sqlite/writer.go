@@ -83,6 +83,12 @@ func (t *Tx) Query(query string, args ...any) (*sql.Rows, error) {
 	return stmt.QueryContext(context.Background(), args...)
 }
 
+// QueryContext runs a query of the transaction without keeping it
+// prepared: for queries whose text varies (IN lists).
+func (t *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return t.conn.conn.QueryContext(ctx, query, args...)
+}
+
 // AfterCommit runs fn on the writer goroutine once the transaction has
 // committed, before the job's caller hears of it; never if it does not
 // commit. Jobs keep in-memory state in step with the database with it.
@@ -138,6 +144,15 @@ func (w *Writer) Do(ctx context.Context, fn func(*Tx) error) error {
 			return ErrClosed
 		}
 	}
+}
+
+// Scrub has the write-ahead log checkpointed and truncated soon after the
+// last commit, so that content a job overwrote or deleted is in no file
+// any more (with secure_delete on, which Open sets, the database's own
+// pages are overwritten in place).
+func (w *Writer) Scrub() {
+	w.ckpt.scrub.Store(true)
+	w.ckpt.kick()
 }
 
 // Close commits the jobs already queued and stops the writer; later jobs

@@ -91,6 +91,7 @@ type checkpointer struct {
 	quit    <-chan struct{}
 	kicks   chan struct{}
 	restart atomic.Bool // checkpoint and restart the log before the next batch
+	scrub   atomic.Bool // checkpoint and truncate the log as soon as possible
 }
 
 func newCheckpointer(db *sql.DB, quit <-chan struct{}) *checkpointer {
@@ -111,6 +112,10 @@ func (c *checkpointer) run() {
 		case <-c.quit:
 			return
 		case <-c.kicks:
+			if c.scrub.Load() {
+				c.truncate()
+				continue
+			}
 			if c.restart.Load() {
 				continue
 			}
@@ -130,6 +135,26 @@ func (c *checkpointer) run() {
 			}
 		}
 	}
+}
+
+// truncate copies the whole log into the database and truncates the log
+// file to nothing, so that what a write overwrote (erased content) is
+// left in no file; while readers still use older pages it fails, and is
+// tried again a moment later.
+func (c *checkpointer) truncate() {
+	var busy, logged, copied int
+	err := c.db.QueryRowContext(context.Background(), `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logged, &copied)
+	if err == nil && busy == 0 {
+		c.scrub.Store(false)
+		return
+	}
+	go func() {
+		select {
+		case <-c.quit:
+		case <-time.After(checkpointEvery):
+			c.kick()
+		}
+	}()
 }
 
 // restartIfAsked checkpoints the log with no write under way, on the
