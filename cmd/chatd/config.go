@@ -28,6 +28,8 @@ type Config struct {
 	JWTIssuer        string
 	JWTAudience      string
 	TokenTTL         time.Duration
+	SessionTTL       time.Duration
+	SessionTokenTTL  time.Duration
 	MaxContent       int
 	ShutdownTimeout  time.Duration
 	LogLevel         string
@@ -53,6 +55,8 @@ var settings = []setting{
 	{"jwt-issuer", "", "required iss claim, when set"},
 	{"jwt-audience", "", "required aud claim, when set"},
 	{"token-ttl", "24h", "lifetime of tokens issued to built-in accounts"},
+	{"session-ttl", "720h", "how long a browser stays signed in without opening the page"},
+	{"session-token-ttl", "10m", "lifetime of the tokens a signed-in page gets, and renews before they expire"},
 	{"max-content", "4000", "longest message content, in Unicode code points"},
 	{"shutdown-timeout", "15s", "how long shutdown may take before it gives up waiting"},
 	{"log-level", "info", "debug, info, warn or error"},
@@ -93,6 +97,8 @@ func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Con
 	var errs []error
 	cfg.SendRate, errs = parseFloat(get("send-rate"), "send-rate", errs)
 	cfg.TokenTTL, errs = parseDuration(get("token-ttl"), "token-ttl", errs)
+	cfg.SessionTTL, errs = parseDuration(get("session-ttl"), "session-ttl", errs)
+	cfg.SessionTokenTTL, errs = parseDuration(get("session-token-ttl"), "session-token-ttl", errs)
 	cfg.ShutdownTimeout, errs = parseDuration(get("shutdown-timeout"), "shutdown-timeout", errs)
 	n, err := strconv.Atoi(get("max-content"))
 	if err != nil || n < 1 {

@@ -1,0 +1,71 @@
+package auth
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/roomchat/chat/storage/sqlite"
+	"github.com/roomchat/chat/storage/sqlite/sqlitetest"
+)
+
+func TestSQLiteSessionStore(t *testing.T) {
+	testSessionStore(t, func(t *testing.T) SessionStore {
+		return openSQLiteSessionStore(t, t.TempDir())
+	})
+}
+
+func TestSQLiteSessionStoreSurvivesRestart(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := sqlite.Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewSQLiteSessionStore(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := sessTestAdd(t, s, sessTestToken("u1", "s1", "", fromMillis(1000)))
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := openSQLiteSessionStore(t, dir).RefreshToken(ctx, tok.Hash)
+	if err != nil || got != tok {
+		t.Errorf("after restart: %+v, %v; want %+v", got, err, tok)
+	}
+}
+
+// TestSQLiteSessionQueriesUseIndexes checks that what a sign-in, a refresh
+// and a sign-out read are index lookups, not scans.
+func TestSQLiteSessionQueriesUseIndexes(t *testing.T) {
+	s := openSQLiteSessionStore(t, t.TempDir())
+	for _, q := range []string{
+		`SELECT hash FROM refresh_tokens WHERE parent = ?`,
+		`SELECT hash FROM refresh_tokens WHERE session_id = ?`,
+		`SELECT hash FROM refresh_tokens WHERE user_id = ? AND expires_at < ?`,
+	} {
+		args := []any{"x"}
+		if strings.Count(q, "?") == 2 {
+			args = append(args, 1)
+		}
+		if plan := sqlitetest.QueryPlan(t, s.db, q, args...); !strings.Contains(plan, "INDEX") {
+			t.Errorf("%s does not use an index:\n%s", q, plan)
+		}
+	}
+}
+
+func openSQLiteSessionStore(t *testing.T, dir string) *SQLiteSessionStore {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	s, err := NewSQLiteSessionStore(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
