@@ -80,8 +80,3 @@ export async function badges(page, name) {
   const text = async (sel) => ((await item.locator(sel).count()) ? (await item.locator(sel).textContent()).trim() : '');
   return { unread: await text('[data-badge="unread"]'), mention: await text('[data-badge="mention"]') };
 }
-
-/** tokenOf reads the session token the page keeps for its tab. */
-export function tokenOf(page) {
-  return page.evaluate(() => JSON.parse(sessionStorage.getItem('roomchat.session')).token);
-}

@@ -2,7 +2,7 @@
 
 import { h } from '../dom.js';
 import { badgeCount, shortWhen } from '../format.js';
-import { avatar } from './parts.js';
+import { avatar, presenceOf } from './parts.js';
 
 function preview(store, room) {
   if (room.typing.size) return { text: 'typing…', typing: true };
@@ -22,11 +22,10 @@ function label(store, room) {
 
 function fill(store, room, btn) {
   const title = store.roomTitle(room);
-  const peer = room.type === 'dm' ? store.user(store.peerOf(room)) : null;
   const p = preview(store, room);
   const when = room.lastMessageAt ? shortWhen(room.lastMessageAt) : '';
   btn.replaceChildren(
-    room.type === 'dm' ? avatar(store.peerOf(room), title, { online: !!peer?.online }) : avatar(room.id, title, { group: true }),
+    room.type === 'dm' ? avatar(store.peerOf(room), title, { presence: presenceOf(store, store.peerOf(room)) }) : avatar(room.id, title, { group: true }),
     h('span', { class: 'room-body' },
       h('span', { class: 'room-line' },
         h('span', { class: 'room-name', text: title }),
@@ -74,7 +73,7 @@ export function roomList({ store, onOpen }) {
     }
   }
 
-  for (const ev of ['rooms', 'users', 'active', 'typing']) store.on(ev, render);
+  for (const ev of ['rooms', 'users', 'active', 'typing', 'connection']) store.on(ev, render);
   render();
   return h('nav', { class: 'rooms', attrs: { 'aria-labelledby': 'rooms-title' } },
     h('h2', { class: 'rooms-title', id: 'rooms-title', text: 'Conversations' }), list, empty);
