@@ -22,7 +22,7 @@ export function appView({ session }) {
   const me = session.user;
   const store = new Store(me);
   const chat = new Chat({ api: new Api(session), store, session, onMention });
-  const main = h('main', { class: 'main', attrs: { 'aria-label': 'Conversation' } });
+  const main = h('section', { class: 'main', attrs: { 'aria-label': 'Conversation' } });
   let conversation = null;
   let notice = '';
   let starting = true;
@@ -64,7 +64,7 @@ export function appView({ session }) {
     meAvatar.replaceChildren(avatar(me.id, me.displayName || me.username, { presence }));
     meStatus.textContent = presence === 'online' ? ', online' : ', connecting';
   };
-  const sidebar = h('aside', { class: 'sidebar' },
+  const sidebar = h('div', { class: 'sidebar' },
     h('div', { class: 'side-head' }, h('div', { class: 'brand' }, logo(), h('span', { text: 'Roomchat' }))),
     h('div', { class: 'side-actions' },
       button('New room', { kind: 'primary', iconPaths: ICONS.plus, onClick: () => newRoomDialog({ chat, store, onDone: open }) }),
@@ -77,7 +77,9 @@ export function appView({ session }) {
         h('span', { class: 'me-user' }, `@${me.username}`, meStatus)),
       button('Sign out', { kind: 'ghost', iconPaths: ICONS.logout, hideLabel: true, onClick: () => session.signOut() })));
 
-  const root = h('div', { class: 'app', dataset: { view: 'list' } },
+  // The whole signed-in page is the main landmark: on a phone the list and
+  // the conversation take turns being all there is.
+  const root = h('main', { class: 'app', dataset: { view: 'list' } },
     h('h1', { class: 'sr-only', text: 'Roomchat' }), connectionBar(store), sidebar, main);
 
   function mount() {

@@ -21,7 +21,7 @@ export function connectionBar(store) {
       return;
     }
     timer = setTimeout(() => {
-      el.textContent = 'Connection lost. Reconnecting… Messages you send will go out once it is back.';
+      el.textContent = 'Connection lost. Reconnecting…';
       el.className = 'conn-bar';
       el.hidden = false;
     }, SHOW_AFTER_MS);

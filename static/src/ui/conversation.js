@@ -26,7 +26,7 @@ function subtitle(store, room) {
     return { text: peer?.lastSeenAt ? `Last seen ${ago(peer.lastSeenAt)}` : 'Offline' };
   }
   const members = plural(room.members.length, 'member');
-  if (offline) return { text: `${members} · presence unknown while offline` };
+  if (offline) return { text: `${members} · status unknown while offline` };
   return { text: `${members} · ${room.members.filter((id) => store.user(id)?.online).length} online` };
 }
 

@@ -249,10 +249,12 @@ export class MessageList {
   }
 
   onScroll() {
-    if (!this.placed || this.scrollFrame) return;
+    if (!this.placed) return;
+    // Now, not a frame later: a resize in between must see where the reader is.
+    this.pinned = this.atBottom();
+    if (this.scrollFrame) return;
     this.scrollFrame = requestAnimationFrame(() => {
       this.scrollFrame = 0;
-      this.pinned = this.atBottom();
       this.lastPlace = this.pinned ? null : this.anchor();
       if (this.scroller.scrollTop < LOAD_OLDER_PX) this.chat.loadOlder(this.room);
       this.updateJump();

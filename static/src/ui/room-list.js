@@ -1,7 +1,7 @@
 // The room list: newest activity first, with unread and mention badges.
 
 import { h } from '../dom.js';
-import { badgeCount, shortWhen } from '../format.js';
+import { badgeCount, plural, shortWhen } from '../format.js';
 import { avatar, presenceOf } from './parts.js';
 
 function preview(store, room) {
@@ -13,11 +13,10 @@ function preview(store, room) {
   return { text: who ? `${who}: ${line}` : line };
 }
 
-function label(store, room) {
-  const parts = [store.roomTitle(room)];
-  if (room.unread) parts.push(`${room.unread} unread`);
-  if (room.unreadMentions) parts.push(`${room.unreadMentions} ${room.unreadMentions === 1 ? 'mention' : 'mentions'}`);
-  return parts.join(', ');
+/** badge shows a count; screen readers hear what it counts instead. */
+function badge(kind, shown, said) {
+  return [h('span', { class: `badge${kind === 'mention' ? ' badge-mention' : ''}`, dataset: { badge: kind }, attrs: { 'aria-hidden': 'true' }, text: shown }),
+    h('span', { class: 'sr-only', text: said })];
 }
 
 function fill(store, room, btn) {
@@ -33,9 +32,8 @@ function fill(store, room, btn) {
       h('span', { class: 'room-line' },
         h('span', { class: `room-preview${p.typing ? ' is-typing' : ''}`, text: p.text }),
         h('span', { class: 'badges' },
-          room.unreadMentions ? h('span', { class: 'badge badge-mention', dataset: { badge: 'mention' }, attrs: { title: 'Mentions' }, text: `@${badgeCount(room.unreadMentions)}` }) : null,
-          room.unread ? h('span', { class: 'badge', dataset: { badge: 'unread' }, text: badgeCount(room.unread) }) : null))));
-  btn.setAttribute('aria-label', label(store, room));
+          room.unreadMentions ? badge('mention', `@${badgeCount(room.unreadMentions)}`, `, ${plural(room.unreadMentions, 'mention')}`) : null,
+          room.unread ? badge('unread', badgeCount(room.unread), `, ${room.unread} unread`) : null))));
   btn.classList.toggle('has-unread', room.unread > 0);
 }
 
