@@ -29,10 +29,12 @@ func (s *Sessions) Routes(r chi.Router) {
 	r.Delete(sessionPath, s.handleSignOut)
 }
 
-// grantJSON is the answer of sign-in and refresh.
+// grantJSON is the answer of sign-in and refresh. ExpiresIn (seconds) says
+// the same as ExpiresAt to a client whose clock is off.
 type grantJSON struct {
 	Token     string `json:"token"`
 	ExpiresAt string `json:"expiresAt"`
+	ExpiresIn int64  `json:"expiresIn"`
 	User      User   `json:"user"`
 }
 
@@ -95,7 +97,8 @@ func (s *Sessions) writeGrant(w http.ResponseWriter, r *http.Request, g Grant) {
 		s.setCookie(w, r, g.Refresh, s.cfg.RefreshTTL)
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	wire.WriteJSON(w, http.StatusOK, grantJSON{Token: g.Token, ExpiresAt: wire.FormatTime(g.ExpiresAt), User: g.User})
+	wire.WriteJSON(w, http.StatusOK, grantJSON{Token: g.Token, ExpiresAt: wire.FormatTime(g.ExpiresAt),
+		ExpiresIn: int64(s.cfg.AccessTTL / time.Second), User: g.User})
 }
 
 func (s *Sessions) setCookie(w http.ResponseWriter, r *http.Request, value string, ttl time.Duration) {

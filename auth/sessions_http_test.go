@@ -83,7 +83,7 @@ func TestSessionHTTPCookie(t *testing.T) {
 		t.Errorf("Cache-Control = %q, want no-store", cc)
 	}
 	g := decodeGrant(t, res)
-	if g.Token == "" || g.User.Username != "alice" || g.ExpiresAt == "" {
+	if g.Token == "" || g.User.Username != "alice" || g.ExpiresAt == "" || g.ExpiresIn != 600 {
 		t.Errorf("grant = %+v", g)
 	}
 

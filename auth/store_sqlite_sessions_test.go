@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/roomchat/chat/storage/sqlite"
 	"github.com/roomchat/chat/storage/sqlite/sqlitetest"
 )
 
@@ -16,21 +15,13 @@ func TestSQLiteSessionStore(t *testing.T) {
 }
 
 func TestSQLiteSessionStoreSurvivesRestart(t *testing.T) {
-	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := sqlite.Open(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := NewSQLiteSessionStore(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openSQLiteSessionStore(t, dir)
 	tok := sessTestAdd(t, s, sessTestToken("u1", "s1", "", fromMillis(1000)))
-	if err := db.Close(); err != nil {
+	if err := s.db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	got, err := openSQLiteSessionStore(t, dir).RefreshToken(ctx, tok.Hash)
+	got, err := openSQLiteSessionStore(t, dir).RefreshToken(context.Background(), tok.Hash)
 	if err != nil || got != tok {
 		t.Errorf("after restart: %+v, %v; want %+v", got, err, tok)
 	}
@@ -55,15 +46,11 @@ func TestSQLiteSessionQueriesUseIndexes(t *testing.T) {
 	}
 }
 
+// openSQLiteSessionStore opens the session store on the database in dir,
+// closed when the test ends.
 func openSQLiteSessionStore(t *testing.T, dir string) *SQLiteSessionStore {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	s, err := NewSQLiteSessionStore(ctx, db)
+	s, err := NewSQLiteSessionStore(context.Background(), openSQLiteUserStore(t, dir).db)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -116,7 +116,7 @@ describe('reading a room again', () => {
   browserTest(fx, 'a half-typed message stays with its room, across switching and reloading', async () => {
     const alice = await newUser(fx.url, 'dr');
     const bob = await newUser(fx.url, 'dr');
-    const first = await createRoom(alice, 'first room', [bob.id]);
+    await createRoom(alice, 'first room', [bob.id]);
     await createRoom(alice, 'second room', [bob.id]);
     const page = await fx.page();
     await signIn(page, alice);
@@ -139,7 +139,6 @@ describe('reading a room again', () => {
     await page.reload();
     await page.locator('.conv-title').getByText('second room', { exact: true }).waitFor();
     assert.equal(await composer(page).inputValue(), '', 'a sent message is no draft');
-    assert.ok(first.id);
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();

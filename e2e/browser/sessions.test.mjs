@@ -100,3 +100,30 @@ describe('staying signed in', () => {
     await eventually(async () => assert.equal(await page.evaluate(() => localStorage.getItem('roomchat.signedIn')), null));
   });
 });
+
+describe('short-lived tokens', () => {
+  const fx = useBrowser({ env: { CHAT_SESSION_TOKEN_TTL: '2s' } });
+
+  browserTest(fx, 'two tabs keep renewing their tokens, each refresh replacing the cookie, and stay signed in', async () => {
+    const erin = await newUser(fx.url, 'rn');
+    const frank = await newUser(fx.url, 'rn');
+    await createRoom(frank, 'renewals', [erin.id]);
+    const page = await fx.page();
+    const refreshes = [];
+    page.context().on('request', (r) => { if (r.url().endsWith('/session/refresh')) refreshes.push(Date.now()); });
+    await signIn(page, erin);
+    const tab = await fx.tab(page);
+    await tab.goto('/');
+    await signedInAs(tab, erin);
+    const first = (await page.context().cookies())[0].value;
+    await page.waitForTimeout(12_000);
+    assert.ok(refreshes.length >= 4, `${refreshes.length} refreshes in 12 s by two tabs with 2 s tokens`);
+    assert.notEqual((await page.context().cookies())[0].value, first, 'the refresh token was replaced');
+    for (const p of [page, tab]) {
+      await openRoom(p, 'renewals');
+      assert.equal(await p.locator('.auth').count(), 0, 'still signed in');
+    }
+    await send(tab, 'after many renewals');
+    await waitForTexts(page, ['after many renewals']);
+  });
+});

@@ -56,7 +56,7 @@ export class Chat {
     window.removeEventListener('focus', this.onFocus);
     document.removeEventListener('visibilitychange', this.onVisible);
     window.removeEventListener('pagehide', this.onHide);
-    this.reads.flush();
+    if (this.session.signedIn) this.reads.flush();
     this.typing.stop();
     this.socket?.disconnect();
   }

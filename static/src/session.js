@@ -8,7 +8,7 @@
 // and a time), so that a page never signed in does not ask, and so that the
 // other tabs hear of a sign-in or a sign-out (the storage event).
 
-import { fetchJSON } from './api.js';
+import { ApiError, fetchJSON } from './api.js';
 import { Emitter } from './store.js';
 
 const HINT = 'roomchat.signedIn';
@@ -23,8 +23,9 @@ function withLock(fn) {
 
 /**
  * Session is this tab's view of the browser's session. Events: 'ended'
- * (notice, user, signedOut) when it ends here, by sign-out in any tab or device or because
- * the service no longer knows it; 'signed-in' when another tab signed in.
+ * (notice, user, signedOut) when it ends here, by a sign-out in any tab or
+ * on any device or because the service no longer knows it; 'signed-in'
+ * when another tab signed in.
  */
 export class Session extends Emitter {
   constructor() {
@@ -32,8 +33,10 @@ export class Session extends Emitter {
     this.user = null;
     this.token = '';
     this.expiresAt = 0;
+    this.margin = 0;
     this.timer = 0;
     this.refreshing = null;
+    this.epoch = 0;
     window.addEventListener('storage', (e) => this.onStorage(e));
   }
 
@@ -46,7 +49,7 @@ export class Session extends Emitter {
     if (!localStorage.getItem(HINT)) return false;
     try {
       await this.refresh();
-      return true;
+      return this.signedIn;
     } catch (err) {
       if (err.code === 'unauthorized') localStorage.removeItem(HINT);
       else throw err;
@@ -68,8 +71,10 @@ export class Session extends Emitter {
   /** refresh gets a new access token; one refresh at a time per tab, and per browser where locks exist. */
   refresh() {
     if (!this.refreshing) {
+      const epoch = this.epoch;
       this.refreshing = withLock(() => fetchJSON('POST', '/session/refresh'))
-        .then((grant) => this.accept(grant))
+        // A session that ended while the answer was on its way stays ended.
+        .then((grant) => { if (epoch === this.epoch) this.accept(grant); })
         .finally(() => { this.refreshing = null; });
     }
     return this.refreshing;
@@ -77,13 +82,16 @@ export class Session extends Emitter {
 
   /** accessToken returns a token good for a while yet, renewing it first if needed. */
   async accessToken() {
-    if (this.token && Date.now() < this.expiresAt - RENEW_BEFORE_MS / 2) return this.token;
+    if (this.token && Date.now() < this.expiresAt - this.margin / 2) return this.token;
     await this.renew();
     return this.token;
   }
 
   /** renew gets a new access token now; if the service no longer knows the session, it ends. */
   async renew() {
+    // Once ended, only signing in again (or resume) starts a session: late
+    // calls of the page that was torn down must not.
+    if (!this.user) throw new ApiError('unauthorized', '');
     try {
       await this.refresh();
     } catch (err) {
@@ -99,9 +107,13 @@ export class Session extends Emitter {
     }
     this.user = grant.user;
     this.token = grant.token;
-    this.expiresAt = Date.parse(grant.expiresAt) || Date.now() + MIN_RENEW_MS;
+    // expiresIn, not expiresAt: this computer's clock may be off.
+    const lifetime = Math.max(1000, (grant.expiresIn || 0) * 1000);
+    this.expiresAt = Date.now() + lifetime;
+    // Renew a minute before the end, or a third of the lifetime of short tokens.
+    this.margin = Math.min(RENEW_BEFORE_MS, lifetime / 3);
     clearTimeout(this.timer);
-    const wait = Math.max(MIN_RENEW_MS, this.expiresAt - Date.now() - RENEW_BEFORE_MS);
+    const wait = Math.max(MIN_RENEW_MS, this.expiresAt - Date.now() - this.margin);
     this.timer = setTimeout(() => this.accessToken().catch(() => {}), wait);
   }
 
@@ -120,6 +132,7 @@ export class Session extends Emitter {
   end(notice, signedOut = true) {
     if (!this.user) return;
     const user = this.user;
+    this.epoch++;
     clearTimeout(this.timer);
     this.user = null;
     this.token = '';
