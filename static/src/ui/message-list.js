@@ -52,13 +52,13 @@ export class MessageList {
     this.placed = false;
     this.pinned = true;
     this.top = h('div', { class: 'history-top' });
-    this.list = h('ol', { class: 'messages', attrs: { 'aria-label': 'Messages' },
+    this.list = h('ol', { class: 'messages',
       on: { click: (e) => e.target.closest('.msg')?.classList.toggle('show-time') } });
     this.jumpLabel = h('span', { class: 'jump-label' });
     this.jump = h('button', { type: 'button', class: 'jump', hidden: true, on: { click: () => this.scrollToBottom() } },
       icon(ICONS.down, { size: 16 }), this.jumpLabel);
     this.scroller = h('div', { class: 'scroller', tabIndex: 0, attrs: { 'aria-label': 'Message history' }, on: { scroll: () => this.onScroll() } },
-      this.top, h('div', { attrs: { role: 'log', 'aria-label': 'New messages' } }, this.list));
+      this.top, h('div', { attrs: { role: 'log', 'aria-label': 'Messages' } }, this.list));
     this.el = h('div', { class: 'history' }, this.scroller, this.jump);
     this.tracker = new ReadTracker(this.scroller, (seq) => this.seen(seq));
     this.resized = new ResizeObserver(() => this.keepPlace());
