@@ -35,6 +35,7 @@ type Main struct {
 	io       *socket.Server
 	events   *sockets.Events
 	auth     *auth.Service
+	sessions *auth.Sessions
 	rooms    *rooms.Service
 	messages *messages.Service
 	registry *prometheus.Registry
@@ -111,6 +112,8 @@ func (m *Main) buildServices() error {
 	m.io = newSocketServer(m.cfg, m.cluster.Adapter())
 	out := m.cluster.Fanout(m.io)
 	m.auth = auth.NewService(m.stores.users, tokens, m.cluster.Presence, m.log, 0)
+	m.sessions = auth.NewSessions(m.stores.sessions, m.auth, tokens, out,
+		auth.SessionConfig{RefreshTTL: m.cfg.SessionTTL, AccessTTL: m.cfg.SessionTokenTTL}, m.log)
 	m.messages = messages.NewService(messages.Config{MaxContent: m.cfg.MaxContent, EditWindow: m.cfg.EditWindow}, m.stores.messages,
 		membership{m}, m.auth, m.cluster.Limiter, out, m.log, m.registry)
 	m.rooms = rooms.NewService(m.stores.rooms, activity{m.messages}, m.auth, m.cluster.Presence, out, m.log)

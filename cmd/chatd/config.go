@@ -28,6 +28,8 @@ type Config struct {
 	JWTIssuer        string
 	JWTAudience      string
 	TokenTTL         time.Duration
+	SessionTTL       time.Duration
+	SessionTokenTTL  time.Duration
 	MaxContent       int
 	EditWindow       time.Duration
 	ShutdownTimeout  time.Duration
@@ -58,6 +60,8 @@ var settings = []setting{
 	{"jwt-issuer", "", "empty", "required `iss` of every token, when set"},
 	{"jwt-audience", "", "empty", "required `aud` of every token, when set"},
 	{"token-ttl", "24h", "", "lifetime of tokens issued by `/register` and `/login`"},
+	{"session-ttl", "720h", "", "how long a browser stays signed in without opening the page (every visit starts it again)"},
+	{"session-token-ttl", "10m", "", "lifetime of the access tokens of a browser session; the page renews them before they expire"},
 	{"max-content", "4000", "", "longest message, in Unicode code points"},
 	{"edit-window", "0", "`0`: no limit", "how long after sending a message its sender may edit it, such as `15m`"},
 	{"shutdown-timeout", "15s", "", "how long SIGTERM waits for in-flight work"},
@@ -123,6 +127,8 @@ func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Con
 	var errs []error
 	cfg.SendRate, errs = parseFloat(get("send-rate"), "send-rate", errs)
 	cfg.TokenTTL, errs = parseDuration(get("token-ttl"), "token-ttl", errs)
+	cfg.SessionTTL, errs = parseDuration(get("session-ttl"), "session-ttl", errs)
+	cfg.SessionTokenTTL, errs = parseDuration(get("session-token-ttl"), "session-token-ttl", errs)
 	cfg.ShutdownTimeout, errs = parseDuration(get("shutdown-timeout"), "shutdown-timeout", errs)
 	if d, err := time.ParseDuration(get("edit-window")); err != nil || d < 0 {
 		errs = append(errs, fmt.Errorf("edit-window: want 0 or a duration such as 15m, got %q", get("edit-window")))

@@ -53,6 +53,8 @@ func TestLoadConfigEnvironment(t *testing.T) {
 			[]string{"http://a", "http://b"}, []string{"*"}},
 		{"CHAT_SEND_RATE", "--send-rate", "2.5", "0", func(c Config) any { return c.SendRate }, 2.5, 0.0},
 		{"CHAT_TOKEN_TTL", "--token-ttl", "1h", "90m", func(c Config) any { return c.TokenTTL }, time.Hour, 90 * time.Minute},
+		{"CHAT_SESSION_TTL", "--session-ttl", "48h", "1h", func(c Config) any { return c.SessionTTL }, 48 * time.Hour, time.Hour},
+		{"CHAT_SESSION_TOKEN_TTL", "--session-token-ttl", "5m", "90s", func(c Config) any { return c.SessionTokenTTL }, 5 * time.Minute, 90 * time.Second},
 		{"CHAT_MAX_CONTENT", "--max-content", "100", "200", func(c Config) any { return c.MaxContent }, 100, 200},
 		{"CHAT_SHUTDOWN_TIMEOUT", "--shutdown-timeout", "3s", "4s", func(c Config) any { return c.ShutdownTimeout }, 3 * time.Second, 4 * time.Second},
 		{"CHAT_PPROF_ADDR", "--pprof-addr", "127.0.0.1:6060", "127.0.0.1:6061", func(c Config) any { return c.PprofAddr }, "127.0.0.1:6060", "127.0.0.1:6061"},
