@@ -6,6 +6,8 @@ import (
 	"errors"
 	"time"
 
+	storage "github.com/roomchat/chat/storage/sqlite"
+
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -20,30 +22,11 @@ type SQLiteSessionStore struct {
 
 var _ SessionStore = (*SQLiteSessionStore)(nil)
 
-// sqliteSessionsSchema creates the tables. The UNIQUE parent is what lets a
-// refresh token be replaced only once, whatever races.
-const sqliteSessionsSchema = `
-CREATE TABLE IF NOT EXISTS refresh_tokens (
-	hash         TEXT PRIMARY KEY,
-	session_id   TEXT NOT NULL,
-	user_id      TEXT NOT NULL,
-	parent       TEXT NOT NULL UNIQUE,
-	signed_in_at INTEGER NOT NULL,
-	created_at   INTEGER NOT NULL,
-	expires_at   INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS refresh_tokens_session ON refresh_tokens (session_id);
-CREATE INDEX IF NOT EXISTS refresh_tokens_user ON refresh_tokens (user_id, expires_at);
-CREATE TABLE IF NOT EXISTS sign_outs (
-	user_id TEXT PRIMARY KEY,
-	at      INTEGER NOT NULL
-) WITHOUT ROWID`
-
 // NewSQLiteSessionStore returns the store on db (opened by sqlite.Open),
-// creating its tables if they do not exist.
+// after bringing the tables of auth to the newest schema.
 func NewSQLiteSessionStore(ctx context.Context, db *sql.DB) (*SQLiteSessionStore, error) {
-	if _, err := db.ExecContext(ctx, sqliteSessionsSchema); err != nil {
-		return nil, wire.Unavailablef("create session tables", err)
+	if err := storage.Migrate(ctx, db, sqliteMigrations()); err != nil {
+		return nil, wire.Unavailablef("prepare session tables", err)
 	}
 	return &SQLiteSessionStore{db: db}, nil
 }

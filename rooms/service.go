@@ -234,9 +234,11 @@ func (s *Service) withActivity(ctx context.Context, r Room) (Room, error) {
 	return r, nil
 }
 
-// Summary is a room as the room list shows it.
+// Summary is a room as the room list shows it, with the caller's read
+// marker (ReadSeq: the seq of the last message they marked read).
 type Summary struct {
 	Room
+	ReadSeq        int64
 	Unread         int
 	UnreadMentions int
 	LastMessage    json.Marshaler
@@ -246,10 +248,11 @@ type Summary struct {
 func (s Summary) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		roomJSON
+		ReadSeq        int64          `json:"readSeq"`
 		Unread         int            `json:"unread"`
 		UnreadMentions int            `json:"unreadMentions"`
 		LastMessage    json.Marshaler `json:"lastMessage"`
-	}{s.Room.wire(), s.Unread, s.UnreadMentions, s.LastMessage})
+	}{s.Room.wire(), s.ReadSeq, s.Unread, s.UnreadMentions, s.LastMessage})
 }
 
 // List returns the rooms of userID, newest activity first.
@@ -272,7 +275,7 @@ func (s *Service) List(ctx context.Context, userID string) ([]Summary, error) {
 	}
 	out := make([]Summary, 0, len(rooms))
 	for _, r := range rooms {
-		sum := Summary{Room: r}
+		sum := Summary{Room: r, ReadSeq: markers[r.ID]}
 		if l, ok := latest[r.ID]; ok {
 			sum.LastSeq, sum.LastMessageAt, sum.LastMessage, sum.LastRev = l.Seq, l.At, l.Message, l.LastRev
 			sum.Unread, sum.UnreadMentions = l.Unread, l.UnreadMentions
