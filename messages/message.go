@@ -94,10 +94,12 @@ type ReactionRow struct {
 	Emoji     string
 	UserID    string
 	At        time.Time
+	Rev       int64 // the room's rev of the change that made it: their order
 }
 
 // SummarizeReactions turns the rows of one message, in the order they were
-// made, into its reactions: emoji in order of first use, counts exact.
+// made (by Rev), into its reactions: emoji in order of first use, counts
+// exact.
 func SummarizeReactions(rows []ReactionRow) []Reaction {
 	var out []Reaction
 	at := map[string]int{}

@@ -21,7 +21,7 @@ const (
 	// IndexChangeUnfinished finds the changes left unfinished.
 	IndexChangeUnfinished = "roomId_applied"
 	// IndexReactionMessage serves the reactions of a page of messages.
-	IndexReactionMessage = "messageId_at"
+	IndexReactionMessage = "messageId_rev"
 	// IndexRoomPinned serves the pins of a room.
 	IndexRoomPinned = "roomId_pinnedAt"
 )
@@ -89,7 +89,7 @@ func (s *MongoStore) ensureChangeIndexes(ctx context.Context) error {
 		mongo.IndexModel{Keys: bson.D{{Key: "roomId", Value: 1}, {Key: "applied", Value: 1}}, Options: options.Index().SetName(IndexChangeUnfinished)})
 	if err == nil {
 		err = chatmongo.EnsureIndexes(ctx, s.reactions,
-			mongo.IndexModel{Keys: bson.D{{Key: "messageId", Value: 1}, {Key: "at", Value: 1}}, Options: options.Index().SetName(IndexReactionMessage)})
+			mongo.IndexModel{Keys: bson.D{{Key: "messageId", Value: 1}, {Key: "rev", Value: 1}}, Options: options.Index().SetName(IndexReactionMessage)})
 	}
 	if err == nil {
 		err = chatmongo.EnsureIndexes(ctx, s.messages,

@@ -15,7 +15,7 @@ const (
 	sqliteChange    = `INSERT INTO message_changes (room_id, rev, message_id, kind, at) VALUES (?, ?, ?, ?, ?)`
 	sqlitePinCount  = `SELECT COUNT(*) FROM messages WHERE room_id = ? AND pinned_at IS NOT NULL`
 	sqliteReacted   = `SELECT COUNT(*) FROM message_reactions WHERE message_id = ? AND emoji = ? AND user_id = ?`
-	sqliteReactions = `SELECT message_id, emoji, user_id, at FROM message_reactions WHERE message_id = ?`
+	sqliteReactions = `SELECT message_id, emoji, user_id, at, rev FROM message_reactions WHERE message_id = ?`
 	sqliteChangesOf = `SELECT c.rev, c.kind, ` + sqliteMessageColumnsOfM + `
 		FROM message_changes c JOIN messages m ON m.id = c.message_id
 		WHERE c.room_id = ? AND c.rev > ? ORDER BY c.rev LIMIT ?`
@@ -29,7 +29,7 @@ const (
 		pinned_at = NULL, deleted_at = ?, deleted_by = ?, rev = ? WHERE id = ?`
 	sqliteEraseMentions  = `DELETE FROM message_mentions WHERE room_id = ? AND seq = ?`
 	sqliteEraseReactions = `DELETE FROM message_reactions WHERE message_id = ?`
-	sqliteReact          = `INSERT OR IGNORE INTO message_reactions (message_id, emoji, user_id, at) VALUES (?, ?, ?, ?)`
+	sqliteReact          = `INSERT OR IGNORE INTO message_reactions (message_id, emoji, user_id, at, rev) VALUES (?, ?, ?, ?, ?)`
 	sqliteUnreact        = `DELETE FROM message_reactions WHERE message_id = ? AND emoji = ? AND user_id = ?`
 	sqlitePin            = `UPDATE messages SET pinned_at = ?, rev = ? WHERE id = ?`
 	sqliteRev            = `UPDATE messages SET rev = ? WHERE id = ?`
@@ -192,7 +192,7 @@ func sqliteEffect(tx *storage.Tx, e Effect, rev int64) error {
 		r := e.Reaction
 		react := stmt{sqliteUnreact, []any{r.MessageID, r.Emoji, r.UserID}}
 		if e.Add {
-			react = stmt{sqliteReact, []any{r.MessageID, r.Emoji, r.UserID, r.At.UnixMilli()}}
+			react = stmt{sqliteReact, []any{r.MessageID, r.Emoji, r.UserID, r.At.UnixMilli(), rev}}
 		}
 		return execAll(tx, react, stmt{sqliteRev, []any{rev, m.ID}})
 	case KindPinned, KindUnpinned:
