@@ -18,13 +18,14 @@ import (
 func (s *Service) Routes(r chi.Router) {
 	r.Get("/rooms/{roomId}/messages", s.handleHistory)
 	s.lifecycleRoutes(r)
+	s.searchRoutes(r)
 }
 
 func (s *Service) handleHistory(w http.ResponseWriter, r *http.Request) {
 	u, _ := auth.UserFrom(r.Context())
 	q := r.URL.Query()
-	req := PageRequest{RoomID: chi.URLParam(r, "roomId"), BeforeID: q.Get("before")}
-	if q.Has("before") && req.BeforeID == "" {
+	req := PageRequest{RoomID: chi.URLParam(r, "roomId"), BeforeID: q.Get("before"), AroundID: q.Get("around")}
+	if q.Has("before") && req.BeforeID == "" || q.Has("around") && req.AroundID == "" {
 		wire.WriteError(w, r, s.logger, ErrInvalidCursor)
 		return
 	}
@@ -61,12 +62,14 @@ func (s *Service) Attach(ev *sockets.Events, sock *socket.Socket, u auth.User) {
 		return s.onFetch(ctx, sock, u, payload)
 	})
 	s.attachLifecycle(ev, sock, u)
+	s.attachSearch(ev, sock, u)
 }
 
 type fetchRequest struct {
 	RoomID   string `json:"roomId"`
 	BeforeID string `json:"beforeId"`
 	AfterSeq *int64 `json:"afterSeq"`
+	AroundID string `json:"aroundId"`
 	Limit    *int   `json:"limit"`
 }
 
@@ -81,7 +84,7 @@ func (s *Service) onFetch(ctx context.Context, sock *socket.Socket, u auth.User,
 	if err := wire.Decode(payload, &req); err != nil {
 		return nil, err
 	}
-	pr := PageRequest{RoomID: req.RoomID, BeforeID: req.BeforeID, AfterSeq: req.AfterSeq}
+	pr := PageRequest{RoomID: req.RoomID, BeforeID: req.BeforeID, AfterSeq: req.AfterSeq, AroundID: req.AroundID}
 	if req.Limit != nil {
 		if *req.Limit < 1 {
 			return nil, errInvalidLimit

@@ -32,6 +32,14 @@ func (f *fakeMembership) Members(ctx context.Context, roomID, userID string) ([]
 	return f.members(ctx, roomID, userID)
 }
 
+// RoomIDs: the room of the fixture, for its members.
+func (f *fakeMembership) RoomIDs(ctx context.Context, userID string) ([]string, error) {
+	if _, err := f.members(ctx, sendRoom, userID); err != nil {
+		return nil, nil
+	}
+	return []string{sendRoom}, nil
+}
+
 // Role: alice owns the room; the other members are members.
 func (f *fakeMembership) Role(ctx context.Context, roomID, userID string) (string, error) {
 	if _, err := f.members(ctx, roomID, userID); err != nil {

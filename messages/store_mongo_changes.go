@@ -238,7 +238,7 @@ func (s *MongoStore) effect(ctx context.Context, kind string, rev int64, e mongo
 	switch kind {
 	case KindEdited:
 		update = bson.D{{Key: "$set", Value: bson.D{{Key: "content", Value: e.Content}, {Key: "mentions", Value: e.Mentions},
-			{Key: "editedAt", Value: e.At}, {Key: "rev", Value: rev}}}}
+			{Key: "terms", Value: mongoTerms(e.Content)}, {Key: "editedAt", Value: e.At}, {Key: "rev", Value: rev}}}}
 	case KindDeleted:
 		if _, err := s.reactions.DeleteMany(ctx, bson.D{{Key: "messageId", Value: e.MessageID}}); err != nil {
 			return wire.Unavailablef("erase reactions", err)
@@ -246,7 +246,7 @@ func (s *MongoStore) effect(ctx context.Context, kind string, rev int64, e mongo
 		update = bson.D{
 			{Key: "$set", Value: bson.D{{Key: "deletedAt", Value: e.At}, {Key: "deletedBy", Value: e.By}, {Key: "rev", Value: rev}}},
 			{Key: "$unset", Value: bson.D{{Key: "content", Value: ""}, {Key: "mentions", Value: ""}, {Key: "replyTo", Value: ""},
-				{Key: "editedAt", Value: ""}, {Key: "pinnedAt", Value: ""}}}}
+				{Key: "editedAt", Value: ""}, {Key: "pinnedAt", Value: ""}, {Key: "terms", Value: ""}}}}
 	case KindReactions:
 		if err := s.react(ctx, rev, e); err != nil {
 			return err

@@ -28,7 +28,9 @@ type SQLiteStore struct {
 	writer *sqlite.Writer
 	reads  sqliteReads
 	claims *sqliteClaims
-	merges sync.WaitGroup
+	merges sync.WaitGroup // merges and the search backfill
+
+	stop context.CancelFunc // ends the search backfill
 }
 
 var _ Store = (*SQLiteStore)(nil)
@@ -107,12 +109,16 @@ func NewSQLiteStore(ctx context.Context, db *sql.DB, writer *sqlite.Writer) (*SQ
 		s.reads.close()
 		return nil, wire.Unavailablef("prepare messages queries", err)
 	}
+	bg, stop := context.WithCancel(context.Background())
+	s.stop = stop
+	s.merges.Go(func() { s.backfillSearch(bg) })
 	return s, nil
 }
 
 // Close releases the prepared statements once the merges under way are
 // done. The writer and the database belong to the caller.
 func (s *SQLiteStore) Close() error {
+	s.stop()
 	s.merges.Wait()
 	s.reads.close()
 	return nil

@@ -201,6 +201,9 @@ func insertSQLiteMessage(tx *storage.Tx, m Message) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if err := indexSQLite(tx, n, m.Content); err != nil {
+		return 0, err
+	}
 	for _, user := range m.Mentions {
 		if user == m.SenderID {
 			continue

@@ -50,8 +50,9 @@ func (s *SQLiteStore) LastRev(ctx context.Context, roomID string) (int64, error)
 
 // Apply implements Store: one job of the writer, so each change and its
 // rev are one transaction, and each is decided on the message as the
-// changes before it left it. A delete then has the write-ahead log
-// checkpointed and truncated, so the erased content is left in no file.
+// changes before it left it. A delete or an edit then has the write-ahead
+// log checkpointed and truncated, so the text it erased or replaced is
+// left in no file.
 func (s *SQLiteStore) Apply(ctx context.Context, roomID string, nextRev int64, ops []Op) ([]Outcome, error) {
 	var outs []Outcome
 	var erased bool
@@ -65,7 +66,7 @@ func (s *SQLiteStore) Apply(ctx context.Context, roomID string, nextRev int64, o
 			}
 			if o.Rev > 0 {
 				rev++
-				erased = erased || o.Kind == KindDeleted
+				erased = erased || o.Kind == KindDeleted || o.Kind == KindEdited
 			}
 			outs = append(outs, o)
 		}
@@ -134,7 +135,7 @@ func applySQLite(tx *storage.Tx, op Op, rev int64) (Outcome, error) {
 		return Outcome{Message: e.Message, Kind: op.Kind}, nil
 	}
 	e.Message.Rev = rev
-	if err := sqliteEffect(tx, e, rev); err != nil {
+	if err := sqliteEffect(tx, e, m.Content, rev); err != nil {
 		return Outcome{}, err
 	}
 	if _, err := tx.Exec(sqliteChange, op.RoomID, rev, m.ID, e.Kind, op.At.UnixMilli()); err != nil {
@@ -158,8 +159,8 @@ func sqliteState(tx *storage.Tx, op Op) (State, error) {
 	return st, nil
 }
 
-// sqliteEffect writes what a change does.
-func sqliteEffect(tx *storage.Tx, e Effect, rev int64) error {
+// sqliteEffect writes what a change does; old is the content before it.
+func sqliteEffect(tx *storage.Tx, e Effect, old string, rev int64) error {
 	m := e.Message
 	switch e.Kind {
 	case KindEdited:
@@ -182,8 +183,11 @@ func sqliteEffect(tx *storage.Tx, e Effect, rev int64) error {
 				return err
 			}
 		}
-		return nil
+		return reindexSQLite(tx, m.ID, old, m.Content)
 	case KindDeleted:
+		if err := reindexSQLite(tx, m.ID, old, ""); err != nil {
+			return err
+		}
 		return execAll(tx,
 			stmt{sqliteErase, []any{m.DeletedAt.UnixMilli(), m.DeletedBy, rev, m.ID}},
 			stmt{sqliteEraseMentions, []any{m.RoomID, m.Seq}},

@@ -206,6 +206,11 @@ func (s *Service) Members(ctx context.Context, roomID, userID string) ([]string,
 	return nil, ErrNotMember
 }
 
+// RoomIDs returns the ids of the rooms userID is a member of.
+func (s *Service) RoomIDs(ctx context.Context, userID string) ([]string, error) {
+	return s.store.RoomIDsOf(ctx, userID)
+}
+
 // Role returns userID's role in the room: "dm" in a direct-message room,
 // "owner" for its owner, else "member"; forbidden unless userID is a
 // member.

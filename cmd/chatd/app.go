@@ -302,3 +302,7 @@ func (ms membership) Members(ctx context.Context, roomID, userID string) ([]stri
 func (ms membership) Role(ctx context.Context, roomID, userID string) (string, error) {
 	return ms.m.rooms.Role(ctx, roomID, userID)
 }
+
+func (ms membership) RoomIDs(ctx context.Context, userID string) ([]string, error) {
+	return ms.m.rooms.RoomIDs(ctx, userID)
+}

@@ -82,7 +82,9 @@ func openMongo(ctx context.Context, cfg Config) (*stores, error) {
 	return &stores{
 		users: users, sessions: sessions, rooms: roomStore, messages: msgs,
 		ping:  func(ctx context.Context) error { return client.Ping(ctx, nil) },
-		close: client.Disconnect,
+		close: func(ctx context.Context) error {
+			return errors.Join(msgs.Close(), client.Disconnect(ctx))
+		},
 	}, nil
 }
 
