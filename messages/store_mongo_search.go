@@ -16,10 +16,10 @@ import (
 // IndexTerms is the multikey index of the messages' search terms.
 const IndexTerms = "terms"
 
-// mongoSearchBatch is how many candidates one query of Search reads, and
-// mongoSearchBatches how many such queries one search makes at most.
+// mongoSearchBatches bounds the queries of one search; each reads up to
+// twice the results asked for, at least mongoSearchBatch.
 const (
-	mongoSearchBatch    = 200
+	mongoSearchBatch    = 50
 	mongoSearchBatches  = 25
 	mongoBackfillBatch  = 500
 	mongoBackfillRounds = 10_000
@@ -81,7 +81,8 @@ func (s *MongoStore) Search(ctx context.Context, req SearchRequest) ([]SearchHit
 		}
 		cursor = &d
 	}
-	opts := options.Find().SetSort(bson.D{{Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(mongoSearchBatch)
+	batch := max(2*(req.Limit+1), mongoSearchBatch)
+	opts := options.Find().SetSort(bson.D{{Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(int64(batch))
 	var hits []SearchHit
 	for range mongoSearchBatches {
 		cur, err := s.messages.Find(ctx, searchFilter(req, cursor), opts)
@@ -98,7 +99,7 @@ func (s *MongoStore) Search(ctx context.Context, req SearchRequest) ([]SearchHit
 				hits = append(hits, SearchHit{Message: m, Highlights: h})
 			}
 		}
-		if len(hits) > req.Limit || len(docs) < mongoSearchBatch {
+		if len(hits) > req.Limit || len(docs) < batch {
 			break
 		}
 		cursor = &docs[len(docs)-1]

@@ -21,10 +21,11 @@ const (
 	sqliteBackfillRun = `SELECT n, content FROM messages WHERE n >= ? AND n <= ? AND deleted_at IS NULL ORDER BY n LIMIT ?`
 )
 
-// sqliteSearchBatch is how many candidates one query of Search reads, and
-// sqliteSearchBatches how many such queries one search makes at most.
+// sqliteSearchBatches bounds the queries of one search; each reads up to
+// twice the results asked for (a candidate may fail the check of the
+// query), at least sqliteSearchBatch.
 const (
-	sqliteSearchBatch   = 200
+	sqliteSearchBatch   = 50
 	sqliteSearchBatches = 25
 	sqliteBackfillBatch = 2000
 )
@@ -93,7 +94,8 @@ func (s *SQLiteStore) Search(ctx context.Context, req SearchRequest) ([]SearchHi
 			return nil, false, wire.Unavailablef("search", err)
 		}
 	}
-	query, args := sqliteSearchQuery(req)
+	batch := max(2*(req.Limit+1), sqliteSearchBatch)
+	query, args := sqliteSearchQuery(req, batch)
 	var hits []SearchHit
 	for range sqliteSearchBatches {
 		rows, err := s.db.QueryContext(ctx, query, append([]any{sqliteMatch(req.Query), below}, args...)...)
@@ -116,7 +118,7 @@ func (s *SQLiteStore) Search(ctx context.Context, req SearchRequest) ([]SearchHi
 		if err := errorsOf(rows); err != nil {
 			return nil, false, wire.Unavailablef("search", err)
 		}
-		if len(hits) > req.Limit || read < sqliteSearchBatch {
+		if len(hits) > req.Limit || read < batch {
 			break
 		}
 	}
@@ -137,7 +139,7 @@ func (s *SQLiteStore) Search(ctx context.Context, req SearchRequest) ([]SearchHi
 
 // sqliteSearchQuery is the candidates query of req: ?1 the match, ?2 the
 // n to stay below, then the rooms (and the sender).
-func sqliteSearchQuery(req SearchRequest) (string, []any) {
+func sqliteSearchQuery(req SearchRequest, batch int) (string, []any) {
 	args := make([]any, 0, len(req.Rooms)+2)
 	for _, r := range req.Rooms {
 		args = append(args, r)
@@ -151,7 +153,7 @@ func sqliteSearchQuery(req SearchRequest) (string, []any) {
 		args = append(args, req.SenderID)
 	}
 	q += ` ORDER BY s.rowid DESC LIMIT ?`
-	return q, append(args, sqliteSearchBatch)
+	return q, append(args, batch)
 }
 
 // backfillSearch indexes the messages stored before the index existed, a
