@@ -77,6 +77,9 @@ func (s *Service) History(ctx context.Context, userID string, req PageRequest) (
 	if msgs == nil {
 		msgs = []Message{}
 	}
+	if err := s.withFiles(ctx, msgs); err != nil {
+		return Page{}, err
+	}
 	return Page{Messages: msgs, HasMore: more}, nil
 }
 
@@ -95,7 +98,11 @@ func (s *Service) around(ctx context.Context, req PageRequest) (Page, error) {
 	if err != nil {
 		return Page{}, err
 	}
-	return Page{Messages: append(older, newer...), HasMore: hasOlder, HasNewer: &hasNewer}, nil
+	msgs := append(older, newer...)
+	if err := s.withFiles(ctx, msgs); err != nil {
+		return Page{}, err
+	}
+	return Page{Messages: msgs, HasMore: hasOlder, HasNewer: &hasNewer}, nil
 }
 
 // SeqOf returns the seq of a message of the room; a message of another room
@@ -126,5 +133,17 @@ func (s *Service) Activity(ctx context.Context, userID string, markers map[strin
 	if len(markers) == 0 {
 		return map[string]RoomActivity{}, nil
 	}
-	return s.store.Activity(ctx, userID, markers)
+	found, err := s.store.Activity(ctx, userID, markers)
+	if err != nil || s.files == nil {
+		return found, err
+	}
+	for id, a := range found {
+		if len(a.Last.AttachmentIDs) > 0 {
+			if a.Last, err = s.withFile(ctx, a.Last); err != nil {
+				return nil, err
+			}
+			found[id] = a
+		}
+	}
+	return found, nil
 }

@@ -35,6 +35,12 @@ type Message struct {
 	PinnedAt  time.Time // zero unless pinned
 	Rev       int64
 
+	// AttachmentIDs are the ids of the files it was sent with, as stored;
+	// Attachments their wire form, with fresh links, filled when it is
+	// read (see Files).
+	AttachmentIDs []string
+	Attachments   []json.RawMessage
+
 	// Filled when the message is read: the message it answers as it is
 	// now, and its reactions.
 	ReplyTo   *Quote
@@ -53,6 +59,9 @@ type Quote struct {
 	Excerpt    string `json:"excerpt"`
 	Deleted    bool   `json:"deleted"`
 }
+
+// maxAttachments bounds the attachments of a message.
+const maxAttachments = 10
 
 // quoteExcerpt is how many code points of a quoted message a quote shows.
 const quoteExcerpt = 200
@@ -133,8 +142,9 @@ type messageJSON struct {
 	DeletedBy  *string    `json:"deletedBy"`
 	ReplyTo    *Quote     `json:"replyTo"`
 	Reactions  []Reaction `json:"reactions"`
-	PinnedAt   *string    `json:"pinnedAt"`
-	Rev        int64      `json:"rev"`
+	PinnedAt    *string           `json:"pinnedAt"`
+	Rev         int64             `json:"rev"`
+	Attachments []json.RawMessage `json:"attachments"`
 }
 
 // MarshalJSON writes the wire shape of a message.
@@ -142,7 +152,10 @@ func (m Message) MarshalJSON() ([]byte, error) {
 	out := messageJSON{ID: m.ID, RoomID: m.RoomID, Seq: m.Seq, SenderID: m.SenderID,
 		SenderName: m.SenderName, Content: m.Content, Mentions: m.Mentions, TempID: m.TempID,
 		CreatedAt: wire.FormatTime(m.CreatedAt), EditedAt: optionalTime(m.EditedAt), DeletedAt: optionalTime(m.DeletedAt),
-		ReplyTo: m.ReplyTo, Reactions: m.Reactions, PinnedAt: optionalTime(m.PinnedAt), Rev: m.Rev}
+		ReplyTo: m.ReplyTo, Reactions: m.Reactions, PinnedAt: optionalTime(m.PinnedAt), Rev: m.Rev, Attachments: m.Attachments}
+	if out.Attachments == nil {
+		out.Attachments = []json.RawMessage{}
+	}
 	if out.Mentions == nil {
 		out.Mentions = []string{}
 	}
@@ -181,4 +194,6 @@ var (
 	ErrInvalidUTF8     = wire.NewError(wire.InvalidArgument, "content must be valid UTF-8")
 	ErrInvalidRev      = wire.NewError(wire.InvalidArgument, "after must be a rev number")
 	ErrInvalidQuery    = wire.NewError(wire.InvalidArgument, "q must be 1-200 characters")
+	ErrTooManyFiles    = wire.NewError(wire.InvalidArgument, "a message has at most 10 attachments")
+	ErrInvalidFileID   = wire.NewError(wire.InvalidArgument, "attachments must be attachment ids")
 )

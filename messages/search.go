@@ -62,6 +62,16 @@ func (s *Service) Search(ctx context.Context, userID string, p SearchParams) (Se
 	if hits == nil {
 		hits = []SearchHit{}
 	}
+	ms := make([]Message, len(hits))
+	for i, h := range hits {
+		ms[i] = h.Message
+	}
+	if err := s.withFiles(ctx, ms); err != nil {
+		return SearchPage{}, err
+	}
+	for i := range hits {
+		hits[i].Message = ms[i]
+	}
 	return SearchPage{Messages: hits, HasMore: more}, nil
 }
 

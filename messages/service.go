@@ -67,6 +67,7 @@ type Service struct {
 	directory Directory
 	limiter   Limiter
 	out       Broadcaster
+	files     Files
 	logger    *slog.Logger
 	cfg       Config
 

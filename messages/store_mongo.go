@@ -65,7 +65,8 @@ type mongoMessage struct {
 	PinnedAt   *time.Time `bson:"pinnedAt,omitempty"`
 	Rev        int64      `bson:"rev"`
 	// Terms are the search tokens of Content (unset once deleted).
-	Terms []string `bson:"terms,omitempty"`
+	Terms       []string `bson:"terms,omitempty"`
+	Attachments []string `bson:"attachments,omitempty"`
 }
 
 func newMongoMessage(m Message) mongoMessage {
@@ -73,7 +74,7 @@ func newMongoMessage(m Message) mongoMessage {
 		SenderName: m.SenderName, Content: m.Content, Mentions: m.Mentions, TempID: m.TempID,
 		CreatedAt: m.CreatedAt, ReplyTo: m.ReplyToID, EditedAt: mongoTime(m.EditedAt),
 		DeletedAt: mongoTime(m.DeletedAt), DeletedBy: m.DeletedBy, PinnedAt: mongoTime(m.PinnedAt), Rev: m.Rev,
-		Terms: mongoTerms(m.Content)}
+		Terms: mongoTerms(m.Content), Attachments: m.AttachmentIDs}
 }
 
 // mongoTerms are the search terms of content; never empty, so that a
@@ -89,7 +90,8 @@ func (d mongoMessage) message() Message {
 	return Message{ID: d.ID, RoomID: d.RoomID, Seq: d.Seq, SenderID: d.SenderID,
 		SenderName: d.SenderName, Content: d.Content, Mentions: d.Mentions, TempID: d.TempID,
 		CreatedAt: d.CreatedAt.UTC(), ReplyToID: d.ReplyTo, EditedAt: goTime(d.EditedAt),
-		DeletedAt: goTime(d.DeletedAt), DeletedBy: d.DeletedBy, PinnedAt: goTime(d.PinnedAt), Rev: d.Rev}
+		DeletedAt: goTime(d.DeletedAt), DeletedBy: d.DeletedBy, PinnedAt: goTime(d.PinnedAt), Rev: d.Rev,
+		AttachmentIDs: d.Attachments}
 }
 
 // mongoTime is t for an optional field: nil when zero.

@@ -164,7 +164,7 @@ func (s *MongoStore) applyOne(ctx context.Context, op Op, rev int64) (Outcome, e
 	if err := s.complete(ctx, out); err != nil {
 		return Outcome{}, err
 	}
-	return Outcome{Message: out[0], Rev: rev, Kind: e.Kind, NewMentions: e.NewMentions}, nil
+	return Outcome{Message: out[0], Rev: rev, Kind: e.Kind, NewMentions: e.NewMentions, Erased: e.Erased}, nil
 }
 
 // stateOf reads the message op changes, with its reactions, and what
@@ -246,7 +246,7 @@ func (s *MongoStore) effect(ctx context.Context, kind string, rev int64, e mongo
 		update = bson.D{
 			{Key: "$set", Value: bson.D{{Key: "deletedAt", Value: e.At}, {Key: "deletedBy", Value: e.By}, {Key: "rev", Value: rev}}},
 			{Key: "$unset", Value: bson.D{{Key: "content", Value: ""}, {Key: "mentions", Value: ""}, {Key: "replyTo", Value: ""},
-				{Key: "editedAt", Value: ""}, {Key: "pinnedAt", Value: ""}, {Key: "terms", Value: ""}}}}
+				{Key: "editedAt", Value: ""}, {Key: "pinnedAt", Value: ""}, {Key: "terms", Value: ""}, {Key: "attachments", Value: ""}}}}
 	case KindReactions:
 		if err := s.react(ctx, rev, e); err != nil {
 			return err

@@ -24,9 +24,9 @@ const (
 
 	sqliteEdit = `UPDATE messages SET content = ?, mentions = ?, edited_at = ?, rev = ? WHERE id = ?`
 	// A deleted message keeps who sent it and when: its content, mentions,
-	// quote, edit and pin go, with its mention and reaction rows.
+	// quote, edit, pin and files go, with its mention and reaction rows.
 	sqliteErase = `UPDATE messages SET content = '', mentions = NULL, reply_to = NULL, edited_at = NULL,
-		pinned_at = NULL, deleted_at = ?, deleted_by = ?, rev = ? WHERE id = ?`
+		pinned_at = NULL, attachments = NULL, deleted_at = ?, deleted_by = ?, rev = ? WHERE id = ?`
 	sqliteEraseMentions  = `DELETE FROM message_mentions WHERE room_id = ? AND seq = ?`
 	sqliteEraseReactions = `DELETE FROM message_reactions WHERE message_id = ?`
 	sqliteReact          = `INSERT OR IGNORE INTO message_reactions (message_id, emoji, user_id, at, rev) VALUES (?, ?, ?, ?, ?)`
@@ -37,7 +37,7 @@ const (
 
 // sqliteMessageColumnsOfM is sqliteMessageColumns of the table named m.
 const sqliteMessageColumnsOfM = `m.id, m.room_id, m.seq, m.sender_id, m.sender_name, m.content, m.mentions,
-	m.temp_id, m.created_at, m.reply_to, m.edited_at, m.deleted_at, m.deleted_by, m.pinned_at, m.rev`
+	m.temp_id, m.created_at, m.reply_to, m.edited_at, m.deleted_at, m.deleted_by, m.pinned_at, m.rev, m.attachments`
 
 // LastRev implements Store.
 func (s *SQLiteStore) LastRev(ctx context.Context, roomID string) (int64, error) {
@@ -141,7 +141,7 @@ func applySQLite(tx *storage.Tx, op Op, rev int64) (Outcome, error) {
 	if _, err := tx.Exec(sqliteChange, op.RoomID, rev, m.ID, e.Kind, op.At.UnixMilli()); err != nil {
 		return Outcome{}, err
 	}
-	return Outcome{Message: e.Message, Rev: rev, Kind: e.Kind, NewMentions: e.NewMentions}, nil
+	return Outcome{Message: e.Message, Rev: rev, Kind: e.Kind, NewMentions: e.NewMentions, Erased: e.Erased}, nil
 }
 
 // sqliteState reads what Decide needs of the room for op.

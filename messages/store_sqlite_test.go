@@ -101,8 +101,8 @@ func TestSQLiteStoreRecordsSchemaVersion(t *testing.T) {
 		e := openEmbedded(t, dir)
 		var v int
 		err := e.db.QueryRow(`SELECT version FROM schema_versions WHERE component = 'messages'`).Scan(&v)
-		if err != nil || v != 5 {
-			t.Fatalf("messages schema version = %d, %v; want 5", v, err)
+		if err != nil || v != 6 {
+			t.Fatalf("messages schema version = %d, %v; want 6", v, err)
 		}
 		e.close()
 	}

@@ -206,6 +206,12 @@ func (s *Service) Members(ctx context.Context, roomID, userID string) ([]string,
 	return nil, ErrNotMember
 }
 
+// RemovedAt returns the last time a member left or was removed from the
+// room (zero if never).
+func (s *Service) RemovedAt(ctx context.Context, roomID string) (time.Time, error) {
+	return s.store.RemovedAt(ctx, roomID)
+}
+
 // RoomIDs returns the ids of the rooms userID is a member of.
 func (s *Service) RoomIDs(ctx context.Context, userID string) ([]string, error) {
 	return s.store.RoomIDsOf(ctx, userID)
