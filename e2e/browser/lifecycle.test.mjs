@@ -112,6 +112,8 @@ describe('fixing messages in the page', () => {
     await send(a, 'Ping me when you are in');
     await waitForTexts(b, ['The door code is 4411', 'Ping me when you are in']);
     assert.deepEqual(await menuItems(b, 'The door code is 4411'), ['Reply', 'Add a reaction'], 'Bob may neither edit nor delete it');
+    await choose(b, 'The door code is 4411', 'Reply');
+    await b.locator('.compose-bar').getByText('The door code is 4411').waitFor();
 
     await choose(a, 'The door code is 4411', 'Delete');
     let dialog = a.getByRole('dialog', { name: 'Delete this message?' });
@@ -126,6 +128,7 @@ describe('fixing messages in the page', () => {
     await dialog.waitFor({ state: 'detached' });
     await waitForTexts(a, ['Message deleted by you', 'Ping me when you are in']);
     await waitForTexts(b, ['Message deleted by Alice Martin', 'Ping me when you are in']);
+    await b.locator('.compose-bar').getByText('The message you were replying to was deleted.').waitFor();
     for (const page of [a, b]) assert.ok(!(await page.content()).includes('4411'), 'the deleted text is nowhere in the page');
     assert.equal(await message(b, 'Message deleted by Alice Martin').getByRole('button', { name: 'Message actions' }).count(), 0, 'a tombstone has no actions');
     const { messages } = await history(alice, room.id);

@@ -91,7 +91,7 @@ export class Composer {
   }
 
   /** leaveMode stops replying or editing; after an edit the draft comes back. */
-  leaveMode() {
+  leaveMode({ focus = true } = {}) {
     const mode = this.mode;
     this.mode = null;
     this.bar.hide();
@@ -99,7 +99,24 @@ export class Composer {
       this.input.value = mode.draft;
       this.onInput({ typing: false });
     }
-    this.focus();
+    if (focus) this.focus();
+  }
+
+  /**
+   * follow keeps the bar in step with the message it is about: edited, it
+   * shows the new text; deleted, the box stops replying to or editing it.
+   */
+  follow() {
+    const mode = this.mode;
+    const now = mode && this.room.messages.find((x) => x.id === mode.message.id);
+    if (!now || now === mode.message) return;
+    if (!now.deletedAt) {
+      mode.message = now;
+      if (mode.kind === 'reply') this.bar.show('reply', now);
+      return;
+    }
+    this.leaveMode({ focus: false });
+    this.bar.notice(mode.kind === 'edit' ? 'The message you were editing was deleted.' : 'The message you were replying to was deleted.');
   }
 
   /** editLast edits the newest message of the user's own that is loaded; it answers whether there was one. */
@@ -178,6 +195,7 @@ export class Composer {
     }
     this.chat.outbox.send(this.room, content, { replyTo: this.mode?.message });
     if (this.mode) this.leaveMode();
+    else this.bar.hide();
     this.input.value = '';
     this.onInput();
     this.focus();

@@ -69,7 +69,11 @@ export class Conversation {
       this.panel.render();
     };
     this.unsub = [
-      store.on('messages', (id, kind) => { if (id === room.id) this.list.render(kind); }),
+      store.on('messages', (id, kind) => {
+        if (id !== room.id) return;
+        this.list.render(kind);
+        this.composer.follow();
+      }),
       store.on('typing', (id) => { if (id === room.id) this.renderTyping(); }),
       store.on('users', () => {
         refresh();

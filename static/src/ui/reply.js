@@ -3,7 +3,7 @@
 // above the box that says what the box is doing (replying, editing) with a
 // way out of it.
 
-import { h, icon, ICONS } from '../dom.js';
+import { announce, h, icon, ICONS } from '../dom.js';
 
 /** quoteWho is the name a quote shows for the quoted message's sender. */
 function quoteWho(store, q) {
@@ -55,6 +55,19 @@ export class ComposeBar {
     this.error.textContent = '';
     this.el.classList.toggle('editing', editing);
     this.el.hidden = false;
+  }
+
+  /** notice says something about the box that ended a reply or an edit, until dismissed. */
+  notice(text) {
+    this.icon.replaceChildren(icon(ICONS.alert, { size: 16 }));
+    this.title.textContent = text;
+    this.text.textContent = '';
+    this.cancelBtn.setAttribute('aria-label', 'Dismiss');
+    this.cancelBtn.title = 'Dismiss';
+    this.error.textContent = '';
+    this.el.classList.remove('editing');
+    this.el.hidden = false;
+    announce(text);
   }
 
   hide() {
