@@ -9,6 +9,7 @@
 // to date with. Live changes that follow rev move it on; anything else is
 // fetched from rev onwards.
 
+import { coalesce } from './coalesce.js';
 import { applyVersion, newest } from './revisions.js';
 
 const CHANGES_PAGE = 100;
@@ -44,6 +45,7 @@ export function tombstone(m, userId) {
 export class Changes {
   constructor(chat) {
     this.chat = chat;
+    this.syncs = new WeakMap();
   }
 
   get store() {
@@ -90,17 +92,13 @@ export class Changes {
   /** sync reads the room's changes after its rev; calls made while it runs get one more run after it. */
   sync(room) {
     if (!room.loaded) return Promise.resolve();
-    if (room.syncing) {
-      room.syncAgain = true;
-      return room.syncing;
-    }
-    room.syncing = (async () => {
-      do {
-        room.syncAgain = false;
-        await this.fetch(room);
-      } while (room.syncAgain);
-    })().finally(() => { room.syncing = null; });
-    return room.syncing;
+    if (!this.syncs.has(room)) this.syncs.set(room, coalesce(() => this.fetch(room)));
+    return this.syncs.get(room)();
+  }
+
+  /** synced answers a promise that settles once no read of room's changes is going on. */
+  synced(room) {
+    return this.syncs.get(room)?.idle() ?? Promise.resolve();
   }
 
   async fetch(room) {

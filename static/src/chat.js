@@ -5,6 +5,7 @@ import { io } from 'socket.io-client';
 import { ApiError } from './api.js';
 import { countsAsUnread, firstUnread, mergeMessages, maxSeq, newRoomState } from './store.js';
 import { Changes } from './changes.js';
+import { coalesce } from './coalesce.js';
 import { Outbox } from './outbox.js';
 import { ReadMarkers } from './reads.js';
 import { Typing } from './typing.js';
@@ -30,6 +31,8 @@ export class Chat {
     this.typing = new Typing(this);
     this.reads = new ReadMarkers(this);
     this.changes = new Changes(this);
+    /** refreshRooms reloads the room list: counts, new rooms, rooms left (calls while it runs get one more reload after it). */
+    this.refreshRooms = coalesce(() => this.loadRooms());
     this.everConnected = false;
   }
 
@@ -132,24 +135,6 @@ export class Chat {
       room.joined = false;
       if (err.code === 'forbidden' || err.code === 'not_found') this.dropRoom(room.id);
     }
-  }
-
-  /**
-   * refreshRooms reloads the room list: counts, new rooms, rooms left. Calls
-   * made while a reload runs are served by one more reload after it.
-   */
-  refreshRooms() {
-    if (this.refreshing) {
-      this.refreshAgain = true;
-      return this.refreshing;
-    }
-    this.refreshing = (async () => {
-      do {
-        this.refreshAgain = false;
-        await this.loadRooms();
-      } while (this.refreshAgain);
-    })().finally(() => { this.refreshing = null; });
-    return this.refreshing;
   }
 
   async loadRooms() {

@@ -62,10 +62,10 @@ export function countsAsUnread(m, meId) {
 
 /**
  * firstUnread finds where a room's unread messages start: the seq of the
- * room.unread-th newest message that someone else sent and is not deleted
- * (everything after the reader's marker that others sent is unread,
- * whatever the reader sent in between). 0 when nothing is unread; null when that message is not
- * loaded yet.
+ * room.unread-th newest message that counts as unread (everything after
+ * the reader's marker that others sent and is not deleted, whatever the
+ * reader sent in between). 0 when nothing is unread; null when that
+ * message is not loaded yet.
  */
 export function firstUnread(room, meId) {
   let left = room.unread;

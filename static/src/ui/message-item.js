@@ -23,10 +23,15 @@ function mentionedNames(store, m) {
   return names;
 }
 
-/** tombstoneEl says that m was deleted, and by whom. */
-function tombstoneEl(store, m) {
-  const by = m.deletedBy === store.me.id ? 'you' : store.displayName(m.deletedBy || m.senderId);
-  return h('div', { class: 'msg-text tombstone' }, icon(ICONS.trash, { size: 14 }), h('span', { text: `Message deleted by ${by}` }));
+/** textEl is the text of m, or for a deleted one, who deleted it. */
+function textEl(store, m) {
+  if (m.deletedAt) {
+    const by = m.deletedBy === store.me.id ? 'you' : store.displayName(m.deletedBy || m.senderId);
+    return h('div', { class: 'msg-text tombstone' }, icon(ICONS.trash, { size: 14 }), h('span', { text: `Message deleted by ${by}` }));
+  }
+  const text = h('div', { class: 'msg-text' });
+  text.append(richText(m.content, { mentioned: mentionedNames(store, m), me: store.me.username.toLowerCase() }));
+  return text;
 }
 
 /** flagsEl says that m was edited or is pinned, or is null. */
@@ -55,11 +60,6 @@ export function messageEl(store, m, { pending = false } = {}) {
   const deleted = !!m.deletedAt;
   const mentionsMe = !mine && !deleted && (m.mentions || []).includes(store.me.id);
   const name = store.user(m.senderId)?.displayName || m.senderName;
-  let text = tombstoneEl(store, m);
-  if (!deleted) {
-    text = h('div', { class: 'msg-text' });
-    text.append(richText(m.content, { mentioned: mentionedNames(store, m), me: store.me.username.toLowerCase() }));
-  }
   const when = fullTime(m.createdAt);
   const time = (cls) => h('time', { class: cls, text: clock(m.createdAt), attrs: { datetime: m.createdAt, title: when } });
   return h('li', {
@@ -74,7 +74,7 @@ export function messageEl(store, m, { pending = false } = {}) {
       mine ? null : h('span', { class: 'msg-sender', text: name, attrs: { title: `@${m.senderName}` } }), time('msg-time')),
     m.replyTo && !deleted ? quoteEl(store, m.replyTo) : null,
     h('div', { class: 'msg-row' },
-      h('div', { class: 'bubble' }, text),
+      h('div', { class: 'bubble' }, textEl(store, m)),
       h('span', { class: 'msg-side-time', attrs: { 'aria-hidden': 'true' } }, time('')),
       pending || deleted ? null : toolsEl()),
     flagsEl(m),
