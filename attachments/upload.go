@@ -117,13 +117,13 @@ func (s *Service) save(ctx context.Context, userID, roomID, name string, body io
 	if err != nil {
 		return Attachment{}, err
 	}
-	var dst io.Writer = bw
+	stored := &countingWriter{w: bw}
+	var dst io.Writer = stored
 	if a.ContentType == "image/jpeg" {
-		dst = newEXIFStripper(bw)
+		dst = newEXIFStripper(stored)
 	}
 	in := &countingReader{r: br}
-	stored := &countingWriter{w: dst}
-	_, err = io.Copy(stored, io.LimitReader(in, s.cfg.MaxUpload+1))
+	_, err = io.Copy(dst, io.LimitReader(in, s.cfg.MaxUpload+1))
 	switch {
 	case err != nil && !errors.Is(err, errNotJPEG):
 		bw.Abort()
@@ -132,7 +132,7 @@ func (s *Service) save(ctx context.Context, userID, roomID, name string, body io
 		bw.Abort()
 		return Attachment{}, ErrTooLarge
 	case errors.Is(err, errNotJPEG):
-		// It only looked like a JPEG: keep it whole, as a download.
+		// It only looked like a JPEG: refused, rather than kept half stripped.
 		bw.Abort()
 		return Attachment{}, wire.NewError(wire.InvalidArgument, "the file looks like a JPEG image but is not one")
 	}
