@@ -45,7 +45,7 @@ func (c *Cluster) Adapter() socket.AdapterConstructor { return c.adapter }
 
 // Fanout returns the fan-out of events through io, the server built with
 // Adapter.
-func (c *Cluster) Fanout(io *socket.Server) *Fanout { return &Fanout{io: io} }
+func (c *Cluster) Fanout(io *socket.Server) *Fanout { return newFanout(io) }
 
 // Presence tracks the connected sockets of users across instances.
 type Presence interface {

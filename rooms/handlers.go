@@ -167,13 +167,43 @@ func (s *Service) onJoin(ctx context.Context, sock *socket.Socket, u auth.User, 
 	if err := wire.Decode(payload, &req); err != nil {
 		return nil, err
 	}
-	lastSeq, err := s.LastSeq(ctx, u.ID, req.RoomID)
+	lastSeq, err := s.join(ctx, sock, u.ID, req.RoomID)
 	if err != nil {
 		return nil, err
 	}
-	sock.Join(socket.Room(req.RoomID))
 	_ = sock.Emit("joined", roomRequest{RoomID: req.RoomID})
 	return joinResult{RoomID: req.RoomID, LastSeq: lastSeq}, nil
+}
+
+// joiner is what joining a room needs of a socket.
+type joiner interface {
+	Join(rooms ...socket.Room)
+}
+
+// joinAttempts bounds how often a join checks membership again because it
+// changed during the check.
+const joinAttempts = 3
+
+var errMembershipChanging = wire.NewError(wire.Unavailable, "the room's members are changing; try again")
+
+// join checks that userID belongs to the room and makes the socket join it,
+// and returns the room's last seq. The socket joins only if the room's
+// membership did not change since the check began; otherwise it checks
+// again. So a removal either refuses the join or evicts the joined socket,
+// whatever the timing, and no event of the room reaches a socket whose user
+// was removed before it joined.
+func (s *Service) join(ctx context.Context, sock joiner, userID, roomID string) (int64, error) {
+	for range joinAttempts {
+		epoch := s.members.epoch(roomID)
+		lastSeq, err := s.LastSeq(ctx, userID, roomID)
+		if err != nil {
+			return 0, err
+		}
+		if s.members.ifUnchanged(roomID, epoch, func() { sock.Join(socket.Room(roomID)) }) {
+			return lastSeq, nil
+		}
+	}
+	return 0, errMembershipChanging
 }
 
 func (s *Service) onLeave(sock *socket.Socket, payload json.RawMessage) (any, error) {
