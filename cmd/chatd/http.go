@@ -17,6 +17,7 @@ import (
 	"github.com/zishang520/socket.io/servers/socket/v3"
 	"github.com/zishang520/socket.io/v3/pkg/types"
 
+	"github.com/roomchat/chat/sockets/backlog"
 	"github.com/roomchat/chat/sockets/wstransport"
 	"github.com/roomchat/chat/static"
 	"github.com/roomchat/chat/wire"
@@ -26,6 +27,11 @@ import (
 // closed, as in Socket.IO. It leaves room for the largest valid message
 // (4,000 code points of up to 4 bytes, JSON-escaped) and its envelope.
 const maxPacketBytes = 1 << 20
+
+// maxQueueBytes is how much may wait to be sent to one connection, on
+// either transport; past it the connection is closed and its client
+// catches up by seq when it reconnects.
+const maxQueueBytes = 1 << 20
 
 // newSocketServer builds the Socket.IO server. Every option goes to
 // NewServer: ServeHandler only configures the engine.
@@ -37,7 +43,7 @@ func newSocketServer(cfg Config, adapterCtor socket.AdapterConstructor) *socket.
 	opts.SetPingInterval(25 * time.Second)
 	opts.SetPingTimeout(20 * time.Second)
 	opts.SetConnectTimeout(45 * time.Second)
-	opts.SetTransports(types.NewSet(engine.Polling, engine.TransportCtor(wstransport.New(wstransport.Config{}))))
+	opts.SetTransports(types.NewSet(engine.Polling, engine.TransportCtor(wstransport.New(wstransport.Config{MaxQueue: maxQueueBytes}))))
 	if len(cfg.CORSOrigins) > 0 {
 		opts.SetCors(&types.Cors{Origin: corsOriginValue(cfg.CORSOrigins), Credentials: !slices.Contains(cfg.CORSOrigins, "*")})
 	}
@@ -47,7 +53,10 @@ func newSocketServer(cfg Config, adapterCtor socket.AdapterConstructor) *socket.
 		}
 		return nil
 	})
-	return socket.NewServer(nil, opts)
+	io := socket.NewServer(nil, opts)
+	io.ServeHandler(nil) // creates the engine
+	backlog.Bound(io.Engine(), maxQueueBytes)
+	return io
 }
 
 func corsOriginValue(origins []string) any {
