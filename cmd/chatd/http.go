@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -45,25 +44,16 @@ func newSocketServer(cfg Config, adapterCtor socket.AdapterConstructor) *socket.
 	opts.SetConnectTimeout(45 * time.Second)
 	opts.SetTransports(types.NewSet(engine.Polling, engine.TransportCtor(wstransport.New(wstransport.Config{MaxQueue: maxQueueBytes}))))
 	if len(cfg.CORSOrigins) > 0 {
-		opts.SetCors(&types.Cors{Origin: corsOriginValue(cfg.CORSOrigins), Credentials: !slices.Contains(cfg.CORSOrigins, "*")})
+		// originGuard has checked the origin of every request the engine
+		// sees, knowing the request's host; the engine's own check knows
+		// only the list, and its WebSocket upgrader would refuse the page's
+		// own origin. Here the engine only answers with CORS headers.
+		opts.SetCors(&types.Cors{Origin: func(string) bool { return true }, Credentials: !slices.Contains(cfg.CORSOrigins, "*")})
 	}
-	opts.SetAllowRequest(func(ctx *types.HttpContext) error {
-		if !originAllowed(cfg.CORSOrigins, ctx.Request()) {
-			return errors.New("origin not allowed")
-		}
-		return nil
-	})
 	io := socket.NewServer(nil, opts)
 	io.ServeHandler(nil) // creates the engine
 	backlog.Bound(io.Engine(), maxQueueBytes)
 	return io
-}
-
-func corsOriginValue(origins []string) any {
-	if slices.Contains(origins, "*") {
-		return "*"
-	}
-	return origins
 }
 
 // originAllowed lets through requests without an Origin (non-browser
@@ -88,7 +78,7 @@ func (m *Main) router() http.Handler {
 	})
 	r.Get("/readyz", m.handleReady)
 	r.Handle("/metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
-	r.Handle("/socket.io/*", wstransport.ReleaseOnUpgrade(m.io.ServeHandler(nil)))
+	r.Handle("/socket.io/*", m.originGuard(wstransport.ReleaseOnUpgrade(m.io.ServeHandler(nil))))
 	m.auth.PublicRoutes(r)
 	r.Group(func(r chi.Router) {
 		r.Use(m.auth.Middleware)
@@ -115,6 +105,20 @@ func (m *Main) handleReady(w http.ResponseWriter, r *http.Request) {
 		m.log.Warn("cluster backend not ready", slog.Any("err", err))
 	}
 	wire.WriteJSON(w, code, status)
+}
+
+var errOrigin = wire.NewError(wire.Forbidden, "origin not allowed")
+
+// originGuard refuses Socket.IO requests, long-polling and WebSocket alike,
+// from an origin that is neither the server's own nor a configured one.
+func (m *Main) originGuard(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !originAllowed(m.cfg.CORSOrigins, r) {
+			wire.WriteError(w, r, m.log, errOrigin)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // cors answers cross-origin REST requests from the configured origins; with
