@@ -11,6 +11,7 @@ import (
 	"github.com/zishang520/socket.io/servers/socket/v3"
 
 	"github.com/roomchat/chat/sockets"
+	"github.com/roomchat/chat/sockets/sioparser"
 	"github.com/roomchat/chat/wire"
 )
 
@@ -176,6 +177,7 @@ func (s *Service) SocketMiddleware() socket.NamespaceMiddleware {
 			return
 		}
 		sock.SetData(u)
+		sioparser.Admit(sock.Handshake().Auth)
 		next(nil)
 	}
 }

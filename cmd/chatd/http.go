@@ -17,6 +17,7 @@ import (
 	"github.com/zishang520/socket.io/v3/pkg/types"
 
 	"github.com/roomchat/chat/sockets/backlog"
+	"github.com/roomchat/chat/sockets/sioparser"
 	"github.com/roomchat/chat/sockets/wstransport"
 	"github.com/roomchat/chat/static"
 	"github.com/roomchat/chat/wire"
@@ -32,6 +33,10 @@ const maxPacketBytes = 1 << 20
 // catches up by seq when it reconnects.
 const maxQueueBytes = 1 << 20
 
+// maxUnauthenticatedBytes bounds a packet of a connection that has not
+// authenticated yet: room for a CONNECT with an identity provider's token.
+const maxUnauthenticatedBytes = 8 << 10
+
 // newSocketServer builds the Socket.IO server. Every option goes to
 // NewServer: ServeHandler only configures the engine.
 func newSocketServer(cfg Config, adapterCtor socket.AdapterConstructor) *socket.Server {
@@ -39,6 +44,7 @@ func newSocketServer(cfg Config, adapterCtor socket.AdapterConstructor) *socket.
 	opts.SetServeClient(false)
 	opts.SetAdapter(adapterCtor)
 	opts.SetMaxHttpBufferSize(maxPacketBytes)
+	opts.SetParser(sioparser.New(sioparser.Config{MaxPacket: maxPacketBytes, MaxUnauthenticated: maxUnauthenticatedBytes}))
 	opts.SetPingInterval(25 * time.Second)
 	opts.SetPingTimeout(20 * time.Second)
 	opts.SetConnectTimeout(45 * time.Second)
