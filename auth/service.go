@@ -31,6 +31,7 @@ type Service struct {
 	online OnlineChecker
 	log    *slog.Logger
 	cost   int
+	guard  *guard // limits and bcrypt's share of the CPUs (throttle.go)
 
 	cache userCache
 }
@@ -40,7 +41,7 @@ func NewService(store Store, tokens *Tokens, online OnlineChecker, log *slog.Log
 	if bcryptCost == 0 {
 		bcryptCost = bcrypt.DefaultCost
 	}
-	return &Service{store: store, tokens: tokens, online: online, log: log, cost: bcryptCost,
+	return &Service{store: store, tokens: tokens, online: online, log: log, cost: bcryptCost, guard: newGuard(bcryptCost),
 		cache: userCache{ttl: time.Minute, m: make(map[string]cachedUser)}}
 }
 
@@ -66,7 +67,10 @@ func (s *Service) Register(ctx context.Context, username, password, displayName 
 	if displayName == "" {
 		displayName = name
 	}
-	hash, err := bcrypt.GenerateFromPassword(bcryptInput(password), s.cost)
+	if err := s.guard.admitRegistration(ctx); err != nil {
+		return Session{}, err
+	}
+	hash, err := s.guard.hash(ctx, password)
 	if err != nil {
 		return Session{}, fmt.Errorf("hash password: %w", err)
 	}
@@ -83,15 +87,16 @@ func (s *Service) Login(ctx context.Context, username, password string) (Session
 	if err != nil {
 		return Session{}, ErrBadCredentials
 	}
-	u, hash, err := s.store.AccountByUsername(ctx, name)
-	if errors.Is(err, ErrUserNotFound) || (err == nil && len(hash) == 0) {
-		return Session{}, ErrBadCredentials
-	}
-	if err != nil {
+	if err := s.guard.admitLogin(ctx, name); err != nil {
 		return Session{}, err
 	}
-	if bcrypt.CompareHashAndPassword(hash, bcryptInput(password)) != nil {
-		return Session{}, ErrBadCredentials
+	u, hash, err := s.store.AccountByUsername(ctx, name)
+	if err != nil && !errors.Is(err, ErrUserNotFound) {
+		return Session{}, err
+	}
+	// An unknown user (no hash) costs the same comparison as a wrong password.
+	if err := s.guard.checkPassword(ctx, name, hash, password); err != nil {
+		return Session{}, err
 	}
 	return s.session(u)
 }
@@ -119,22 +124,28 @@ func (s *Service) session(u User) (Session, error) {
 // subject is unknown creates the user, named from the token's
 // preferred_username or name (with a numeric suffix if that is taken).
 func (s *Service) Authenticate(ctx context.Context, token string) (User, error) {
+	u, _, err := s.authenticate(ctx, token)
+	return u, err
+}
+
+// authenticate is Authenticate, with the token's claims.
+func (s *Service) authenticate(ctx context.Context, token string) (User, *Claims, error) {
 	claims, err := s.tokens.Verify(ctx, token)
 	if err != nil {
-		return User{}, err
+		return User{}, nil, err
 	}
 	if u, ok := s.cache.get(claims.Subject); ok {
-		return u, nil
+		return u, claims, nil
 	}
 	u, err := s.store.UserByID(ctx, claims.Subject)
 	if errors.Is(err, ErrUserNotFound) {
 		u, err = s.createFromClaims(ctx, claims)
 	}
 	if err != nil {
-		return User{}, err
+		return User{}, nil, err
 	}
 	s.cache.put(u)
-	return u, nil
+	return u, claims, nil
 }
 
 // createFromClaims creates the user an identity provider's token names.

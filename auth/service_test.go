@@ -233,7 +233,7 @@ func TestAuthenticateBuiltIn(t *testing.T) {
 	if err != nil || u.ID != sess.User.ID || u.Username != "alice" {
 		t.Fatalf("Authenticate = %+v, %v", u, err)
 	}
-	if _, err := f.svc.Authenticate(ctx, "garbage"); !errors.Is(err, ErrUnauthorized) {
+	if _, err := f.svc.Authenticate(ctx, "garbage"); !errors.Is(err, ErrInvalidToken) {
 		t.Errorf("garbage token: %v", err)
 	}
 	expired := tokTestClaims(sess.User.ID)

@@ -53,6 +53,7 @@ type Service struct {
 	cfg       Config
 	order     *publishOrder
 	recent    *recentSends
+	budget    *sockets.Budget // history reads; nil: unlimited (SetEventBudget)
 
 	sent   prometheus.Counter
 	failed *prometheus.CounterVec

@@ -162,7 +162,14 @@ type joinResult struct {
 	LastSeq int64  `json:"lastSeq"`
 }
 
+// SetEventBudget sets the per-user budget that join_room and typing spend
+// from; call it before serving.
+func (s *Service) SetEventBudget(b *sockets.Budget) { s.budget = b }
+
 func (s *Service) onJoin(ctx context.Context, sock *socket.Socket, u auth.User, payload json.RawMessage) (any, error) {
+	if err := s.budget.Spend(ctx, u.ID); err != nil {
+		return nil, err
+	}
 	var req roomRequest
 	if err := wire.Decode(payload, &req); err != nil {
 		return nil, err
@@ -220,6 +227,9 @@ func (s *Service) onLeave(sock *socket.Socket, payload json.RawMessage) (any, er
 }
 
 func (s *Service) onTyping(ctx context.Context, sock *socket.Socket, u auth.User, payload json.RawMessage) error {
+	if err := s.budget.Spend(ctx, u.ID); err != nil {
+		return err
+	}
 	var req struct {
 		RoomID   string `json:"roomId"`
 		IsTyping *bool  `json:"isTyping"`

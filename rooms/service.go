@@ -61,6 +61,7 @@ type Service struct {
 	members  *memberCache
 	typing   *typingTracker
 	presence Presence
+	budget   *sockets.Budget // typing and join_room; nil: unlimited (SetEventBudget)
 }
 
 // NewService returns a Service.

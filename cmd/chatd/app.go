@@ -114,6 +114,7 @@ func (m *Main) buildServices() error {
 	m.rooms = rooms.NewService(m.stores.rooms, activity{m.stores.messages}, m.auth, m.cluster.Presence, out, m.log)
 	m.messages = messages.NewService(messages.Config{MaxContent: m.cfg.MaxContent}, m.stores.messages,
 		m.rooms, m.auth, m.cluster.Limiter, out, m.log, m.registry)
+	m.applyLimits()
 	m.cluster.Presence.OnExpired(m.rooms.WentOffline)
 	m.io.Of("/", nil).Use(m.auth.SocketMiddleware())
 	_ = m.io.On("connection", func(args ...any) { m.onConnection(args[0].(*socket.Socket)) })
@@ -125,7 +126,11 @@ func (m *Main) tokens() (*auth.Tokens, error) {
 	if err != nil {
 		return nil, err
 	}
-	tc := auth.TokenConfig{Secret: secret, TTL: m.cfg.TokenTTL, Issuer: m.cfg.JWTIssuer, Audience: m.cfg.JWTAudience}
+	tc := auth.TokenConfig{Secret: secret, TTL: m.cfg.TokenTTL, Issuer: m.cfg.JWTIssuer, Audience: m.cfg.JWTAudience,
+		Leeway: m.cfg.JWTLeeway}
+	if tc.Leeway == 0 {
+		tc.Leeway = -1 // none; zero would be the default
+	}
 	if m.cfg.JWTPublicKeyFile != "" {
 		pem, err := os.ReadFile(m.cfg.JWTPublicKeyFile)
 		if err != nil {
@@ -157,6 +162,7 @@ func (m *Main) setUp(sock *socket.Socket) {
 		return
 	}
 	m.sockets.Inc()
+	m.auth.WatchExpiry(sock)
 	sock.Join(socket.Room(sockets.UserRoom(u.ID)))
 	m.rooms.Attach(m.events, sock, u)
 	m.messages.Attach(m.events, sock, u)

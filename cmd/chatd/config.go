@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/roomchat/chat/wire"
 )
 
 // Config is everything the service can be told at start-up. Every field is
@@ -22,12 +24,17 @@ type Config struct {
 	DataDir     string
 	CORSOrigins []string
 	SendRate    float64
+	EventRate   float64
+	// RegisterRate is accounts per client address per hour.
+	RegisterRate   float64
+	TrustedProxies wire.Proxies
 
 	JWTPublicKeyFile string
 	JWTJWKSURL       string
 	JWTIssuer        string
 	JWTAudience      string
 	TokenTTL         time.Duration
+	JWTLeeway        time.Duration
 	MaxContent       int
 	ShutdownTimeout  time.Duration
 	LogLevel         string
@@ -48,11 +55,15 @@ var settings = []setting{
 	{"data-dir", "./data", "where embedded state lives"},
 	{"cors-origins", "", "comma-separated allowed origins, * for any; empty: same origin only"},
 	{"send-rate", "10", "messages per second per user (burst twice that); 0 turns the limit off"},
+	{"event-rate", "20", "typing, join_room and history reads per second per user, together (burst twice that); 0 turns the limit off"},
+	{"register-rate", "20", "accounts one client address may create per hour; 0 turns the limit off"},
+	{"trusted-proxies", "", "comma-separated addresses or CIDR ranges of load balancers whose X-Forwarded-For names the client"},
 	{"jwt-public-key-file", "", "PEM file of an identity provider's RS256/ES256 public key"},
 	{"jwt-jwks-url", "", "URL of an identity provider's JSON Web Key Set"},
 	{"jwt-issuer", "", "required iss claim, when set"},
 	{"jwt-audience", "", "required aud claim, when set"},
 	{"token-ttl", "24h", "lifetime of tokens issued to built-in accounts"},
+	{"jwt-leeway", "30s", "clock skew allowed when checking a token's exp and nbf, at most 30s"},
 	{"max-content", "4000", "longest message content, in Unicode code points"},
 	{"shutdown-timeout", "15s", "how long shutdown may take before it gives up waiting"},
 	{"log-level", "info", "debug, info, warn or error"},
@@ -91,18 +102,43 @@ func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Con
 		JWTIssuer: get("jwt-issuer"), JWTAudience: get("jwt-audience"), LogLevel: get("log-level"), PprofAddr: get("pprof-addr"),
 	}
 	var errs []error
-	cfg.SendRate, errs = parseFloat(get("send-rate"), "send-rate", errs)
+	cfg.SendRate, errs = parseRate(get("send-rate"), "send-rate", errs)
+	cfg.EventRate, errs = parseRate(get("event-rate"), "event-rate", errs)
+	cfg.RegisterRate, errs = parseRate(get("register-rate"), "register-rate", errs)
 	cfg.TokenTTL, errs = parseDuration(get("token-ttl"), "token-ttl", errs)
+	cfg.JWTLeeway, errs = parseLeeway(get("jwt-leeway"), errs)
+	var err error
+	if cfg.TrustedProxies, err = wire.ParseProxies(splitList(get("trusted-proxies"))); err != nil {
+		errs = append(errs, fmt.Errorf("trusted-proxies: %w", err))
+	}
 	cfg.ShutdownTimeout, errs = parseDuration(get("shutdown-timeout"), "shutdown-timeout", errs)
 	n, err := strconv.Atoi(get("max-content"))
 	if err != nil || n < 1 {
 		errs = append(errs, fmt.Errorf("max-content: want a positive number, got %q", get("max-content")))
 	}
 	cfg.MaxContent = n
-	if cfg.SendRate < 0 {
-		errs = append(errs, errors.New("send-rate: must not be negative"))
-	}
 	return cfg, errors.Join(errs...)
+}
+
+// parseRate reads a rate that may be 0 (no limit) but not negative.
+func parseRate(v, name string, errs []error) (float64, []error) {
+	f, errs := parseFloat(v, name, errs)
+	if f < 0 {
+		return 0, append(errs, fmt.Errorf("%s: must not be negative", name))
+	}
+	return f, errs
+}
+
+// maxLeeway bounds the clock skew allowed on tokens: a token stays usable
+// that long after its exp.
+const maxLeeway = 30 * time.Second
+
+func parseLeeway(v string, errs []error) (time.Duration, []error) {
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 || d > maxLeeway {
+		return 0, append(errs, fmt.Errorf("jwt-leeway: want a duration from 0s to %s, got %q", maxLeeway, v))
+	}
+	return d, errs
 }
 
 func parseFloat(v, name string, errs []error) (float64, []error) {
