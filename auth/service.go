@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -61,8 +60,8 @@ func (s *Service) Register(ctx context.Context, username, password, displayName 
 		return Session{}, ErrInvalidPassword
 	}
 	displayName = strings.TrimSpace(displayName)
-	if utf8.RuneCountInString(displayName) > 64 {
-		return Session{}, ErrInvalidDisplay
+	if err := checkDisplayName(displayName, name); err != nil {
+		return Session{}, err
 	}
 	if displayName == "" {
 		displayName = name
@@ -151,17 +150,13 @@ func (s *Service) authenticate(ctx context.Context, token string) (User, *Claims
 // createFromClaims creates the user an identity provider's token names.
 func (s *Service) createFromClaims(ctx context.Context, c *Claims) (User, error) {
 	base := usernameBase(c.PreferredUsername, c.Name, c.Subject)
-	display := c.Name
-	if display == "" || utf8.RuneCountInString(display) > 64 {
-		display = base
-	}
 	for i := 0; i < 50; i++ {
 		name := base
 		if i > 0 {
 			suffix := strconv.Itoa(i + 1)
 			name = base[:min(len(base), 32-len(suffix))] + suffix
 		}
-		u := User{ID: c.Subject, Username: name, DisplayName: display, CreatedAt: wire.Now()}
+		u := User{ID: c.Subject, Username: name, DisplayName: displayFor(c.Name, name), CreatedAt: wire.Now()}
 		err := s.store.CreateUser(ctx, u, nil)
 		switch {
 		case err == nil:

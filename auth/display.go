@@ -1,0 +1,53 @@
+package auth
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/roomchat/chat/wire"
+)
+
+// ErrDisplayIsUsername refuses a display name that would pass for another
+// user's username.
+var ErrDisplayIsUsername = wire.NewError(wire.InvalidArgument, "displayName must not read as a username other than your own")
+
+// checkDisplayName tells whether display may be the display name of the
+// user named username: at most 64 characters, and, if it reads as a
+// username (see readsAsUsername), that username must be the user's own.
+// So nobody can appear as someone else, whether that user exists yet or
+// registers later.
+func checkDisplayName(display, username string) error {
+	if utf8.RuneCountInString(display) > 64 {
+		return ErrInvalidDisplay
+	}
+	if as, ok := readsAsUsername(display); ok && as != username {
+		return ErrDisplayIsUsername
+	}
+	return nil
+}
+
+// readsAsUsername reports whether a display name reads as a username, and
+// which: once case, character width (NFKC) and invisible characters are
+// set aside, and a leading @, it is 3-32 characters of a-z, 0-9, _, . and -.
+func readsAsUsername(display string) (string, bool) {
+	s := strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Cf, r) || unicode.IsSpace(r) && r != ' ' {
+			return -1
+		}
+		return r
+	}, norm.NFKC.String(display))
+	s = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(s), "@"))
+	return s, usernamePattern.MatchString(s)
+}
+
+// displayFor is the display name of a user created from a token: the
+// token's name unless it is empty, too long or another username.
+func displayFor(name, username string) string {
+	if name == "" || checkDisplayName(name, username) != nil {
+		return username
+	}
+	return name
+}
