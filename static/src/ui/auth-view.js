@@ -9,6 +9,20 @@ const AUTH_WORDS = {
   conflict: 'That username is taken. Try another one.',
 };
 
+/** waitWords says how long a refused sign-in or sign-up must wait. */
+function waitWords(err) {
+  const minutes = Math.ceil((err.retryAfterMs || 0) / 60000);
+  const when = minutes > 1 ? `in ${minutes} minutes` : 'in a minute';
+  return err.message?.startsWith('too many accounts')
+    ? `Too many accounts were created from here. Try again ${when}.`
+    : `Too many attempts. Try again ${when}.`;
+}
+
+function authWords(err) {
+  if (err.code === 'rate_limited') return waitWords(err);
+  return AUTH_WORDS[err.code] || plainWords(err);
+}
+
 /** authView renders the sign-in card; onSession receives {token, user}. */
 export function authView({ api, notice, onSession }) {
   let mode = 'login';
@@ -65,7 +79,7 @@ export function authView({ api, notice, onSession }) {
       const s = mode === 'login' ? await api.login(u, password.value) : await api.register(u, password.value, displayName.value.trim());
       onSession(s);
     } catch (err) {
-      error.textContent = AUTH_WORDS[err.code] || plainWords(err);
+      error.textContent = authWords(err);
     } finally {
       submit.disabled = false;
       form.removeAttribute('aria-busy');
