@@ -45,21 +45,19 @@ func (s *Service) WatchExpiry(sock *socket.Socket) {
 		return
 	}
 	notice := min(expiryNotice, s.tokens.Leeway())
-	var timers [2]*time.Timer
-	timers[0] = time.AfterFunc(time.Until(d.until.Add(-notice)), func() {
-		if sock.Connected() {
-			body, _ := wire.Describe(errExpired)
-			_ = sock.Emit("error", body)
+	// One timer per socket while it lives; the close gets its own only
+	// once the token is about to expire.
+	timer := time.AfterFunc(time.Until(d.until.Add(-notice)), func() {
+		if !sock.Connected() {
+			return
 		}
+		body, _ := wire.Describe(errExpired)
+		_ = sock.Emit("error", body)
+		time.AfterFunc(notice, func() {
+			if sock.Connected() {
+				sock.Conn().Close(false) // once what is queued is written
+			}
+		})
 	})
-	timers[1] = time.AfterFunc(time.Until(d.until), func() {
-		if sock.Connected() {
-			sock.Conn().Close(false) // once what is queued is written
-		}
-	})
-	_ = sock.On("disconnect", func(...any) {
-		for _, t := range timers {
-			t.Stop()
-		}
-	})
+	_ = sock.On("disconnect", func(...any) { timer.Stop() })
 }
