@@ -8,7 +8,7 @@ BIN     := bin/chatd
 CACHE   := $(CURDIR)/.cache
 GOFILES := $(shell find . -name '*.go' -not -path './e2e/*' -not -path './.cache/*' 2>/dev/null)
 
-.PHONY: run build page test test-deps test-go test-e2e test-browser services-up services-down fuzz lint bench clean
+.PHONY: run build page test test-deps test-go test-page test-e2e test-browser services-up services-down fuzz lint bench clean
 
 ## run: build the page and the binary, then start the service with the embedded default.
 run: build
@@ -31,7 +31,7 @@ static/dist/index.html: static/node_modules/.package-lock.json $(shell find stat
 
 ## test: install what the tests need, then run every test.
 test: test-deps build
-	e2e/scripts/with-services.sh $(MAKE) --no-print-directory test-go test-e2e test-browser
+	e2e/scripts/with-services.sh $(MAKE) --no-print-directory test-go test-page test-e2e test-browser
 
 ## test-deps: Debian packages, npm packages and the FerretDB binary the tests use.
 test-deps:
@@ -39,7 +39,13 @@ test-deps:
 
 test-go:
 	$(GO) vet ./...
+	GOOS=windows $(GO) vet ./...
+	GOOS=darwin $(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+
+## test-page: the page's own logic in Node (no browser), such as its mention finder.
+test-page:
+	cd static && node --test --test-reporter=spec test/*.test.mjs
 
 test-e2e: build
 	cd e2e && CHATD_BIN=$(CURDIR)/$(BIN) node --test --test-concurrency=1 --test-reporter=spec tests/*.test.mjs

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -21,6 +22,10 @@ const limiterTimeout = 500 * time.Millisecond
 // rate in this process instead of refusing every send: sends keep being
 // stored during a Redis outage, and each instance still caps a user at the
 // configured rate (a user spread over k instances gets at most k times it).
+// Once a call has failed, the limiter keeps to the fallback and tries
+// Redis again at most once per limiterRetry, from one call whose answer
+// comes from the fallback meanwhile: a Redis that hangs costs one send
+// limiterTimeout, not every send.
 type RedisLimiter struct {
 	client   redis.UniversalClient
 	script   *redis.Script
@@ -29,7 +34,15 @@ type RedisLimiter struct {
 	burst    int
 	fallback *MemoryLimiter
 	health   *health
+
+	mu      sync.Mutex // guards down and probing
+	down    time.Time  // when Redis last failed; zero while it answers
+	probing bool       // a call is trying Redis again
 }
+
+// limiterRetry is how long the limiter keeps to its fallback after Redis
+// failed before it tries Redis again.
+const limiterRetry = time.Second
 
 var _ Limiter = (*RedisLimiter)(nil)
 
@@ -50,23 +63,91 @@ func NewRedisLimiter(client redis.UniversalClient, prefix string, rate float64, 
 
 // Allow implements Limiter. It never fails: see the fallback above.
 func (l *RedisLimiter) Allow(ctx context.Context, key string) (bool, time.Duration, error) {
+	switch l.route() {
+	case routeFallback:
+		return l.fallback.Allow(ctx, key)
+	case routeProbe:
+		go l.probe(key)
+		return l.fallback.Allow(ctx, key)
+	}
 	ok, wait, err := l.allow(ctx, key)
-	l.health.report(err)
+	l.settle(err)
 	if err != nil {
 		return l.fallback.Allow(ctx, key)
 	}
 	return ok, wait, nil
 }
 
+type limiterRoute int
+
+const (
+	routeRedis limiterRoute = iota
+	routeFallback
+	routeProbe
+)
+
+// route says where a call goes: to Redis while it answers; after a
+// failure to the fallback, and once per limiterRetry also to a probe.
+func (l *RedisLimiter) route() limiterRoute {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case l.down.IsZero():
+		return routeRedis
+	case l.probing || time.Since(l.down) < limiterRetry:
+		return routeFallback
+	}
+	l.probing = true
+	return routeProbe
+}
+
+// probe tries Redis again with a call whose answer nobody waits for; the
+// bucket it takes from is the one the user's next calls use.
+func (l *RedisLimiter) probe(key string) {
+	_, _, err := l.allow(context.Background(), key)
+	l.settle(err)
+}
+
+// settle records how Redis answered.
+func (l *RedisLimiter) settle(err error) {
+	l.health.report(err)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.probing = false
+	if err != nil {
+		l.down = time.Now()
+	} else {
+		l.down = time.Time{}
+	}
+}
+
+// allow runs the script, waiting at most limiterTimeout for its answer.
+// The client does not always keep to the context's deadline (it may first
+// wait for push notifications for its own read timeout), so the call runs
+// on a goroutine of its own and is given up on, not waited for.
 func (l *RedisLimiter) allow(ctx context.Context, key string) (bool, time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, limiterTimeout)
-	defer cancel()
-	res, err := l.script.Run(ctx, l.client, []string{l.prefix + key}, l.rate, l.burst).Int64Slice()
-	if err != nil {
-		return false, 0, fmt.Errorf("rate limit: %w", err)
+	type answer struct {
+		res []int64
+		err error
 	}
-	if len(res) != 2 {
-		return false, 0, fmt.Errorf("rate limit: unexpected reply %v", res)
+	done := make(chan answer, 1)
+	go func() {
+		defer cancel()
+		res, err := l.script.Run(ctx, l.client, []string{l.prefix + key}, l.rate, l.burst).Int64Slice()
+		done <- answer{res, err}
+	}()
+	var a answer
+	select {
+	case a = <-done:
+	case <-ctx.Done():
+		a.err = ctx.Err()
 	}
-	return res[0] == 1, time.Duration(res[1]) * time.Millisecond, nil
+	switch {
+	case a.err != nil:
+		return false, 0, fmt.Errorf("rate limit: %w", a.err)
+	case len(a.res) != 2:
+		return false, 0, fmt.Errorf("rate limit: unexpected reply %v", a.res)
+	}
+	return a.res[0] == 1, time.Duration(a.res[1]) * time.Millisecond, nil
 }

@@ -3,9 +3,13 @@ package auth
 import (
 	"context"
 	"database/sql"
+	"embed"
 	"errors"
+	"io/fs"
 	"strings"
 	"time"
+
+	storage "github.com/roomchat/chat/storage/sqlite"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -21,25 +25,23 @@ type SQLiteStore struct {
 
 var _ Store = (*SQLiteStore)(nil)
 
-// sqliteUsersSchema creates the users table. username is case-folded by the
-// service; its UNIQUE index also serves SearchUsers' prefix range.
-const sqliteUsersSchema = `
-CREATE TABLE IF NOT EXISTS users (
-	id            TEXT PRIMARY KEY,
-	username      TEXT NOT NULL UNIQUE,
-	display_name  TEXT NOT NULL,
-	password_hash BLOB,
-	created_at    INTEGER NOT NULL
-)`
+//go:embed sqlite/*.sql
+var sqliteMigrationFiles embed.FS
+
+// sqliteMigrations are the store's schema versions (sqlite/*.sql).
+func sqliteMigrations() storage.Migrations {
+	sub, _ := fs.Sub(sqliteMigrationFiles, "sqlite")
+	return storage.Migrations{Component: "users", FS: sub}
+}
 
 // sqliteIDsPerQuery bounds the number of bound parameters of one IN list.
 const sqliteIDsPerQuery = 500
 
-// NewSQLiteStore returns the store on db (opened by sqlite.Open), creating
-// its table and indexes if they do not exist.
+// NewSQLiteStore returns the store on db (opened by sqlite.Open), after
+// bringing its tables to the newest schema.
 func NewSQLiteStore(ctx context.Context, db *sql.DB) (*SQLiteStore, error) {
-	if _, err := db.ExecContext(ctx, sqliteUsersSchema); err != nil {
-		return nil, wire.Unavailablef("create users table", err)
+	if err := storage.Migrate(ctx, db, sqliteMigrations()); err != nil {
+		return nil, wire.Unavailablef("prepare users table", err)
 	}
 	return &SQLiteStore{db: db}, nil
 }

@@ -56,7 +56,7 @@ type Limits struct {
 var (
 	ErrTooManyFailures      = wire.NewError(wire.RateLimited, "too many failed logins; try again later")
 	ErrTooManyRegistrations = wire.NewError(wire.RateLimited, "too many accounts created from this address; try again later")
-	errBcryptBusy           = &wire.Error{Code: wire.RateLimited, Message: "too many logins at once; try again", RetryAfter: time.Second}
+	ErrBcryptBusy           = wire.NewError(wire.RateLimited, "too many logins at once; try again")
 )
 
 // SetLimits sets the limits of the password endpoints; call it before
@@ -90,7 +90,7 @@ func (g *guard) bcrypt(ctx context.Context, fn func()) error {
 	select {
 	case g.sem <- struct{}{}:
 	case <-ctx.Done():
-		return errBcryptBusy
+		return wire.WithRetryAfter(ErrBcryptBusy, time.Second)
 	}
 	defer func() { <-g.sem }()
 	fn()
@@ -125,7 +125,7 @@ func (g *guard) admitLogin(ctx context.Context, username string) error {
 		}
 	}
 	if wait > 0 {
-		return &wire.Error{Code: ErrTooManyFailures.Code, Message: ErrTooManyFailures.Message, RetryAfter: wait}
+		return wire.WithRetryAfter(ErrTooManyFailures, wait)
 	}
 	return nil
 }
@@ -180,7 +180,7 @@ func (g *guard) admitRegistration(ctx context.Context) error {
 		return err
 	}
 	if !ok {
-		return &wire.Error{Code: ErrTooManyRegistrations.Code, Message: ErrTooManyRegistrations.Message, RetryAfter: retry}
+		return wire.WithRetryAfter(ErrTooManyRegistrations, retry)
 	}
 	return nil
 }

@@ -92,8 +92,7 @@ func TestLoginLockedAfterTenFailures(t *testing.T) {
 	}
 	before := c.n.Load()
 	_, err := f.svc.Login(fromAddr("203.0.113.9"), "alice", "correct horse")
-	var we *wire.Error
-	if !errors.As(err, &we) || we.Code != wire.RateLimited || we.RetryAfter <= 0 {
+	if retry, _ := wire.RetryAfterOf(err); !errors.Is(err, ErrTooManyFailures) || retry <= 0 {
 		t.Fatalf("login after %d failures = %v, want rate_limited with a retry time", MaxUserFailures, err)
 	}
 	if n := c.n.Load() - before; n != 0 {
@@ -218,8 +217,7 @@ func TestRegistrationsPerAddress(t *testing.T) {
 		}
 	}
 	_, err := f.svc.Register(ctx, "three", "correct horse", "")
-	var we *wire.Error
-	if !errors.Is(err, ErrTooManyRegistrations) || !errors.As(err, &we) || we.RetryAfter != time.Hour {
+	if retry, _ := wire.RetryAfterOf(err); !errors.Is(err, ErrTooManyRegistrations) || retry != time.Hour {
 		t.Errorf("third registration = %v, want %v with a retry time", err, ErrTooManyRegistrations)
 	}
 	if _, err := f.svc.Register(fromAddr("198.51.100.4"), "three", "correct horse", ""); err != nil {

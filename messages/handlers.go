@@ -17,6 +17,7 @@ import (
 // Routes mounts the history route (behind auth.Middleware).
 func (s *Service) Routes(r chi.Router) {
 	r.Get("/rooms/{roomId}/messages", s.handleHistory)
+	s.lifecycleRoutes(r)
 }
 
 // SetEventBudget sets the per-user budget that history reads spend from;
@@ -26,34 +27,32 @@ func (s *Service) SetEventBudget(b *sockets.Budget) { s.budget = b }
 func (s *Service) handleHistory(w http.ResponseWriter, r *http.Request) {
 	u, _ := auth.UserFrom(r.Context())
 	if err := s.budget.Spend(r.Context(), u.ID); err != nil {
-		wire.WriteError(w, r, s.log, err)
+		wire.WriteError(w, r, s.logger, err)
 		return
 	}
 	q := r.URL.Query()
 	req := PageRequest{RoomID: chi.URLParam(r, "roomId"), BeforeID: q.Get("before")}
 	if q.Has("before") && req.BeforeID == "" {
-		wire.WriteError(w, r, s.log, ErrInvalidCursor)
+		wire.WriteError(w, r, s.logger, ErrInvalidCursor)
 		return
 	}
 	if v := q.Get("after"); q.Has("after") {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
-			wire.WriteError(w, r, s.log, ErrInvalidCursor)
+			wire.WriteError(w, r, s.logger, ErrInvalidCursor)
 			return
 		}
 		req.AfterSeq = &n
 	}
-	if v := q.Get("limit"); q.Has("limit") {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			wire.WriteError(w, r, s.log, errInvalidLimit)
-			return
-		}
-		req.Limit = n
+	limit, err := queryLimit(q)
+	if err != nil {
+		wire.WriteError(w, r, s.logger, err)
+		return
 	}
+	req.Limit = limit
 	page, err := s.History(r.Context(), u.ID, req)
 	if err != nil {
-		wire.WriteError(w, r, s.log, err)
+		wire.WriteError(w, r, s.logger, err)
 		return
 	}
 	wire.WriteJSON(w, http.StatusOK, page)
@@ -69,37 +68,7 @@ func (s *Service) Attach(ev *sockets.Events, sock *socket.Socket, u auth.User) {
 	ev.On(sock, "fetch_messages", func(ctx context.Context, payload json.RawMessage) (any, error) {
 		return s.onFetch(ctx, sock, u, payload)
 	})
-}
-
-// MessageAck is the payload of message_ack.
-type MessageAck struct {
-	TempID    string `json:"tempId,omitempty"`
-	MessageID string `json:"messageId"`
-	Seq       int64  `json:"seq"`
-}
-
-// onSend queues the message in the order of the socket's events; the
-// returned finish waits for it to be stored, then sends message_ack and the
-// answer.
-func (s *Service) onSend(ctx context.Context, sock *socket.Socket, u auth.User, payload json.RawMessage) (func() (any, error), error) {
-	var req SendRequest
-	if err := wire.Decode(payload, &req); err != nil {
-		return nil, err
-	}
-	finish, err := s.Submit(ctx, u, req)
-	if err != nil {
-		return nil, err
-	}
-	return func() (any, error) {
-		m, _, err := finish()
-		if err != nil {
-			return nil, err
-		}
-		_ = sock.Emit("message_ack", MessageAck{TempID: m.TempID, MessageID: m.ID, Seq: m.Seq})
-		return struct {
-			Message Message `json:"message"`
-		}{m}, nil
-	}, nil
+	s.attachLifecycle(ev, sock, u)
 }
 
 type fetchRequest struct {

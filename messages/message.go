@@ -1,21 +1,22 @@
-// Package messages owns messages: sequence numbers, mentions, deduplication
-// of retried sends, history paging, the store interface and its
-// implementations, the service, its chi routes and its Socket.IO handlers.
+// Package messages owns messages: the room log that orders every send
+// (sequence numbers, deduplication of retried sends, storage in batches,
+// publication in order), mentions, history paging, the store interface and
+// its implementations, the service, its chi routes and its Socket.IO
+// handlers.
+//
+// One send_message, from the socket to the ack, is in two files: send.go
+// (the event handler and the checks of a send) and log.go (the room log).
 package messages
 
 import (
-	"context"
 	"encoding/json"
 	"time"
 
 	"github.com/roomchat/chat/wire"
 )
 
-// DedupeWindow is how long a (sender, tempId) pair is remembered.
-const DedupeWindow = 24 * time.Hour
-
 // Message is one message of a room. Seq is per room, starts at 1 and has no
-// gaps.
+// gaps; Rev is the room's rev of the message's latest change (0 if none).
 type Message struct {
 	ID         string
 	RoomID     string
@@ -26,63 +27,143 @@ type Message struct {
 	Mentions   []string
 	TempID     string
 	CreatedAt  time.Time
+
+	ReplyToID string    // the id of the message this one answers, as stored
+	EditedAt  time.Time // zero if never edited
+	DeletedAt time.Time // zero unless deleted
+	DeletedBy string
+	PinnedAt  time.Time // zero unless pinned
+	Rev       int64
+
+	// Filled when the message is read: the message it answers as it is
+	// now, and its reactions.
+	ReplyTo   *Quote
+	Reactions []Reaction
+}
+
+// Deleted reports whether the message was deleted (it is a tombstone).
+func (m Message) Deleted() bool { return !m.DeletedAt.IsZero() }
+
+// Quote is the message another one answers, as it is now.
+type Quote struct {
+	ID         string `json:"id"`
+	Seq        int64  `json:"seq"`
+	SenderID   string `json:"senderId"`
+	SenderName string `json:"senderName"`
+	Excerpt    string `json:"excerpt"`
+	Deleted    bool   `json:"deleted"`
+}
+
+// quoteExcerpt is how many code points of a quoted message a quote shows.
+const quoteExcerpt = 200
+
+// QuoteOf returns the quote of m: its first quoteExcerpt code points, none
+// once it is deleted.
+func QuoteOf(m Message) *Quote {
+	q := &Quote{ID: m.ID, Seq: m.Seq, SenderID: m.SenderID, SenderName: m.SenderName, Deleted: m.Deleted()}
+	if !q.Deleted {
+		q.Excerpt = firstRunes(m.Content, quoteExcerpt)
+	}
+	return q
+}
+
+func firstRunes(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
+}
+
+// Reaction is one emoji's reactions to a message: how many users reacted
+// with it, and the first maxReactionUsers of them.
+type Reaction struct {
+	Emoji   string   `json:"emoji"`
+	Count   int      `json:"count"`
+	UserIDs []string `json:"userIds"`
+}
+
+// maxReactionUsers bounds the user ids listed per emoji.
+const maxReactionUsers = 100
+
+// ReactionRow is one user's reaction with one emoji, as stored.
+type ReactionRow struct {
+	MessageID string
+	Emoji     string
+	UserID    string
+	At        time.Time
+}
+
+// SummarizeReactions turns the rows of one message, in the order they were
+// made, into its reactions: emoji in order of first use, counts exact.
+func SummarizeReactions(rows []ReactionRow) []Reaction {
+	var out []Reaction
+	at := map[string]int{}
+	for _, r := range rows {
+		i, ok := at[r.Emoji]
+		if !ok {
+			i = len(out)
+			at[r.Emoji] = i
+			out = append(out, Reaction{Emoji: r.Emoji})
+		}
+		out[i].Count++
+		if len(out[i].UserIDs) < maxReactionUsers {
+			out[i].UserIDs = append(out[i].UserIDs, r.UserID)
+		}
+	}
+	return out
 }
 
 type messageJSON struct {
-	ID         string   `json:"id"`
-	RoomID     string   `json:"roomId"`
-	Seq        int64    `json:"seq"`
-	SenderID   string   `json:"senderId"`
-	SenderName string   `json:"senderName"`
-	Content    string   `json:"content"`
-	Mentions   []string `json:"mentions"`
-	TempID     string   `json:"tempId,omitempty"`
-	CreatedAt  string   `json:"createdAt"`
+	ID         string     `json:"id"`
+	RoomID     string     `json:"roomId"`
+	Seq        int64      `json:"seq"`
+	SenderID   string     `json:"senderId"`
+	SenderName string     `json:"senderName"`
+	Content    string     `json:"content"`
+	Mentions   []string   `json:"mentions"`
+	TempID     string     `json:"tempId,omitempty"`
+	CreatedAt  string     `json:"createdAt"`
+	EditedAt   *string    `json:"editedAt"`
+	DeletedAt  *string    `json:"deletedAt"`
+	DeletedBy  *string    `json:"deletedBy"`
+	ReplyTo    *Quote     `json:"replyTo"`
+	Reactions  []Reaction `json:"reactions"`
+	PinnedAt   *string    `json:"pinnedAt"`
+	Rev        int64      `json:"rev"`
 }
 
 // MarshalJSON writes the wire shape of a message.
 func (m Message) MarshalJSON() ([]byte, error) {
-	mentions := m.Mentions
-	if mentions == nil {
-		mentions = []string{}
+	out := messageJSON{ID: m.ID, RoomID: m.RoomID, Seq: m.Seq, SenderID: m.SenderID,
+		SenderName: m.SenderName, Content: m.Content, Mentions: m.Mentions, TempID: m.TempID,
+		CreatedAt: wire.FormatTime(m.CreatedAt), EditedAt: optionalTime(m.EditedAt), DeletedAt: optionalTime(m.DeletedAt),
+		ReplyTo: m.ReplyTo, Reactions: m.Reactions, PinnedAt: optionalTime(m.PinnedAt), Rev: m.Rev}
+	if out.Mentions == nil {
+		out.Mentions = []string{}
 	}
-	return json.Marshal(messageJSON{ID: m.ID, RoomID: m.RoomID, Seq: m.Seq, SenderID: m.SenderID,
-		SenderName: m.SenderName, Content: m.Content, Mentions: mentions, TempID: m.TempID,
-		CreatedAt: wire.FormatTime(m.CreatedAt)})
+	out.Reactions = make([]Reaction, len(m.Reactions))
+	for i, r := range m.Reactions {
+		if r.UserIDs == nil {
+			r.UserIDs = []string{}
+		}
+		out.Reactions[i] = r
+	}
+	if m.DeletedBy != "" {
+		by := m.DeletedBy
+		out.DeletedBy = &by
+	}
+	return json.Marshal(out)
 }
 
-// Store keeps messages. Implementations: SQLiteStore (embedded) and
-// MongoStore.
-type Store interface {
-	// Append stores m with the next seq of its room and returns it with ID
-	// (kept if set, else assigned) and Seq filled. When m.TempID is set and
-	// the same sender stored a message with that TempID within DedupeWindow,
-	// nothing is stored and that message is returned with created false.
-	// Appends to one room from many processes at once must still produce
-	// unique, gap-free seqs.
-	Append(ctx context.Context, m Message) (stored Message, created bool, err error)
-	// Before returns up to limit messages of the room with seq < beforeSeq
-	// (the newest when beforeSeq is 0), in ascending seq order, and whether
-	// older ones exist.
-	Before(ctx context.Context, roomID string, beforeSeq int64, limit int) ([]Message, bool, error)
-	// After returns up to limit messages of the room with seq > afterSeq, in
-	// ascending seq order, and whether more follow.
-	After(ctx context.Context, roomID string, afterSeq int64, limit int) ([]Message, bool, error)
-	// ByID returns the message or ErrMessageNotFound.
-	ByID(ctx context.Context, id string) (Message, error)
-	// Last returns the newest message of each of the rooms that has one.
-	Last(ctx context.Context, roomIDs []string) (map[string]Message, error)
-	// Unread counts the messages of the room with seq > afterSeq not sent by
-	// userID, and how many of those mention userID.
-	Unread(ctx context.Context, roomID, userID string, afterSeq int64) (unread, mentions int, err error)
-}
-
-// QueuedAppender is a Store that queues appends: QueueAppend returns once
-// the message has its place in the store's queue, and wait returns what
-// Append would have. Messages queued one after another are stored in that
-// order, so a caller can queue several before waiting for the first.
-type QueuedAppender interface {
-	QueueAppend(ctx context.Context, m Message) (wait func() (Message, bool, error))
+func optionalTime(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := wire.FormatTime(t)
+	return &s
 }
 
 // Sentinel errors of the messages package.
@@ -94,4 +175,7 @@ var (
 	ErrRateLimited     = wire.NewError(wire.RateLimited, "sending too fast")
 	ErrInvalidTempID   = wire.NewError(wire.InvalidArgument, "tempId must be a string of at most 128 characters")
 	ErrInvalidMessage  = wire.NewError(wire.InvalidArgument, "messageId must be a 24-hex-character id")
+	ErrInvalidRoom     = wire.NewError(wire.InvalidArgument, "roomId must be a 24-hex-character id")
+	ErrInvalidUTF8     = wire.NewError(wire.InvalidArgument, "content must be valid UTF-8")
+	ErrInvalidRev      = wire.NewError(wire.InvalidArgument, "after must be a rev number")
 )

@@ -12,11 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roomchat/chat/storage/sqlite"
+
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
-	"github.com/roomchat/chat/wire"
 	"github.com/roomchat/chat/auth"
+	"github.com/roomchat/chat/wire"
 )
 
 // The fakes below answer through function fields; calling a nil field
@@ -28,6 +30,17 @@ type fakeMembership struct {
 
 func (f *fakeMembership) Members(ctx context.Context, roomID, userID string) ([]string, error) {
 	return f.members(ctx, roomID, userID)
+}
+
+// Role: alice owns the room; the other members are members.
+func (f *fakeMembership) Role(ctx context.Context, roomID, userID string) (string, error) {
+	if _, err := f.members(ctx, roomID, userID); err != nil {
+		return "", err
+	}
+	if userID == "u-alice" {
+		return RoleOwner, nil
+	}
+	return RoleMember, nil
 }
 
 type fakeDirectory struct {
@@ -44,39 +57,6 @@ type fakeLimiter struct {
 
 func (f *fakeLimiter) Allow(ctx context.Context, key string) (bool, time.Duration, error) {
 	return f.allow(ctx, key)
-}
-
-type fakeMessageStore struct {
-	append func(ctx context.Context, m Message) (Message, bool, error)
-	before func(ctx context.Context, roomID string, beforeSeq int64, limit int) ([]Message, bool, error)
-	after  func(ctx context.Context, roomID string, afterSeq int64, limit int) ([]Message, bool, error)
-	byID   func(ctx context.Context, id string) (Message, error)
-	last   func(ctx context.Context, roomIDs []string) (map[string]Message, error)
-	unread func(ctx context.Context, roomID, userID string, afterSeq int64) (int, int, error)
-}
-
-func (f *fakeMessageStore) Append(ctx context.Context, m Message) (Message, bool, error) {
-	return f.append(ctx, m)
-}
-
-func (f *fakeMessageStore) Before(ctx context.Context, roomID string, seq int64, limit int) ([]Message, bool, error) {
-	return f.before(ctx, roomID, seq, limit)
-}
-
-func (f *fakeMessageStore) After(ctx context.Context, roomID string, seq int64, limit int) ([]Message, bool, error) {
-	return f.after(ctx, roomID, seq, limit)
-}
-
-func (f *fakeMessageStore) ByID(ctx context.Context, id string) (Message, error) {
-	return f.byID(ctx, id)
-}
-
-func (f *fakeMessageStore) Last(ctx context.Context, roomIDs []string) (map[string]Message, error) {
-	return f.last(ctx, roomIDs)
-}
-
-func (f *fakeMessageStore) Unread(ctx context.Context, roomID, userID string, seq int64) (int, int, error) {
-	return f.unread(ctx, roomID, userID, seq)
 }
 
 // broadcastRecorder is a Broadcaster that keeps what it was asked to send.
@@ -105,16 +85,16 @@ func (b *broadcastRecorder) all() []recordedBroadcast {
 
 // sendFixture is a Service whose room sendRoom has the members alice
 // (the sender), bob and carol; dave is a known user outside the room. Its
-// store keeps messages in a slice and dedupes tempIds as the contract says.
+// store is the embedded one, in a directory of the test's.
 type sendFixture struct {
 	svc      *Service
-	store    *fakeMessageStore
+	store    *SQLiteStore
+	writer   *sqlite.Writer
 	members  *fakeMembership
 	dir      *fakeDirectory
 	limiter  *fakeLimiter
 	out      *broadcastRecorder
 	users    map[string]auth.User
-	stored   []Message
 	dirAsked [][]string
 	limited  []string
 }
@@ -157,19 +137,44 @@ func newSendFixture(t *testing.T) *sendFixture {
 		f.limited = append(f.limited, key)
 		return true, 0, nil
 	}}
-	f.store = &fakeMessageStore{append: func(_ context.Context, m Message) (Message, bool, error) {
-		for _, old := range f.stored {
-			if m.TempID != "" && old.SenderID == m.SenderID && old.TempID == m.TempID {
-				return old, false, nil
-			}
-		}
-		m.ID, m.Seq = wire.NewID(), int64(len(f.stored)+1)
-		f.stored = append(f.stored, m)
-		return m, true, nil
-	}}
+	f.store, f.writer = openTestStore(t)
 	f.svc = NewService(Config{}, f.store, f.members, f.dir, f.limiter, f.out,
 		slog.New(slog.DiscardHandler), prometheus.NewRegistry())
 	return f
+}
+
+// openTestStore opens the embedded store in a directory of the test's.
+func openTestStore(t *testing.T) (*SQLiteStore, *sqlite.Writer) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := sqlite.NewWriter(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewSQLiteStore(ctx, db, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = s.Close()
+		_ = w.Close()
+		_ = db.Close()
+	})
+	return s, w
+}
+
+// stored reads every message of sendRoom from the store.
+func (f *sendFixture) stored(t *testing.T) []Message {
+	t.Helper()
+	page, _, err := f.store.After(context.Background(), sendRoom, 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return page
 }
 
 func strp(s string) *string { return &s }
@@ -195,8 +200,8 @@ func (f *sendFixture) failures(t *testing.T, code wire.Code) float64 {
 
 func (f *sendFixture) wantNothingSent(t *testing.T) {
 	t.Helper()
-	if len(f.stored) != 0 {
-		t.Errorf("stored %d messages, want none", len(f.stored))
+	if n := len(f.stored(t)); n != 0 {
+		t.Errorf("stored %d messages, want none", n)
 	}
 	if sent := f.out.all(); len(sent) != 0 {
 		t.Errorf("broadcast %d events, want none: %+v", len(sent), sent)
@@ -270,8 +275,8 @@ func TestSendStoresThenBroadcasts(t *testing.T) {
 	if m.Mentions != nil {
 		t.Errorf("mentions = %v, want none", m.Mentions)
 	}
-	if len(f.stored) != 1 || !reflect.DeepEqual(f.stored[0], m) {
-		t.Errorf("stored = %+v", f.stored)
+	if stored := f.stored(t); len(stored) != 1 || !reflect.DeepEqual(stored[0], m) {
+		t.Errorf("stored = %+v", stored)
 	}
 	sent := f.out.all()
 	if len(sent) != 1 || sent[0].event != "message" || !reflect.DeepEqual(sent[0].rooms, []string{sendRoom}) ||
@@ -383,9 +388,7 @@ func TestSendRefused(t *testing.T) {
 		{"directory down", func(f *sendFixture) {
 			f.dir.users = func(context.Context, []string) (map[string]auth.User, error) { return nil, down }
 		}, alice, sendRoom, wire.Unavailable},
-		{"store down", func(f *sendFixture) {
-			f.store.append = func(context.Context, Message) (Message, bool, error) { return Message{}, false, down }
-		}, alice, sendRoom, wire.Unavailable},
+		{"store down", func(f *sendFixture) { _ = f.writer.Close() }, alice, sendRoom, wire.Unavailable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -421,16 +424,12 @@ func TestSendRateLimited(t *testing.T) {
 	if !errors.Is(err, ErrRateLimited) {
 		t.Fatalf("Send = %v, want ErrRateLimited", err)
 	}
-	var we *wire.Error
-	if !errors.As(err, &we) || we.RetryAfter != 1500*time.Millisecond {
-		t.Errorf("error = %#v, want RetryAfter 1.5s", err)
+	if after, ok := wire.RetryAfterOf(err); !ok || after != 1500*time.Millisecond {
+		t.Errorf("error = %#v, want a retry after 1.5s", err)
 	}
 	body, status := wire.Describe(err)
 	if status != 429 || body.RetryAfterMs == nil || *body.RetryAfterMs != 1500 {
 		t.Errorf("Describe = %+v, %d", body, status)
-	}
-	if ErrRateLimited.RetryAfter != 0 {
-		t.Error("the sentinel was changed")
 	}
 	f.wantNothingSent(t)
 }
@@ -453,7 +452,8 @@ func TestMessageJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"id":"m1","roomId":"r1","seq":3,"senderId":"u1","senderName":"alice","content":"\u003cb\u003ehi\u003c/b\u003e","mentions":[],"createdAt":"2026-11-25T12:00:00.123Z"}`
+	want := `{"id":"m1","roomId":"r1","seq":3,"senderId":"u1","senderName":"alice","content":"\u003cb\u003ehi\u003c/b\u003e","mentions":[],"createdAt":"2026-11-25T12:00:00.123Z",` +
+		`"editedAt":null,"deletedAt":null,"deletedBy":null,"replyTo":null,"reactions":[],"pinnedAt":null,"rev":0}`
 	if string(b) != want {
 		t.Errorf("JSON = %s\nwant   %s", b, want)
 	}
@@ -464,57 +464,53 @@ func TestMessageJSON(t *testing.T) {
 	}
 }
 
-// historyFixture is a sendFixture whose store has seq 1..5 in sendRoom and
-// records the page it was asked for.
-func historyFixture(t *testing.T) (*sendFixture, *string) {
+// historyFixture is a sendFixture whose room has messages 1..5, and a
+// message 1 of another room.
+func historyFixture(t *testing.T) (*sendFixture, []Message, Message) {
 	f := newSendFixture(t)
-	asked := new(string)
-	page := func(kind string) func(context.Context, string, int64, int) ([]Message, bool, error) {
-		return func(_ context.Context, roomID string, seq int64, limit int) ([]Message, bool, error) {
-			*asked = fmt.Sprintf("%s %s %d %d", kind, roomID, seq, limit)
-			return nil, true, nil
+	var sent []Message
+	for i := 1; i <= 5; i++ {
+		m, _, err := f.svc.Send(context.Background(), alice, sendReq(fmt.Sprintf("message %d", i)))
+		if err != nil {
+			t.Fatal(err)
 		}
+		sent = append(sent, m)
 	}
-	f.store.before, f.store.after = page("before"), page("after")
-	f.store.byID = func(_ context.Context, id string) (Message, error) {
-		switch id {
-		case "aaaaaaaaaaaaaaaaaaaaaaaa":
-			return Message{ID: id, RoomID: sendRoom, Seq: 4}, nil
-		case "bbbbbbbbbbbbbbbbbbbbbbbb":
-			return Message{ID: id, RoomID: "ffffffffffffffffffffffff", Seq: 2}, nil
-		}
-		return Message{}, ErrMessageNotFound
+	other := Message{ID: wire.NewID(), RoomID: "ffffffffffffffffffffffff", Seq: 1, SenderID: "u-x", Content: "x", CreatedAt: wire.Now()}
+	if _, err := f.store.Append(context.Background(), []Message{other}); err != nil {
+		t.Fatal(err)
 	}
-	return f, asked
+	return f, sent, other
 }
 
 func TestHistory(t *testing.T) {
 	seq := func(n int64) *int64 { return &n }
+	f, sent, other := historyFixture(t)
 	tests := []struct {
-		name  string
-		user  string
-		req   PageRequest
-		asked string
-		err   error
-		code  wire.Code
+		name string
+		user string
+		req  PageRequest
+		want string // seqs, then + when more
+		err  error
+		code wire.Code
 	}{
-		{name: "newest page", req: PageRequest{}, asked: "before " + sendRoom + " 0 20"},
-		{name: "limit kept", req: PageRequest{Limit: 7}, asked: "before " + sendRoom + " 0 7"},
-		{name: "limit capped at 100", req: PageRequest{Limit: 500}, asked: "before " + sendRoom + " 0 100"},
-		{name: "before a message", req: PageRequest{BeforeID: "aaaaaaaaaaaaaaaaaaaaaaaa"}, asked: "before " + sendRoom + " 4 20"},
-		{name: "after a seq", req: PageRequest{AfterSeq: seq(3), Limit: 2}, asked: "after " + sendRoom + " 3 2"},
-		{name: "after zero", req: PageRequest{AfterSeq: seq(0)}, asked: "after " + sendRoom + " 0 20"},
-		{name: "before and after", req: PageRequest{BeforeID: "aaaaaaaaaaaaaaaaaaaaaaaa", AfterSeq: seq(1)}, err: ErrInvalidCursor},
+		{name: "newest page", req: PageRequest{}, want: "[1 2 3 4 5]"},
+		{name: "limit kept", req: PageRequest{Limit: 2}, want: "[4 5]+"},
+		{name: "before a message", req: PageRequest{BeforeID: sent[3].ID, Limit: 2}, want: "[2 3]+"},
+		{name: "before the first", req: PageRequest{BeforeID: sent[0].ID}, want: "[]"},
+		{name: "after a seq", req: PageRequest{AfterSeq: seq(2), Limit: 2}, want: "[3 4]+"},
+		{name: "after zero", req: PageRequest{AfterSeq: seq(0)}, want: "[1 2 3 4 5]"},
+		{name: "after the last", req: PageRequest{AfterSeq: seq(5)}, want: "[]"},
+		{name: "before and after", req: PageRequest{BeforeID: sent[3].ID, AfterSeq: seq(1)}, err: ErrInvalidCursor},
 		{name: "negative after", req: PageRequest{AfterSeq: seq(-1)}, err: ErrInvalidCursor},
 		{name: "malformed before", req: PageRequest{BeforeID: "nope"}, err: ErrInvalidMessage},
-		{name: "unknown before", req: PageRequest{BeforeID: "cccccccccccccccccccccccc"}, err: ErrMessageNotFound},
-		{name: "before a message of another room", req: PageRequest{BeforeID: "bbbbbbbbbbbbbbbbbbbbbbbb"}, err: ErrMessageNotFound},
+		{name: "unknown before", req: PageRequest{BeforeID: wire.NewID()}, err: ErrMessageNotFound},
+		{name: "before a message of another room", req: PageRequest{BeforeID: other.ID}, err: ErrMessageNotFound},
 		{name: "malformed room", req: PageRequest{RoomID: "room"}, code: wire.InvalidArgument},
 		{name: "not a member", user: "u-dave", req: PageRequest{}, code: wire.Forbidden},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, asked := historyFixture(t)
 			if tt.req.RoomID == "" {
 				tt.req.RoomID = sendRoom
 			}
@@ -530,21 +526,39 @@ func TestHistory(t *testing.T) {
 			case tt.err == nil && tt.code == "" && err != nil:
 				t.Fatalf("History: %v", err)
 			}
-			if *asked != tt.asked {
-				t.Errorf("store asked for %q, want %q", *asked, tt.asked)
+			if err != nil {
+				return
 			}
-			if err == nil && (page.Messages == nil || !page.HasMore) {
-				t.Errorf("page = %+v, want an empty, non-nil list and hasMore", page)
+			seqs := []int64{}
+			for _, m := range page.Messages {
+				seqs = append(seqs, m.Seq)
+			}
+			got := fmt.Sprint(seqs)
+			if page.HasMore {
+				got += "+"
+			}
+			if got != tt.want {
+				t.Errorf("page = %s, want %s", got, tt.want)
 			}
 		})
 	}
+	t.Run("limit capped at 100", func(t *testing.T) {
+		f := newSendFixture(t)
+		for i := range 105 {
+			if _, _, err := f.svc.Send(context.Background(), alice, sendReq(fmt.Sprint(i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		page, err := f.svc.History(context.Background(), "u-alice", PageRequest{RoomID: sendRoom, Limit: 500})
+		if err != nil || len(page.Messages) != 100 || !page.HasMore {
+			t.Errorf("page of 500 = %d messages, more %v, %v; want 100 and more", len(page.Messages), page.HasMore, err)
+		}
+	})
 }
 
 func TestHistoryStoreDown(t *testing.T) {
-	f, _ := historyFixture(t)
-	f.store.before = func(context.Context, string, int64, int) ([]Message, bool, error) {
-		return nil, false, wire.Unavailablef("history", errors.New("gone"))
-	}
+	f := newSendFixture(t)
+	_ = f.store.reads.before.Close()
 	if _, err := f.svc.History(context.Background(), "u-alice", PageRequest{RoomID: sendRoom}); wire.CodeOf(err) != wire.Unavailable {
 		t.Errorf("History = %v, want unavailable", err)
 	}
@@ -555,7 +569,6 @@ func TestHistoryStoreDown(t *testing.T) {
 func TestSendWithSQLiteStore(t *testing.T) {
 	ctx := context.Background()
 	f := newSendFixture(t)
-	f.svc.store, _ = openSQLiteMessageStore(t, t.TempDir())
 
 	for i := 1; i <= 3; i++ {
 		req := sendReq(fmt.Sprintf("message %d for @bob", i))
@@ -611,17 +624,16 @@ func TestSendRepeatWhileRateLimited(t *testing.T) {
 	}
 }
 
-// TestSubmitPipelinesWithSQLiteStore submits several sends before finishing
-// any, then finishes them last first: the messages are stored in the order
+// TestSubmitPipelinesWithSQLiteStore submits several sends before waiting
+// for any, then waits for them last first: the messages are stored in the order
 // of the Submits, each is broadcast once, in seq order, and a repeated
 // tempId submitted while its original is still queued is not stored twice.
 func TestSubmitPipelinesWithSQLiteStore(t *testing.T) {
 	ctx := context.Background()
 	f := newSendFixture(t)
-	f.svc.store, _ = openSQLiteMessageStore(t, t.TempDir())
 
 	const n = 20
-	var finishes []func() (Message, bool, error)
+	var finishes []*Pending
 	for i := 1; i <= n; i++ {
 		req := sendReq(fmt.Sprintf("message %d", i))
 		req.TempID = strp(fmt.Sprintf("t-%d", i))
@@ -638,12 +650,12 @@ func TestSubmitPipelinesWithSQLiteStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := n - 1; i >= 0; i-- {
-		m, created, err := finishes[i]()
+		m, created, err := finishes[i].Wait()
 		if err != nil || !created || m.Seq != int64(i+1) || m.Content != fmt.Sprintf("message %d", i+1) {
 			t.Fatalf("finish %d = seq %d %q, %v, %v; want seq %d", i+1, m.Seq, m.Content, created, err, i+1)
 		}
 	}
-	if m, created, err := finishRepeat(); err != nil || created || m.Seq != 5 {
+	if m, created, err := finishRepeat.Wait(); err != nil || created || m.Seq != 5 {
 		t.Fatalf("repeat = seq %d, created %v, %v; want seq 5, not created", m.Seq, created, err)
 	}
 	sent := f.out.all()

@@ -1,6 +1,6 @@
 //go:build unix
 
-package messages
+package messages_test
 
 import (
 	"context"
@@ -14,7 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/roomchat/chat/storage/sqlite"
+	"github.com/roomchat/chat/messages"
+	"github.com/roomchat/chat/messages/storetest"
 	"github.com/roomchat/chat/wire"
 )
 
@@ -50,7 +51,7 @@ func BenchmarkSQLiteHistoryPage(b *testing.B) {
 	}
 }
 
-func benchHistoryPage(b *testing.B, s *SQLiteStore, before int64) {
+func benchHistoryPage(b *testing.B, s *messages.SQLiteStore, before int64) {
 	ctx := context.Background()
 	took := make([]time.Duration, 0, 1024)
 	cpu := benchCPUTime(b)
@@ -67,11 +68,12 @@ func benchHistoryPage(b *testing.B, s *SQLiteStore, before int64) {
 	b.ReportMetric(float64(took[(len(took)-1)*99/100].Nanoseconds())/1e3, "p99-µs")
 }
 
-// BenchmarkSQLiteAppendParallel appends from many goroutines at once across
-// 100 rooms, as many senders do, and reports the persisted messages per
-// second. Every Append returns only after its transaction has committed.
+// BenchmarkSQLiteAppendParallel sends through the room log from many
+// goroutines at once across 100 rooms, as many senders do, and reports the
+// persisted messages per second. Every send is answered only after its
+// transaction has committed.
 func BenchmarkSQLiteAppendParallel(b *testing.B) {
-	s, _ := openSQLiteMessageStore(b, b.TempDir())
+	l := openEmbedded(b, b.TempDir()).log()
 	rooms := make([]string, 100)
 	for i := range rooms {
 		rooms[i] = wire.NewID()
@@ -82,16 +84,16 @@ func BenchmarkSQLiteAppendParallel(b *testing.B) {
 	b.ResetTimer()
 	start, cpu := time.Now(), benchCPUTime(b)
 	b.RunParallel(func(pb *testing.PB) {
-		sender := msgTestUser()
+		sender := storetest.User()
 		for pb.Next() {
 			i := next.Add(1)
-			m := Message{RoomID: rooms[i%int64(len(rooms))], SenderID: sender, SenderName: "bench",
+			m := messages.Message{RoomID: rooms[i%int64(len(rooms))], SenderID: sender, SenderName: "bench",
 				Content: "a chat message of an ordinary length, some sixty bytes", TempID: strconv.FormatInt(i, 10),
 				CreatedAt: wire.Now()}
 			if i%10 == 0 {
 				m.Mentions = []string{"user-mentioned"}
 			}
-			if _, _, err := s.Append(ctx, m); err != nil {
+			if _, _, err := l.Append(ctx, m).Wait(); err != nil {
 				b.Error(err)
 				return
 			}
@@ -114,60 +116,35 @@ func benchCPUTime(b *testing.B) time.Duration {
 
 // openBenchHistory opens the cached database of the named size, filling
 // benchRoom up to n messages first if an earlier run has not.
-func openBenchHistory(b *testing.B, name string, n int64) *SQLiteStore {
+func openBenchHistory(b *testing.B, name string, n int64) *messages.SQLiteStore {
 	b.Helper()
 	dir := filepath.Join(os.TempDir(), "roomchat-bench-history-"+name)
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, dir)
+	e := openEmbedded(b, dir)
+	have, err := e.store.LastSeq(context.Background(), benchRoom)
 	if err != nil {
-		b.Fatal(err)
-	}
-	s, err := NewSQLiteStore(ctx, db)
-	if err != nil {
-		_ = db.Close()
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		_ = s.Close()
-		_ = db.Close()
-	})
-	var have int64
-	if err := db.QueryRowContext(ctx, sqliteLastSeq, benchRoom).Scan(&have); err != nil {
 		b.Fatal(err)
 	}
 	if have < n {
 		b.Logf("filling %s with messages %d..%d", dir, have+1, n)
-		if err := bulkInsert(ctx, s, have+1, n); err != nil {
+		if err := bulkInsert(e.store, have+1, n); err != nil {
 			b.Fatal(err)
 		}
 	}
-	return s
+	return e.store
 }
 
-// bulkInsert writes messages from..to of benchRoom straight into the table,
-// many per transaction.
-func bulkInsert(ctx context.Context, s *SQLiteStore, from, to int64) error {
-	const perTx = 20_000
+// bulkInsert writes messages from..to of benchRoom, many per Append.
+func bulkInsert(s *messages.SQLiteStore, from, to int64) error {
+	const perAppend = 20_000
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for start := from; start <= to; start += perTx {
-		tx, err := s.db.BeginTx(ctx, nil)
-		if err != nil {
-			return err
+	for start := from; start <= to; start += perAppend {
+		var batch []messages.Message
+		for seq := start; seq <= min(start+perAppend-1, to); seq++ {
+			batch = append(batch, messages.Message{ID: wire.NewID(), RoomID: benchRoom, Seq: seq,
+				SenderID: fmt.Sprintf("user-%d", seq%10), SenderName: "bench", Content: fmt.Sprintf("message %d", seq),
+				CreatedAt: base.Add(time.Duration(seq) * time.Second)})
 		}
-		insert, err := tx.PrepareContext(ctx, sqliteInsert)
-		if err != nil {
-			_ = tx.Rollback()
-			return err
-		}
-		for seq := start; seq <= min(start+perTx-1, to); seq++ {
-			_, err = insert.ExecContext(ctx, wire.NewID(), benchRoom, seq, fmt.Sprintf("user-%d", seq%10),
-				"bench", fmt.Sprintf("message %d", seq), nil, nil, base.Add(time.Duration(seq)*time.Second).UnixMilli())
-			if err != nil {
-				_ = tx.Rollback()
-				return err
-			}
-		}
-		if err := tx.Commit(); err != nil {
+		if _, err := s.Append(context.Background(), batch); err != nil {
 			return err
 		}
 	}
@@ -178,14 +155,14 @@ func bulkInsert(ctx context.Context, s *SQLiteStore, from, to int64) error {
 // the one before has committed, as a lone sender does: the time per
 // operation is the wait of an ack on an idle server.
 func BenchmarkSQLiteAppendLatency(b *testing.B) {
-	s, _ := openSQLiteMessageStore(b, b.TempDir())
-	room, sender := wire.NewID(), msgTestUser()
+	l := openEmbedded(b, b.TempDir()).log()
+	room, sender := wire.NewID(), storetest.User()
 	ctx := context.Background()
 	cpu := benchCPUTime(b)
 	for i := 0; b.Loop(); i++ {
-		m := Message{RoomID: room, SenderID: sender, SenderName: "bench",
+		m := messages.Message{RoomID: room, SenderID: sender, SenderName: "bench",
 			Content: "a chat message of an ordinary length, some sixty bytes", TempID: strconv.Itoa(i), CreatedAt: wire.Now()}
-		if _, _, err := s.Append(ctx, m); err != nil {
+		if _, _, err := l.Append(ctx, m).Wait(); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -3,6 +3,7 @@ package messages
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -16,16 +17,15 @@ import (
 // MongoStore is the MongoDB Store: the messages collection and the
 // message_dedupe collection of (sender, tempId) claims.
 //
-// Seqs come from the unique {roomId, seq} index, never from a counter
-// updated with $inc: an Append takes the room's last seq plus one and
-// inserts; a duplicate key means another instance took that seq first, so
-// it reads the last seq again and retries. Appends to one room are
-// serialized inside the process (see seqs), so retries only happen between
-// instances. It is safe for concurrent use.
+// Seqs are arbitrated by the unique {roomId, seq} index, never taken from
+// a counter updated with $inc: the room log numbers a batch after the last
+// seq it knows and inserts it; a duplicate key means another instance took
+// that seq first (see Append). It is safe for concurrent use.
 type MongoStore struct {
-	messages *mongo.Collection
-	dedupe   *mongo.Collection
-	seqs     *roomSeqs
+	messages  *mongo.Collection
+	dedupe    *mongo.Collection
+	changes   *mongo.Collection
+	reactions *mongo.Collection
 }
 
 var _ Store = (*MongoStore)(nil)
@@ -36,46 +36,69 @@ const (
 	IndexRoomCreatedAt = "roomId_createdAt"
 	// IndexRoomSeq is the unique {roomId: 1, seq: 1} index that assigns seqs.
 	IndexRoomSeq = "roomId_seq_unique"
-	// IndexRoomMentions serves the mention count of Unread.
+	// IndexRoomMentions serves the mention counts of Activity.
 	IndexRoomMentions = "roomId_mentions_seq"
+	// IndexClaimCreatedAt serves SweepClaims.
+	IndexClaimCreatedAt = "createdAt"
 )
 
-// mongoMessage is a document of the messages collection.
+// mongoMessage is a document of the messages collection. A deleted
+// message's content, mentions, quote, edit and pin are unset.
 type mongoMessage struct {
-	ID         string    `bson:"_id"`
-	RoomID     string    `bson:"roomId"`
-	Seq        int64     `bson:"seq"`
-	SenderID   string    `bson:"senderId"`
-	SenderName string    `bson:"senderName"`
-	Content    string    `bson:"content"`
-	Mentions   []string  `bson:"mentions"`
-	TempID     string    `bson:"tempId,omitempty"`
-	CreatedAt  time.Time `bson:"createdAt"`
+	ID         string     `bson:"_id"`
+	RoomID     string     `bson:"roomId"`
+	Seq        int64      `bson:"seq"`
+	SenderID   string     `bson:"senderId"`
+	SenderName string     `bson:"senderName"`
+	Content    string     `bson:"content,omitempty"`
+	Mentions   []string   `bson:"mentions,omitempty"`
+	TempID     string     `bson:"tempId,omitempty"`
+	CreatedAt  time.Time  `bson:"createdAt"`
+	ReplyTo    string     `bson:"replyTo,omitempty"`
+	EditedAt   *time.Time `bson:"editedAt,omitempty"`
+	DeletedAt  *time.Time `bson:"deletedAt,omitempty"`
+	DeletedBy  string     `bson:"deletedBy,omitempty"`
+	PinnedAt   *time.Time `bson:"pinnedAt,omitempty"`
+	Rev        int64      `bson:"rev"`
 }
 
 func newMongoMessage(m Message) mongoMessage {
-	mentions := m.Mentions
-	if mentions == nil {
-		mentions = []string{}
-	}
 	return mongoMessage{ID: m.ID, RoomID: m.RoomID, Seq: m.Seq, SenderID: m.SenderID,
-		SenderName: m.SenderName, Content: m.Content, Mentions: mentions, TempID: m.TempID,
-		CreatedAt: m.CreatedAt}
+		SenderName: m.SenderName, Content: m.Content, Mentions: m.Mentions, TempID: m.TempID,
+		CreatedAt: m.CreatedAt, ReplyTo: m.ReplyToID, EditedAt: mongoTime(m.EditedAt),
+		DeletedAt: mongoTime(m.DeletedAt), DeletedBy: m.DeletedBy, PinnedAt: mongoTime(m.PinnedAt), Rev: m.Rev}
 }
 
 func (d mongoMessage) message() Message {
 	return Message{ID: d.ID, RoomID: d.RoomID, Seq: d.Seq, SenderID: d.SenderID,
 		SenderName: d.SenderName, Content: d.Content, Mentions: d.Mentions, TempID: d.TempID,
-		CreatedAt: d.CreatedAt.UTC()}
+		CreatedAt: d.CreatedAt.UTC(), ReplyToID: d.ReplyTo, EditedAt: goTime(d.EditedAt),
+		DeletedAt: goTime(d.DeletedAt), DeletedBy: d.DeletedBy, PinnedAt: goTime(d.PinnedAt), Rev: d.Rev}
+}
+
+// mongoTime is t for an optional field: nil when zero.
+func mongoTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func goTime(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
 }
 
 // NewMongoStore returns the store on db, creating its indexes if they do not
 // exist.
 func NewMongoStore(ctx context.Context, db *mongo.Database) (*MongoStore, error) {
 	s := &MongoStore{
-		messages: db.Collection("messages"),
-		dedupe:   db.Collection("message_dedupe"),
-		seqs:     newRoomSeqs(),
+		messages:  db.Collection("messages"),
+		dedupe:    db.Collection("message_dedupe"),
+		changes:   db.Collection("message_changes"),
+		reactions: db.Collection("message_reactions"),
 	}
 	err := chatmongo.EnsureIndexes(ctx, s.messages,
 		mongo.IndexModel{
@@ -90,10 +113,30 @@ func NewMongoStore(ctx context.Context, db *mongo.Database) (*MongoStore, error)
 			Keys:    bson.D{{Key: "roomId", Value: 1}, {Key: "mentions", Value: 1}, {Key: "seq", Value: 1}},
 			Options: options.Index().SetName(IndexRoomMentions),
 		})
+	if err == nil {
+		err = chatmongo.EnsureIndexes(ctx, s.dedupe, mongo.IndexModel{
+			Keys:    bson.D{{Key: "createdAt", Value: 1}},
+			Options: options.Index().SetName(IndexClaimCreatedAt),
+		})
+	}
+	if err == nil {
+		err = s.ensureChangeIndexes(ctx)
+	}
 	if err != nil {
 		return nil, wire.Unavailablef("create messages indexes", err)
 	}
 	return s, nil
+}
+
+// storeError wraps a failure of a read: a document that does not decode
+// is internal, anything else an outage.
+func storeError(op string, err error) error {
+	var de *bson.DecodeError
+	var ve bson.ValueDecoderError
+	if errors.As(err, &de) || errors.As(err, &ve) {
+		return fmt.Errorf("%s: %w: %w", op, ErrCorrupt, err)
+	}
+	return wire.Unavailablef(op, err)
 }
 
 // Before implements Store.
@@ -107,10 +150,13 @@ func (s *MongoStore) Before(ctx context.Context, roomID string, beforeSeq int64,
 	}
 	page, hasMore, err := s.page(ctx, filter, -1, limit)
 	if err != nil {
-		return nil, false, wire.Unavailablef("messages before", err)
+		return nil, false, storeError("messages before", err)
 	}
 	for i, j := 0, len(page)-1; i < j; i, j = i+1, j-1 {
 		page[i], page[j] = page[j], page[i]
+	}
+	if err := s.complete(ctx, page); err != nil {
+		return nil, false, err
 	}
 	return page, hasMore, nil
 }
@@ -123,7 +169,10 @@ func (s *MongoStore) After(ctx context.Context, roomID string, afterSeq int64, l
 	filter := bson.D{{Key: "roomId", Value: roomID}, {Key: "seq", Value: bson.D{{Key: "$gt", Value: afterSeq}}}}
 	page, hasMore, err := s.page(ctx, filter, 1, limit)
 	if err != nil {
-		return nil, false, wire.Unavailablef("messages after", err)
+		return nil, false, storeError("messages after", err)
+	}
+	if err := s.complete(ctx, page); err != nil {
+		return nil, false, err
 	}
 	return page, hasMore, nil
 }
@@ -165,9 +214,13 @@ func (s *MongoStore) ByID(ctx context.Context, id string) (Message, error) {
 	case errors.Is(err, mongo.ErrNoDocuments):
 		return Message{}, ErrMessageNotFound
 	case err != nil:
-		return Message{}, wire.Unavailablef("message by id", err)
+		return Message{}, storeError("message by id", err)
 	}
-	return m, nil
+	ms := []Message{m}
+	if err := s.complete(ctx, ms); err != nil {
+		return Message{}, err
+	}
+	return ms[0], nil
 }
 
 // byID returns the message or mongo.ErrNoDocuments, unwrapped.
@@ -177,45 +230,4 @@ func (s *MongoStore) byID(ctx context.Context, id string) (Message, error) {
 		return Message{}, err
 	}
 	return d.message(), nil
-}
-
-// Last implements Store, with one indexed lookup per room: $group has no
-// portable "newest of each group" that FerretDB also runs.
-func (s *MongoStore) Last(ctx context.Context, roomIDs []string) (map[string]Message, error) {
-	last := make(map[string]Message, len(roomIDs))
-	opts := options.FindOne().SetSort(bson.D{{Key: "seq", Value: -1}})
-	for _, id := range roomIDs {
-		var d mongoMessage
-		err := s.messages.FindOne(ctx, bson.D{{Key: "roomId", Value: id}}, opts).Decode(&d)
-		switch {
-		case errors.Is(err, mongo.ErrNoDocuments):
-			continue
-		case err != nil:
-			return nil, wire.Unavailablef("last messages", err)
-		}
-		last[id] = d.message()
-	}
-	return last, nil
-}
-
-// Unread implements Store with two counts over the room's newer messages.
-func (s *MongoStore) Unread(ctx context.Context, roomID, userID string, afterSeq int64) (int, int, error) {
-	filter := bson.D{
-		{Key: "roomId", Value: roomID},
-		{Key: "seq", Value: bson.D{{Key: "$gt", Value: afterSeq}}},
-		{Key: "senderId", Value: bson.D{{Key: "$ne", Value: userID}}},
-	}
-	unread, err := s.messages.CountDocuments(ctx, filter)
-	if err != nil {
-		return 0, 0, wire.Unavailablef("count unread", err)
-	}
-	if unread == 0 {
-		return 0, 0, nil
-	}
-	filter = append(filter, bson.E{Key: "mentions", Value: userID})
-	mentions, err := s.messages.CountDocuments(ctx, filter)
-	if err != nil {
-		return 0, 0, wire.Unavailablef("count unread mentions", err)
-	}
-	return int(unread), int(mentions), nil
 }

@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,128 +25,6 @@ func newTestMongoStore(t *testing.T, db *mongo.Database) *MongoStore {
 	return s
 }
 
-func TestMongoStore(t *testing.T) {
-	testMessageStore(t, func(t *testing.T) Store {
-		return newTestMongoStore(t, mongotest.Database(t))
-	})
-}
-
-// twoInstances returns two stores on one database through two clients, as
-// two processes of the service would have.
-func twoInstances(t *testing.T) (*MongoStore, *MongoStore) {
-	db := mongotest.Database(t)
-	other := mongotest.Client(t).Database(db.Name())
-	return newTestMongoStore(t, db), newTestMongoStore(t, other)
-}
-
-func TestMongoStoreSeqAcrossInstances(t *testing.T) {
-	const writersPerStore, perWriter = 4, 25
-	a, b := twoInstances(t)
-	ctx := context.Background()
-	room := wire.NewID()
-
-	var wg sync.WaitGroup
-	errs := make(chan error, 2*writersPerStore)
-	for i, s := range []*MongoStore{a, b, a, b, a, b, a, b}[:2*writersPerStore] {
-		wg.Go(func() {
-			var prev int64
-			for n := range perWriter {
-				m, created, err := s.Append(ctx, Message{RoomID: room, SenderID: fmt.Sprintf("w%d", i),
-					Content: fmt.Sprintf("message %d", n), CreatedAt: wire.Now()})
-				if err != nil || !created {
-					errs <- fmt.Errorf("writer %d append %d: created %v, %w", i, n, created, err)
-					return
-				}
-				if m.Seq <= prev {
-					errs <- fmt.Errorf("writer %d got seq %d after %d", i, m.Seq, prev)
-					return
-				}
-				prev = m.Seq
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
-
-	const total = 2 * writersPerStore * perWriter
-	var seqs []int64
-	for after := int64(0); ; {
-		page, more, err := a.After(ctx, room, after, 100)
-		if err != nil {
-			t.Fatalf("After(%d): %v", after, err)
-		}
-		for _, m := range page {
-			seqs = append(seqs, m.Seq)
-		}
-		if !more {
-			break
-		}
-		after = page[len(page)-1].Seq
-	}
-	if len(seqs) != total {
-		t.Fatalf("stored %d messages, want %d", len(seqs), total)
-	}
-	for i, seq := range seqs {
-		if seq != int64(i+1) {
-			t.Fatalf("seq #%d is %d, want %d (seqs must be 1..%d, each once)", i, seq, i+1, total)
-		}
-	}
-}
-
-func TestMongoStoreDedupeAcrossInstances(t *testing.T) {
-	a, b := twoInstances(t)
-	room := wire.NewID()
-	raceSameTempID(t, a, b, room, wire.Now())
-	// Past the window the claim is taken afresh, once, by one of the racers.
-	raceSameTempID(t, a, b, room, wire.Now().Add(DedupeWindow+time.Minute))
-	page, _, err := a.After(context.Background(), room, 0, 10)
-	if err != nil {
-		t.Fatalf("After: %v", err)
-	}
-	if len(page) != 2 {
-		t.Errorf("room holds %d messages, want 2", len(page))
-	}
-}
-
-// raceSameTempID appends one (sender, tempId) from four goroutines on each of
-// a and b, and checks that exactly one stored it and all got that message.
-func raceSameTempID(t *testing.T, a, b *MongoStore, room string, at time.Time) {
-	t.Helper()
-	type result struct {
-		m       Message
-		created bool
-		err     error
-	}
-	results := make(chan result, 8)
-	var wg sync.WaitGroup
-	for _, s := range []*MongoStore{a, b, a, b, a, b, a, b} {
-		wg.Go(func() {
-			m, created, err := s.Append(context.Background(), Message{RoomID: room, SenderID: "alice",
-				Content: "hi", TempID: "t-1", CreatedAt: at})
-			results <- result{m, created, err}
-		})
-	}
-	wg.Wait()
-	close(results)
-	var created int
-	ids := map[string]bool{}
-	for r := range results {
-		if r.err != nil {
-			t.Fatalf("Append: %v", r.err)
-		}
-		if r.created {
-			created++
-		}
-		ids[r.m.ID] = true
-	}
-	if created != 1 || len(ids) != 1 {
-		t.Errorf("%d appends stored a message and %d ids were returned, want 1 and 1", created, len(ids))
-	}
-}
-
 // A claim whose message was never stored (its sender failed between the
 // two writes) is completed by the retry, under the claimed id.
 func TestMongoStoreDedupeClaimWithoutMessage(t *testing.T) {
@@ -160,12 +38,13 @@ func TestMongoStoreDedupeClaimWithoutMessage(t *testing.T) {
 		t.Fatalf("insert claim: %v", err)
 	}
 	msg := Message{RoomID: wire.NewID(), SenderID: "alice", Content: "hi", TempID: "t-1", CreatedAt: now}
+	l := NewLog(s, func(Message) {}, func(Outcome) {}, slog.New(slog.DiscardHandler))
 
-	first, created, err := s.Append(ctx, msg)
+	first, created, err := l.Append(ctx, msg).Wait()
 	if err != nil || !created || first.ID != claimed || first.Seq != 1 {
-		t.Fatalf("first Append = %+v, created %v, %v; want id %s, seq 1, created", first, created, err, claimed)
+		t.Fatalf("first send = %+v, created %v, %v; want id %s, seq 1, created", first, created, err, claimed)
 	}
-	again, created, err := s.Append(ctx, msg)
+	again, created, err := l.Append(ctx, msg).Wait()
 	if err != nil || created || again.ID != claimed {
 		t.Fatalf("retry = %+v, created %v, %v; want the first message, not created", again, created, err)
 	}
@@ -190,6 +69,7 @@ func TestMongoStoreIndexes(t *testing.T) {
 	want := map[string]string{
 		IndexRoomCreatedAt: "roomId:1 createdAt:-1",
 		IndexRoomSeq:       "roomId:1 seq:1",
+		IndexRoomMentions:  "roomId:1 mentions:1 seq:1",
 	}
 	for _, spec := range specs {
 		if keys, ok := want[spec.Name]; ok {
@@ -223,8 +103,8 @@ func TestMongoStoreReopen(t *testing.T) {
 	db := mongotest.Database(t)
 	room := wire.NewID()
 	for want := int64(1); want <= 2; want++ {
-		s := newTestMongoStore(t, db)
-		m, _, err := s.Append(ctx, Message{RoomID: room, SenderID: "alice", Content: "hi", CreatedAt: wire.Now()})
+		l := NewLog(newTestMongoStore(t, db), func(Message) {}, func(Outcome) {}, slog.New(slog.DiscardHandler))
+		m, _, err := l.Append(ctx, Message{RoomID: room, SenderID: "alice", Content: "hi", CreatedAt: wire.Now()}).Wait()
 		if err != nil || m.Seq != want {
 			t.Fatalf("Append on instance %d = seq %d, %v; want seq %d", want, m.Seq, err, want)
 		}
@@ -234,7 +114,7 @@ func TestMongoStoreReopen(t *testing.T) {
 // Claims are kept in buckets as long as the dedupe window: a repeat in the
 // next bucket is still a repeat while within the window of the original.
 func TestMongoStoreDedupeAcrossBuckets(t *testing.T) {
-	s := newTestMongoStore(t, mongotest.Database(t))
+	l := NewLog(newTestMongoStore(t, mongotest.Database(t)), func(Message) {}, func(Outcome) {}, slog.New(slog.DiscardHandler))
 	ctx := context.Background()
 	boundary := time.UnixMilli((claimBucket(wire.Now()) - 1) * DedupeWindow.Milliseconds()).UTC()
 	room := wire.NewID()
@@ -251,8 +131,8 @@ func TestMongoStoreDedupeAcrossBuckets(t *testing.T) {
 		{boundary.Add(2 * time.Millisecond), "b", false, 3},
 	}
 	for i, st := range steps {
-		got, created, err := s.Append(ctx, Message{RoomID: room, SenderID: "alice", Content: "hi",
-			TempID: st.tempID, CreatedAt: st.at})
+		got, created, err := l.Append(ctx, Message{RoomID: room, SenderID: "alice", Content: "hi",
+			TempID: st.tempID, CreatedAt: st.at}).Wait()
 		if err != nil {
 			t.Fatalf("step %d: %v", i, err)
 		}
@@ -270,26 +150,95 @@ func TestMongoStoreUnavailable(t *testing.T) {
 	if _, err := NewMongoStore(ctx, db); !errors.Is(err, wire.ErrUnavailable) {
 		t.Errorf("NewMongoStore error = %v, want ErrUnavailable", err)
 	}
-	s := &MongoStore{messages: db.Collection("messages"), dedupe: db.Collection("message_dedupe"), seqs: newRoomSeqs()}
+	s := &MongoStore{messages: db.Collection("messages"), dedupe: db.Collection("message_dedupe")}
 	room := wire.NewID()
+	m := Message{ID: wire.NewID(), RoomID: room, SenderID: "alice", Content: "hi", Seq: 1, CreatedAt: wire.Now()}
+	paired := m
+	paired.TempID = "t"
 	calls := map[string]func() error{
-		"Append": func() error {
-			_, _, err := s.Append(ctx, Message{RoomID: room, SenderID: "alice", Content: "hi"})
-			return err
-		},
-		"Append with tempId": func() error {
-			_, _, err := s.Append(ctx, Message{RoomID: room, SenderID: "alice", Content: "hi", TempID: "t"})
-			return err
-		},
-		"Before": func() error { _, _, err := s.Before(ctx, room, 0, 20); return err },
-		"After":  func() error { _, _, err := s.After(ctx, room, 0, 20); return err },
-		"ByID":   func() error { _, err := s.ByID(ctx, wire.NewID()); return err },
-		"Last":   func() error { _, err := s.Last(ctx, []string{room}); return err },
-		"Unread": func() error { _, _, err := s.Unread(ctx, room, "alice", 0); return err },
+		"LastSeq":     func() error { _, err := s.LastSeq(ctx, room); return err },
+		"Claim":       func() error { _, err := s.Claim(ctx, []Message{paired}); return err },
+		"Append":      func() error { _, err := s.Append(ctx, []Message{m}); return err },
+		"Before":      func() error { _, _, err := s.Before(ctx, room, 0, 20); return err },
+		"After":       func() error { _, _, err := s.After(ctx, room, 0, 20); return err },
+		"ByID":        func() error { _, err := s.ByID(ctx, wire.NewID()); return err },
+		"Activity":    func() error { _, err := s.Activity(ctx, "alice", map[string]int64{room: 0}); return err },
+		"SweepClaims": func() error { _, err := s.SweepClaims(ctx, wire.Now(), 10); return err },
 	}
 	for name, call := range calls {
 		if err := call(); !errors.Is(err, wire.ErrUnavailable) {
 			t.Errorf("%s error = %v, want ErrUnavailable", name, err)
 		}
+	}
+}
+
+// TestMongoStoreSweepKeepsClaimsBounded: claims older than the window are
+// deleted, in bounded batches, so the collection stops growing; live ones
+// stay and still answer repeats.
+func TestMongoStoreSweepKeepsClaimsBounded(t *testing.T) {
+	ctx := context.Background()
+	db := mongotest.Database(t)
+	s := newTestMongoStore(t, db)
+	l := NewLog(s, func(Message) {}, func(Outcome) {}, slog.New(slog.DiscardHandler))
+	room, old := wire.NewID(), wire.Now().Add(-2*DedupeWindow)
+	for i := range 25 {
+		m := Message{RoomID: room, SenderID: "alice", Content: "old", TempID: fmt.Sprintf("old-%d", i), CreatedAt: old}
+		if _, _, err := l.Append(ctx, m).Wait(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	live := Message{RoomID: room, SenderID: "alice", Content: "new", TempID: "live", CreatedAt: wire.Now()}
+	stored, _, err := l.Append(ctx, live).Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims := db.Collection("message_dedupe")
+	if n, _ := claims.CountDocuments(ctx, bson.D{}); n != 26 {
+		t.Fatalf("%d claims before the sweep, want 26", n)
+	}
+	cutoff := wire.Now().Add(-DedupeWindow)
+	var rounds []int
+	for {
+		n, err := s.SweepClaims(ctx, cutoff, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rounds = append(rounds, n)
+		if n == 0 {
+			break
+		}
+	}
+	if fmt.Sprint(rounds) != "[10 10 5 0]" {
+		t.Errorf("sweep rounds deleted %v, want [10 10 5 0]", rounds)
+	}
+	if n, _ := claims.CountDocuments(ctx, bson.D{}); n != 1 {
+		t.Errorf("%d claims after the sweep, want the live one", n)
+	}
+	live.Content = "retry"
+	if again, created, err := l.Append(ctx, live).Wait(); err != nil || created || again.ID != stored.ID {
+		t.Errorf("repeat of a live claim after the sweep = %s, created %v, %v", again.ID, created, err)
+	}
+}
+
+// TestMongoStoreAppendStoresAPrefix: an ordered insert stops at the first
+// message whose seq is taken and keeps the ones before it, which the log
+// then counts as stored.
+func TestMongoStoreAppendStoresAPrefix(t *testing.T) {
+	ctx := context.Background()
+	s := newTestMongoStore(t, mongotest.Database(t))
+	room := wire.NewID()
+	at := wire.Now()
+	msg := func(seq int64) Message {
+		return Message{ID: wire.NewID(), RoomID: room, Seq: seq, SenderID: "alice", Content: fmt.Sprint(seq), CreatedAt: at}
+	}
+	if _, err := s.Append(ctx, []Message{msg(2)}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.Append(ctx, []Message{msg(1), msg(2), msg(3)})
+	if n != 1 || !errors.Is(err, ErrSeqTaken) {
+		t.Fatalf("Append over a taken seq in the middle = %d, %v; want 1 stored and ErrSeqTaken", n, err)
+	}
+	if last, _ := s.LastSeq(ctx, room); last != 2 {
+		t.Errorf("LastSeq = %d, want 2 (nothing after the taken seq stored)", last)
 	}
 }

@@ -3,139 +3,93 @@ package messages
 import (
 	"context"
 	"database/sql"
+	"embed"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io/fs"
 	"math"
 	"sync"
 	"time"
 
+	"github.com/roomchat/chat/storage/sqlite"
 	"github.com/roomchat/chat/wire"
 )
 
 // SQLiteStore is the embedded Store: the messages, message_mentions,
 // message_dedupe and message_dedupe_mark tables of the shared SQLite
-// database.
+// database (schema in sqlite/*.sql).
 //
-// Reads go straight to the database. Appends go through one writer
-// goroutine that commits every append waiting at that moment in a single
-// transaction (group commit): a lone append is committed at once, and under
-// load the cost of a commit is shared by up to sqliteMaxBatch appends. Each
-// caller still gets its answer only after its transaction has committed. A
-// second goroutine copies the write-ahead log into the database behind the
-// writer (see checkpoint). Close stops both; the database itself belongs to
-// its opener.
+// Reads go straight to the database. Writes go through the database's
+// group-commit writer (sqlite.Writer), so the appends of many rooms share
+// a transaction. It assumes it is the only process writing the database.
 type SQLiteStore struct {
-	db    *sql.DB
-	reads sqliteReadStmts
-
-	queue     chan *sqliteAppend
-	quit      chan struct{} // closed by Close
-	stopped   chan struct{} // closed by the writer when it has returned
-	kick      chan struct{} // the writer's commits wake the checkpointer
-	closeOnce sync.Once
-	writer    *sqliteWriter
-	running   sync.WaitGroup // the writer and the checkpointer
+	db     *sql.DB
+	writer *sqlite.Writer
+	reads  sqliteReads
+	claims *sqliteClaims
+	merges sync.WaitGroup
 }
 
 var _ Store = (*SQLiteStore)(nil)
 
-// sqliteMessagesTable is the definition of the messages table: one row a
-// message, in the order they were stored (n counts them). Appending a batch
-// writes to the end of the table, a page or two, instead of to the end of
-// every room it touches; rows of any size sit on its leaves only.
-const sqliteMessagesTable = `(
-	n           INTEGER PRIMARY KEY,
-	room_id     TEXT NOT NULL,
-	seq         INTEGER NOT NULL,
-	id          TEXT NOT NULL,
-	sender_id   TEXT NOT NULL,
-	sender_name TEXT NOT NULL,
-	content     TEXT NOT NULL,
-	mentions    TEXT,
-	temp_id     TEXT,
-	created_at  INTEGER NOT NULL
-)`
+//go:embed sqlite/*.sql
+var sqliteMigrationFiles embed.FS
 
-// sqliteMessagesSchema creates the tables and indexes of the store.
-//   - messages (sqliteMessagesTable). messages_room_seq makes seq unique
-//     per room; a page of history, and the count of unread messages, read a
-//     range of it. messages_id serves ByID; messages_room_created is the
-//     (room, time) index the product asks for.
-//   - message_mentions has one row per mentioned user (never the sender), so
-//     Unread counts mentions after a marker by a range of its primary key.
-//   - message_dedupe holds the last claim of each (sender, tempId) among the
-//     messages up to message_dedupe_mark.merged_through (an n). The claims
-//     of the later messages are in the messages themselves, and in the
-//     writer's memory, until it merges them (see sqliteMergeAt).
-const sqliteMessagesSchema = `
-CREATE TABLE IF NOT EXISTS messages ` + sqliteMessagesTable + `;
-CREATE UNIQUE INDEX IF NOT EXISTS messages_room_seq ON messages (room_id, seq);
-CREATE UNIQUE INDEX IF NOT EXISTS messages_id ON messages (id);
-CREATE INDEX IF NOT EXISTS messages_room_created ON messages (room_id, created_at);
-CREATE TABLE IF NOT EXISTS message_mentions (
-	room_id TEXT NOT NULL,
-	user_id TEXT NOT NULL,
-	seq     INTEGER NOT NULL,
-	PRIMARY KEY (room_id, user_id, seq)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS message_dedupe (
-	sender_id  TEXT NOT NULL,
-	temp_id    TEXT NOT NULL,
-	message_id TEXT NOT NULL,
-	created_at INTEGER NOT NULL,
-	PRIMARY KEY (sender_id, temp_id)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS message_dedupe_mark (merged_through INTEGER NOT NULL);
-INSERT INTO message_dedupe_mark (merged_through)
-	SELECT (SELECT COALESCE(MAX(n), 0) FROM messages) WHERE NOT EXISTS (SELECT 1 FROM message_dedupe_mark)`
-
-// sqliteClusteredMessages converts the messages table of earlier versions,
-// clustered by (room_id, seq), into the current one: it copies the rows, a
-// room's messages together. Those versions wrote each message's claim to
-// message_dedupe as they stored it, so sqliteMessagesSchema then marks
-// every copied message as merged.
-const sqliteClusteredMessages = `
-CREATE TABLE messages_stored ` + sqliteMessagesTable + `;
-INSERT INTO messages_stored (room_id, seq, id, sender_id, sender_name, content, mentions, temp_id, created_at)
-	SELECT room_id, seq, id, sender_id, sender_name, content, mentions, temp_id, created_at
-	FROM messages ORDER BY room_id, seq;
-DROP TABLE messages;
-ALTER TABLE messages_stored RENAME TO messages`
+// sqliteMigrations are the store's schema versions. A database made before
+// versions were recorded has the first schema (messages WITHOUT ROWID) or
+// the second.
+func sqliteMigrations() sqlite.Migrations {
+	sub, _ := fs.Sub(sqliteMigrationFiles, "sqlite")
+	return sqlite.Migrations{Component: "messages", FS: sub, Baseline: func(ctx context.Context, tx *sql.Tx) (int, error) {
+		var withoutRowid bool
+		err := tx.QueryRowContext(ctx, `SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = 'messages'`).
+			Scan(&withoutRowid)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return 0, nil
+		case err != nil:
+			return 0, err
+		case withoutRowid:
+			return 1, nil
+		default:
+			return 2, nil
+		}
+	}}
+}
 
 // The read queries. Each one is a range of the primary key or an index.
 const (
-	sqliteMessageColumns = `id, room_id, seq, sender_id, sender_name, content, mentions, temp_id, created_at`
-	sqliteBefore         = `SELECT ` + sqliteMessageColumns + ` FROM messages
+	sqliteMessageColumns = `id, room_id, seq, sender_id, sender_name, content, mentions, temp_id, created_at,
+		reply_to, edited_at, deleted_at, deleted_by, pinned_at, rev`
+	sqliteBefore = `SELECT ` + sqliteMessageColumns + ` FROM messages
 		WHERE room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`
 	sqliteAfter = `SELECT ` + sqliteMessageColumns + ` FROM messages
 		WHERE room_id = ? AND seq > ? ORDER BY seq LIMIT ?`
-	sqliteLast = `SELECT ` + sqliteMessageColumns + ` FROM messages
-		WHERE room_id = ? ORDER BY seq DESC LIMIT 1`
 	sqliteByID    = `SELECT ` + sqliteMessageColumns + ` FROM messages WHERE id = ?`
 	sqliteLastSeq = `SELECT COALESCE((SELECT seq FROM messages WHERE room_id = ? ORDER BY seq DESC LIMIT 1), 0)`
-	sqliteUnread  = `SELECT
-		(SELECT COUNT(*) FROM messages WHERE room_id = ?1 AND seq > ?3 AND sender_id <> ?2),
-		(SELECT COUNT(*) FROM message_mentions WHERE room_id = ?1 AND user_id = ?2 AND seq > ?3)`
 )
 
-// sqliteReadStmts are the read queries, prepared once.
-type sqliteReadStmts struct {
-	before, after, last, byID, unread *sql.Stmt
+// sqliteReads are the read queries, prepared once.
+type sqliteReads struct {
+	before, after, byID, lastSeq *sql.Stmt
 }
 
-// NewSQLiteStore returns the store on db (opened by sqlite.Open), creating
-// its tables and indexes if they do not exist, and starts its writer.
-func NewSQLiteStore(ctx context.Context, db *sql.DB) (*SQLiteStore, error) {
-	if err := createSQLiteMessages(ctx, db); err != nil {
-		return nil, wire.Unavailablef("create messages tables", err)
+func (r sqliteReads) close() {
+	for _, s := range []*sql.Stmt{r.before, r.after, r.byID, r.lastSeq} {
+		if s != nil {
+			_ = s.Close()
+		}
 	}
-	s := &SQLiteStore{
-		db:      db,
-		queue:   make(chan *sqliteAppend, 4*sqliteMaxBatch),
-		quit:    make(chan struct{}),
-		stopped: make(chan struct{}),
-		kick:    make(chan struct{}, 1),
+}
+
+// NewSQLiteStore returns the store on db (opened by sqlite.Open), writing
+// through writer, after bringing its tables to the newest schema.
+func NewSQLiteStore(ctx context.Context, db *sql.DB, writer *sqlite.Writer) (*SQLiteStore, error) {
+	if err := sqlite.Migrate(ctx, db, sqliteMigrations()); err != nil {
+		return nil, wire.Unavailablef("prepare messages tables", err)
 	}
+	s := &SQLiteStore{db: db, writer: writer}
 	var err error
 	prepare := func(query string) *sql.Stmt {
 		var stmt *sql.Stmt
@@ -144,67 +98,42 @@ func NewSQLiteStore(ctx context.Context, db *sql.DB) (*SQLiteStore, error) {
 		}
 		return stmt
 	}
-	s.reads = sqliteReadStmts{before: prepare(sqliteBefore), after: prepare(sqliteAfter),
-		last: prepare(sqliteLast), byID: prepare(sqliteByID), unread: prepare(sqliteUnread)}
+	s.reads = sqliteReads{before: prepare(sqliteBefore), after: prepare(sqliteAfter),
+		byID: prepare(sqliteByID), lastSeq: prepare(sqliteLastSeq)}
 	if err == nil {
-		s.writer, err = newSQLiteWriter(ctx, db)
+		s.claims, err = readSQLiteClaims(ctx, db)
 	}
 	if err != nil {
-		s.closeStmts()
+		s.reads.close()
 		return nil, wire.Unavailablef("prepare messages queries", err)
 	}
-	s.running.Go(s.run)
-	s.running.Go(s.checkpoint)
 	return s, nil
 }
 
-// createSQLiteMessages creates the tables and indexes, converting the
-// messages table of an earlier version first, all in one transaction.
-func createSQLiteMessages(ctx context.Context, db *sql.DB) error {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = tx.Rollback() }()
-	var withoutRowid bool
-	err = tx.QueryRowContext(ctx, `SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = 'messages'`).
-		Scan(&withoutRowid)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-	case err != nil:
-		return err
-	case withoutRowid:
-		if _, err := tx.ExecContext(ctx, sqliteClusteredMessages); err != nil {
-			return err
-		}
-	}
-	if _, err := tx.ExecContext(ctx, sqliteMessagesSchema); err != nil {
-		return err
-	}
-	return tx.Commit()
-}
-
-// Close stops the writer after it has committed the appends already queued;
-// later appends fail with an unavailable error. It does not close the
-// database. Close may be called more than once.
+// Close releases the prepared statements once the merges under way are
+// done. The writer and the database belong to the caller.
 func (s *SQLiteStore) Close() error {
-	s.closeOnce.Do(func() {
-		close(s.quit)
-		s.running.Wait()
-		s.closeStmts()
-	})
+	s.merges.Wait()
+	s.reads.close()
 	return nil
 }
 
-func (s *SQLiteStore) closeStmts() {
-	for _, stmt := range []*sql.Stmt{s.reads.before, s.reads.after, s.reads.last, s.reads.byID, s.reads.unread} {
-		if stmt != nil {
-			_ = stmt.Close()
-		}
+// sqliteError wraps a failure of a read: data that does not decode is
+// internal, anything else an outage.
+func sqliteError(op string, err error) error {
+	if errors.Is(err, ErrCorrupt) {
+		return fmt.Errorf("%s: %w", op, err)
 	}
-	if s.writer != nil {
-		s.writer.close()
+	return wire.Unavailablef(op, err)
+}
+
+// LastSeq implements Store.
+func (s *SQLiteStore) LastSeq(ctx context.Context, roomID string) (int64, error) {
+	var seq int64
+	if err := s.reads.lastSeq.QueryRowContext(ctx, roomID).Scan(&seq); err != nil {
+		return 0, wire.Unavailablef("last seq", err)
 	}
+	return seq, nil
 }
 
 // Before implements Store.
@@ -215,12 +144,15 @@ func (s *SQLiteStore) Before(ctx context.Context, roomID string, beforeSeq int64
 	limit = max(limit, 0)
 	page, err := sqliteMessages(s.reads.before.QueryContext(ctx, roomID, beforeSeq, limit+1))
 	if err != nil {
-		return nil, false, wire.Unavailablef("messages before", err)
+		return nil, false, sqliteError("messages before", err)
 	}
 	more := len(page) > limit
 	page = page[:min(len(page), limit)]
 	for i, j := 0, len(page)-1; i < j; i, j = i+1, j-1 {
 		page[i], page[j] = page[j], page[i]
+	}
+	if err := s.complete(ctx, page); err != nil {
+		return nil, false, err
 	}
 	return page, more, nil
 }
@@ -230,9 +162,14 @@ func (s *SQLiteStore) After(ctx context.Context, roomID string, afterSeq int64, 
 	limit = max(limit, 0)
 	page, err := sqliteMessages(s.reads.after.QueryContext(ctx, roomID, afterSeq, limit+1))
 	if err != nil {
-		return nil, false, wire.Unavailablef("messages after", err)
+		return nil, false, sqliteError("messages after", err)
 	}
-	return page[:min(len(page), limit)], len(page) > limit, nil
+	more := len(page) > limit
+	page = page[:min(len(page), limit)]
+	if err := s.complete(ctx, page); err != nil {
+		return nil, false, err
+	}
+	return page, more, nil
 }
 
 // ByID implements Store.
@@ -242,35 +179,13 @@ func (s *SQLiteStore) ByID(ctx context.Context, id string) (Message, error) {
 	case errors.Is(err, sql.ErrNoRows):
 		return Message{}, ErrMessageNotFound
 	case err != nil:
-		return Message{}, wire.Unavailablef("message by id", err)
+		return Message{}, sqliteError("message by id", err)
 	}
-	return m, nil
-}
-
-// Last implements Store: one index lookup per room.
-func (s *SQLiteStore) Last(ctx context.Context, roomIDs []string) (map[string]Message, error) {
-	last := make(map[string]Message, len(roomIDs))
-	for _, id := range roomIDs {
-		m, err := scanSQLiteMessage(s.reads.last.QueryRowContext(ctx, id))
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			continue
-		case err != nil:
-			return nil, wire.Unavailablef("last messages", err)
-		}
-		last[id] = m
+	ms := []Message{m}
+	if err := s.complete(ctx, ms); err != nil {
+		return Message{}, err
 	}
-	return last, nil
-}
-
-// Unread implements Store.
-func (s *SQLiteStore) Unread(ctx context.Context, roomID, userID string, afterSeq int64) (int, int, error) {
-	var unread, mentions int
-	err := s.reads.unread.QueryRowContext(ctx, roomID, userID, afterSeq).Scan(&unread, &mentions)
-	if err != nil {
-		return 0, 0, wire.Unavailablef("unread", err)
-	}
-	return unread, mentions, nil
+	return ms[0], nil
 }
 
 // sqliteMessages reads every row of a messages query.
@@ -290,22 +205,51 @@ func sqliteMessages(rows *sql.Rows, err error) ([]Message, error) {
 	return page, rows.Err()
 }
 
-// scanSQLiteMessage reads a row of sqliteMessageColumns.
-func scanSQLiteMessage(row interface{ Scan(...any) error }) (Message, error) {
+// scanSQLiteMessage reads a row of sqliteMessageColumns, then extra.
+func scanSQLiteMessage(row interface{ Scan(...any) error }, extra ...any) (Message, error) {
+	return scanSQLiteRow(row, nil, extra)
+}
+
+// scanSQLiteMessageAfter reads a row of leading columns, then
+// sqliteMessageColumns.
+func scanSQLiteMessageAfter(row interface{ Scan(...any) error }, leading ...any) (Message, error) {
+	return scanSQLiteRow(row, leading, nil)
+}
+
+func scanSQLiteRow(row interface{ Scan(...any) error }, leading, extra []any) (Message, error) {
 	var m Message
-	var mentions, tempID sql.NullString
+	var mentions, tempID, replyTo, deletedBy sql.NullString
 	var created int64
-	err := row.Scan(&m.ID, &m.RoomID, &m.Seq, &m.SenderID, &m.SenderName, &m.Content,
-		&mentions, &tempID, &created)
-	if err != nil {
+	var edited, deleted, pinned sql.NullInt64
+	dest := append(leading[:len(leading):len(leading)], &m.ID, &m.RoomID, &m.Seq, &m.SenderID, &m.SenderName, &m.Content,
+		&mentions, &tempID, &created, &replyTo, &edited, &deleted, &deletedBy, &pinned, &m.Rev)
+	dest = append(dest, extra...)
+	if err := row.Scan(dest...); err != nil {
 		return Message{}, err
 	}
 	if mentions.Valid {
 		if err := json.Unmarshal([]byte(mentions.String), &m.Mentions); err != nil {
-			return Message{}, err
+			return Message{}, fmt.Errorf("%w: mentions of %s: %w", ErrCorrupt, m.ID, err)
 		}
 	}
-	m.TempID = tempID.String
+	m.TempID, m.ReplyToID, m.DeletedBy = tempID.String, replyTo.String, deletedBy.String
 	m.CreatedAt = time.UnixMilli(created).UTC()
+	m.EditedAt, m.DeletedAt, m.PinnedAt = sqliteTime(edited), sqliteTime(deleted), sqliteTime(pinned)
 	return m, nil
+}
+
+// sqliteTime is a time stored in ms, zero when NULL.
+func sqliteTime(ms sql.NullInt64) time.Time {
+	if !ms.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms.Int64).UTC()
+}
+
+// sqliteNullTime stores a time in ms, NULL when zero.
+func sqliteNullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMilli()
 }

@@ -1,123 +1,191 @@
-package messages
+package messages_test
 
 import (
 	"context"
 	"database/sql"
 	"errors"
-	"runtime"
+	"regexp"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/roomchat/chat/messages"
+	"github.com/roomchat/chat/messages/storetest"
 	"github.com/roomchat/chat/storage/sqlite"
 	"github.com/roomchat/chat/storage/sqlite/sqlitetest"
 	"github.com/roomchat/chat/wire"
 )
 
-func TestSQLiteMessageStore(t *testing.T) {
-	testMessageStore(t, func(t *testing.T) Store {
-		s, _ := openSQLiteMessageStore(t, t.TempDir())
-		return s
-	})
+// embedded is an embedded database in dir with the messages store on it.
+type embedded struct {
+	db     *sql.DB
+	writer *sqlite.Writer
+	store  *messages.SQLiteStore
 }
 
-func TestSQLiteMessageStoreSurvivesRestart(t *testing.T) {
+func openEmbedded(t testing.TB, dir string) *embedded {
+	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
 	db, err := sqlite.Open(ctx, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := NewSQLiteStore(ctx, db)
+	w, err := sqlite.NewWriter(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	room, alice, bob := wire.NewID(), msgTestUser(), msgTestUser()
-	first := msgTestMessage(room, alice, "before the restart")
-	first.TempID, first.Mentions = "t1", []string{bob}
-	first = msgTestAppend(t, s, first)
-	second := msgTestAppend(t, s, msgTestMessage(room, bob, "also before"))
-	if err := s.Close(); err != nil {
+	s, err := messages.NewSQLiteStore(ctx, db, w)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
+	e := &embedded{db: db, writer: w, store: s}
+	t.Cleanup(e.close)
+	return e
+}
 
-	reopened, _ := openSQLiteMessageStore(t, dir)
-	page, _, err := reopened.Before(ctx, room, 0, 20)
+// close closes the store, its writer and the database; again is harmless.
+func (e *embedded) close() {
+	_ = e.store.Close()
+	_ = e.writer.Close()
+	_ = e.db.Close()
+}
+
+func (e *embedded) log() *messages.Log {
+	l, _ := storetest.NewLog(e.store)
+	return l
+}
+
+func TestSQLiteStoreSurvivesRestart(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	e := openEmbedded(t, dir)
+	l := e.log()
+	room, alice, bob := wire.NewID(), storetest.User(), storetest.User()
+	first := storetest.Message(room, alice, "before the restart")
+	first.TempID, first.Mentions = "t1", []string{bob}
+	first = storetest.Send(t, l, first)
+	second := storetest.Send(t, l, storetest.Message(room, bob, "also before"))
+	e.close()
+
+	e = openEmbedded(t, dir)
+	l = e.log()
+	page, _, err := e.store.Before(ctx, room, 0, 20)
 	if err != nil || len(page) != 2 {
 		t.Fatalf("history after restart = %v, %v; want 2 messages", page, err)
 	}
-	msgTestSame(t, page[0], first)
-	msgTestSame(t, page[1], second)
-	repeat := msgTestMessage(room, alice, "retried after the restart")
+	storetest.Same(t, page[0], first)
+	storetest.Same(t, page[1], second)
+	repeat := storetest.Message(room, alice, "retried after the restart")
 	repeat.TempID = "t1"
-	got, created, err := reopened.Append(ctx, repeat)
-	if err != nil || created || got.ID != first.ID {
+	if got, created, err := l.Append(ctx, repeat).Wait(); err != nil || created || got.ID != first.ID {
 		t.Errorf("repeat after restart = %s, created %v, %v; want the first message", got.ID, created, err)
 	}
-	if next := msgTestAppend(t, reopened, msgTestMessage(room, alice, "after")); next.Seq != 3 {
+	if next := storetest.Send(t, l, storetest.Message(room, alice, "after")); next.Seq != 3 {
 		t.Errorf("first seq after restart = %d, want 3", next.Seq)
 	}
-	if _, mentions, err := reopened.Unread(ctx, room, bob, 0); err != nil || mentions != 1 {
-		t.Errorf("mentions after restart = %d, %v; want 1", mentions, err)
+	act, err := e.store.Activity(ctx, bob, map[string]int64{room: 0})
+	if err != nil || act[room].UnreadMentions != 1 {
+		t.Errorf("mentions after restart = %+v, %v; want 1", act[room], err)
 	}
 }
 
-// sqliteClusteredSchema is the schema of the store before messages became a
-// table in the order of storage, with the claim of every message written to
-// message_dedupe as it was stored.
-const sqliteClusteredSchema = `
-CREATE TABLE messages (
-	room_id     TEXT NOT NULL,
-	seq         INTEGER NOT NULL,
-	id          TEXT NOT NULL,
-	sender_id   TEXT NOT NULL,
-	sender_name TEXT NOT NULL,
-	content     TEXT NOT NULL,
-	mentions    TEXT,
-	temp_id     TEXT,
-	created_at  INTEGER NOT NULL,
-	PRIMARY KEY (room_id, seq)
-) WITHOUT ROWID;
-CREATE UNIQUE INDEX messages_id ON messages (id);
-CREATE INDEX messages_room_created ON messages (room_id, created_at);
-CREATE TABLE message_mentions (
-	room_id TEXT NOT NULL,
-	user_id TEXT NOT NULL,
-	seq     INTEGER NOT NULL,
-	PRIMARY KEY (room_id, user_id, seq)
-) WITHOUT ROWID;
-CREATE TABLE message_dedupe (
-	sender_id  TEXT NOT NULL,
-	temp_id    TEXT NOT NULL,
-	message_id TEXT NOT NULL,
-	created_at INTEGER NOT NULL,
-	PRIMARY KEY (sender_id, temp_id)
-) WITHOUT ROWID`
+// TestSQLiteStoreRecordsSchemaVersion: a new database gets every
+// migration, recorded, and opening it again changes nothing.
+func TestSQLiteStoreRecordsSchemaVersion(t *testing.T) {
+	dir := t.TempDir()
+	for range 2 {
+		e := openEmbedded(t, dir)
+		var v int
+		err := e.db.QueryRow(`SELECT version FROM schema_versions WHERE component = 'messages'`).Scan(&v)
+		if err != nil || v != 4 {
+			t.Fatalf("messages schema version = %d, %v; want 4", v, err)
+		}
+		e.close()
+	}
+}
 
-// TestSQLiteMessageStoreOpensClusteredTable opens a database written with
-// the earlier schema: its messages, mentions and claims carry over, and the
-// store goes on from them.
-func TestSQLiteMessageStoreOpensClusteredTable(t *testing.T) {
+// TestSQLiteStoreMergesAndSweepsClaims merges claims into message_dedupe
+// as they pile up, finds repeats there across a restart, and has the sweep
+// delete those older than the window in bounded batches: the table stops
+// growing while sends with tempIds go on.
+func TestSQLiteStoreMergesAndSweepsClaims(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	e := openEmbedded(t, dir)
+	messages.SetMergeAt(e.store, 10)
+	l := e.log()
+	room, alice := wire.NewID(), storetest.User()
+	claims := func() int {
+		t.Helper()
+		messages.WaitMerges(e.store)
+		var n int
+		if err := e.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM message_dedupe`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	old := wire.Now().Add(-2 * messages.DedupeWindow)
+	var kept messages.Message
+	for day := range 5 {
+		for i := range 30 {
+			m := storetest.Message(room, alice, "daily")
+			m.TempID, m.CreatedAt = storetest.User(), old
+			if day == 4 {
+				m.CreatedAt = wire.Now()
+			}
+			kept = storetest.Send(t, l, m)
+			_ = i
+		}
+		if n := claims(); n < 20 {
+			t.Fatalf("day %d: %d claims merged; want them merged as they pile up", day, n)
+		}
+		if day < 4 {
+			for {
+				n, err := e.store.SweepClaims(ctx, wire.Now().Add(-messages.DedupeWindow), 7)
+				if err != nil || n > 7 {
+					t.Fatalf("SweepClaims = %d, %v", n, err)
+				}
+				if n == 0 {
+					break
+				}
+			}
+			if n := claims(); n > 10 {
+				t.Errorf("day %d: %d claims left after the sweep; the table keeps growing", day, n)
+			}
+		}
+	}
+	e.close()
+	e = openEmbedded(t, dir)
+	repeat := kept
+	repeat.ID, repeat.Content = "", "retried"
+	if got, created, err := e.log().Append(ctx, repeat).Wait(); err != nil || created || got.ID != kept.ID {
+		t.Errorf("repeat of a merged claim after restart = %s, created %v, %v; want %s", got.ID, created, err, kept.ID)
+	}
+}
+
+// TestSQLiteStoreOpensFirstSchema opens a database written with the first
+// schema, before versions were recorded: its messages, mentions and claims
+// carry over, and the store goes on from them.
+func TestSQLiteStoreOpensFirstSchema(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	db, err := sqlite.Open(ctx, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.ExecContext(ctx, sqliteClusteredSchema); err != nil {
+	first, err := firstSchema()
+	if err != nil {
 		t.Fatal(err)
 	}
-	room, other, alice, bob := wire.NewID(), wire.NewID(), msgTestUser(), msgTestUser()
-	old := []Message{
-		msgTestMessage(room, alice, "first"),
-		msgTestMessage(room, bob, "second"),
-		msgTestMessage(other, alice, "elsewhere"),
-		msgTestMessage(room, alice, "third"),
+	if _, err := db.ExecContext(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	room, other, alice, bob := wire.NewID(), wire.NewID(), storetest.User(), storetest.User()
+	old := []messages.Message{
+		storetest.Message(room, alice, "first"),
+		storetest.Message(room, bob, "second"),
+		storetest.Message(other, alice, "elsewhere"),
+		storetest.Message(room, alice, "third"),
 	}
 	old[0].TempID, old[0].Mentions = "t1", []string{bob}
 	old[2].TempID = "t2"
@@ -125,325 +193,110 @@ func TestSQLiteMessageStoreOpensClusteredTable(t *testing.T) {
 	for i := range old {
 		m := &old[i]
 		seqs[m.RoomID]++
-		m.ID, m.Seq, m.SenderName = wire.NewID(), seqs[m.RoomID], "name of "+m.SenderID
+		m.Seq = seqs[m.RoomID]
 		var mentions, tempID any
 		if len(m.Mentions) > 0 {
 			mentions = `["` + m.Mentions[0] + `"]`
-			_, err = db.ExecContext(ctx, `INSERT INTO message_mentions VALUES (?, ?, ?)`, m.RoomID, m.Mentions[0], m.Seq)
-			if err != nil {
-				t.Fatal(err)
-			}
+			mustExec(t, db, `INSERT INTO message_mentions VALUES (?, ?, ?)`, m.RoomID, m.Mentions[0], m.Seq)
 		}
 		if m.TempID != "" {
 			tempID = m.TempID
-			_, err = db.ExecContext(ctx, `INSERT INTO message_dedupe VALUES (?, ?, ?, ?)`,
-				m.SenderID, m.TempID, m.ID, m.CreatedAt.UnixMilli())
-			if err != nil {
-				t.Fatal(err)
-			}
+			mustExec(t, db, `INSERT INTO message_dedupe VALUES (?, ?, ?, ?)`, m.SenderID, m.TempID, m.ID, m.CreatedAt.UnixMilli())
 		}
-		_, err = db.ExecContext(ctx, sqliteInsert, m.ID, m.RoomID, m.Seq, m.SenderID, m.SenderName, m.Content,
-			mentions, tempID, m.CreatedAt.UnixMilli())
-		if err != nil {
-			t.Fatal(err)
-		}
+		mustExec(t, db, `INSERT INTO messages (id, room_id, seq, sender_id, sender_name, content, mentions, temp_id, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, m.ID, m.RoomID, m.Seq, m.SenderID, m.SenderName, m.Content, mentions, tempID, m.CreatedAt.UnixMilli())
 	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
 
-	s, db := openSQLiteMessageStore(t, dir)
+	e := openEmbedded(t, dir)
 	var withoutRowid bool
-	err = db.QueryRowContext(ctx, `SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = 'messages'`).
-		Scan(&withoutRowid)
+	err = e.db.QueryRowContext(ctx, `SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = 'messages'`).Scan(&withoutRowid)
 	if err != nil || withoutRowid {
 		t.Errorf("messages is WITHOUT ROWID = %v, %v; want a table in the order of storage", withoutRowid, err)
 	}
-	for _, index := range []string{"messages_room_seq", "messages_id", "messages_room_created"} {
-		var name string
-		err := db.QueryRowContext(ctx, `SELECT name FROM sqlite_schema WHERE type = 'index' AND name = ? AND tbl_name = 'messages'`,
-			index).Scan(&name)
-		if err != nil {
-			t.Errorf("index %s: %v", index, err)
-		}
-	}
-	page, _, err := s.Before(ctx, room, 0, 20)
+	page, _, err := e.store.Before(ctx, room, 0, 20)
 	if err != nil || len(page) != 3 {
 		t.Fatalf("history = %v, %v; want 3 messages", page, err)
 	}
-	msgTestSame(t, page[0], old[0])
-	msgTestSame(t, page[1], old[1])
-	msgTestSame(t, page[2], old[3])
-	if got, err := s.ByID(ctx, old[2].ID); err != nil {
-		t.Errorf("ByID: %v", err)
-	} else {
-		msgTestSame(t, got, old[2])
-	}
-	for _, orig := range []Message{old[0], old[2]} {
-		repeat := msgTestMessage(wire.NewID(), orig.SenderID, "a retry")
+	storetest.Same(t, page[0], old[0])
+	storetest.Same(t, page[1], old[1])
+	storetest.Same(t, page[2], old[3])
+	l := e.log()
+	for _, orig := range []messages.Message{old[0], old[2]} {
+		repeat := storetest.Message(wire.NewID(), orig.SenderID, "a retry")
 		repeat.TempID = orig.TempID
-		got, created, err := s.Append(ctx, repeat)
-		if err != nil || created || got.ID != orig.ID {
+		if got, created, err := l.Append(ctx, repeat).Wait(); err != nil || created || got.ID != orig.ID {
 			t.Errorf("repeat of %s = %s, created %v, %v; want the stored message", orig.TempID, got.ID, created, err)
 		}
 	}
-	if next := msgTestAppend(t, s, msgTestMessage(room, bob, "new")); next.Seq != 4 {
+	if next := storetest.Send(t, l, storetest.Message(room, bob, "new")); next.Seq != 4 {
 		t.Errorf("first new seq = %d, want 4", next.Seq)
 	}
-	if unread, mentions, err := s.Unread(ctx, room, bob, 0); err != nil || unread != 2 || mentions != 1 {
-		t.Errorf("Unread = %d, %d, %v; want 2 messages, 1 mention", unread, mentions, err)
-	}
-	var merged int64
-	if err := db.QueryRowContext(ctx, `SELECT merged_through FROM message_dedupe_mark`).Scan(&merged); err != nil || merged != 4 {
-		t.Errorf("merged through %d, %v; want 4, every copied message", merged, err)
+	act, err := e.store.Activity(ctx, bob, map[string]int64{room: 0})
+	if err != nil || act[room].Unread != 2 || act[room].UnreadMentions != 1 {
+		t.Errorf("Activity = %+v, %v; want 2 messages, 1 mention", act[room], err)
 	}
 }
 
-// TestSQLiteMergesClaims has the writer merge its claims into
-// message_dedupe after every batch: repeats are found in the merged claims,
-// across a restart, and when a restart finds claims that were merged but
-// not marked so. The writer merges after answering a batch, so the tables
-// are read once the store is closed.
-func TestSQLiteMergesClaims(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := sqlite.Open(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = db.Close() }()
-	open := func() *SQLiteStore {
-		t.Helper()
-		s, err := NewSQLiteStore(ctx, db)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.writer.mergeAt = 1 // before any append reaches the writer
-		return s
-	}
-	room, alice := wire.NewID(), msgTestUser()
-	send := func(s *SQLiteStore, tempID string, at time.Time) (Message, bool) {
-		t.Helper()
-		m := msgTestMessage(room, alice, "with "+tempID)
-		m.TempID, m.CreatedAt = tempID, at
-		got, created, err := s.Append(ctx, m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return got, created
-	}
-	claimOf := func(tempID string) (id string) {
-		t.Helper()
-		err := db.QueryRowContext(ctx, `SELECT message_id FROM message_dedupe WHERE sender_id = ? AND temp_id = ?`,
-			alice, tempID).Scan(&id)
-		if err != nil {
-			t.Fatalf("claim of %s: %v", tempID, err)
-		}
-		return id
-	}
-	want := func(s *SQLiteStore, tempID string, at time.Time, orig Message) {
-		t.Helper()
-		if got, created := send(s, tempID, at); created || got.ID != orig.ID {
-			t.Errorf("repeat of %s = %s, created %v; want %s", tempID, got.ID, created, orig.ID)
-		}
-	}
+// firstSchema is migration 1, the schema of databases made before
+// migrations were recorded.
+func firstSchema() (string, error) {
+	b, err := messages.MessagesMigration("0001_messages.sql")
+	return string(b), err
+}
 
-	s := open()
-	t0 := wire.Now().Add(-2 * DedupeWindow)
-	a, _ := send(s, "a", t0)
-	b, _ := send(s, "b", t0)
-	want(s, "a", t0.Add(time.Minute), a)
-	later, created := send(s, "a", t0.Add(DedupeWindow))
-	if !created {
-		t.Fatalf("a sent again after the window was taken for a repeat")
-	}
-	want(s, "a", t0.Add(DedupeWindow+time.Minute), later)
-	_ = s.Close()
-	if claimOf("a") != later.ID || claimOf("b") != b.ID {
-		t.Errorf("the merged claims of a and b are not their last messages")
-	}
-
-	// A crash between the two statements of a merge leaves merged claims
-	// past the mark.
-	if _, err := db.ExecContext(ctx, `UPDATE message_dedupe_mark SET merged_through = 0`); err != nil {
+func mustExec(t *testing.T, db *sql.DB, query string, args ...any) {
+	t.Helper()
+	if _, err := db.Exec(query, args...); err != nil {
 		t.Fatal(err)
-	}
-	s = open()
-	want(s, "a", t0.Add(DedupeWindow+time.Minute), later)
-	want(s, "b", t0.Add(time.Minute), b)
-	c, _ := send(s, "c", t0.Add(DedupeWindow+time.Minute))
-	_ = s.Close()
-	if claimOf("a") != later.ID || claimOf("b") != b.ID || claimOf("c") != c.ID {
-		t.Errorf("claims merged again are not the last ones")
-	}
-	var merged int64
-	if err := db.QueryRowContext(ctx, `SELECT merged_through FROM message_dedupe_mark`).Scan(&merged); err != nil || merged != 4 {
-		t.Errorf("merged through %d, %v; want 4", merged, err)
 	}
 }
 
-// TestSQLiteFailedBatchFailsEveryAppend drives a writer by hand with one
-// batch that cannot commit (its second message reuses a stored id).
-func TestSQLiteFailedBatchFailsEveryAppend(t *testing.T) {
-	ctx := context.Background()
-	s, db := openSQLiteMessageStore(t, t.TempDir())
-	room := wire.NewID()
-	stored := msgTestAppend(t, s, msgTestMessage(room, msgTestUser(), "stored"))
-	w, err := newSQLiteWriter(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.close()
-	w.seqs[room] = stored.Seq
-	clash := msgTestMessage(room, msgTestUser(), "clash")
-	clash.ID = stored.ID
-	batch := []*sqliteAppend{
-		sqliteTestRequest(ctx, msgTestMessage(room, msgTestUser(), "a")),
-		sqliteTestRequest(ctx, clash),
-		sqliteTestRequest(ctx, msgTestMessage(wire.NewID(), msgTestUser(), "b")),
-	}
-	w.commit(batch)
-	for i, req := range batch {
-		if r := <-req.res; !errors.Is(r.err, wire.ErrUnavailable) {
-			t.Errorf("append %d of the failed batch: error %v, want unavailable", i, r.err)
-		}
-	}
-	if page, _, err := s.After(ctx, room, 0, 10); err != nil || len(page) != 1 {
-		t.Errorf("room after the failed batch = %v, %v; want only the first message", page, err)
-	}
-	ok := sqliteTestRequest(ctx, msgTestMessage(room, msgTestUser(), "next"))
-	w.commit([]*sqliteAppend{ok})
-	if r := <-ok.res; r.err != nil || r.msg.Seq != 2 {
-		t.Errorf("append after the failed batch: seq %d, %v; want seq 2", r.msg.Seq, r.err)
+// TestSQLiteStoreCorruptRowIsInternal: a stored row that does not decode
+// is an internal error, not an outage of the database.
+func TestSQLiteStoreCorruptRowIsInternal(t *testing.T) {
+	e := openEmbedded(t, t.TempDir())
+	m := storetest.Send(t, e.log(), storetest.Message(wire.NewID(), storetest.User(), "fine"))
+	mustExec(t, e.db, `UPDATE messages SET mentions = '{not json' WHERE id = ?`, m.ID)
+	_, err := e.store.ByID(context.Background(), m.ID)
+	if !errors.Is(err, messages.ErrCorrupt) || errors.Is(err, wire.ErrUnavailable) || wire.CodeOf(err) != wire.Internal {
+		t.Errorf("ByID of a corrupt row: %v (code %s), want an internal error", err, wire.CodeOf(err))
 	}
 }
 
-func TestSQLiteAppendWithEndedContext(t *testing.T) {
-	s, _ := openSQLiteMessageStore(t, t.TempDir())
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	room := wire.NewID()
-	_, _, err := s.Append(ctx, msgTestMessage(room, msgTestUser(), "too late"))
-	if !errors.Is(err, wire.ErrUnavailable) || !errors.Is(err, context.Canceled) {
-		t.Errorf("Append with a cancelled context: error %v, want unavailable and canceled", err)
-	}
-	next := msgTestAppend(t, s, msgTestMessage(room, msgTestUser(), "in time"))
-	if next.Seq != 1 {
-		t.Errorf("seq after a cancelled append = %d, want 1 (nothing stored)", next.Seq)
-	}
-}
-
-func TestSQLiteAppendAfterClose(t *testing.T) {
-	s, _ := openSQLiteMessageStore(t, t.TempDir())
-	msgTestAppend(t, s, msgTestMessage(wire.NewID(), msgTestUser(), "open"))
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatalf("second Close: %v", err)
-	}
-	_, _, err := s.Append(context.Background(), msgTestMessage(wire.NewID(), msgTestUser(), "closed"))
-	if !errors.Is(err, wire.ErrUnavailable) {
+// TestSQLiteStoreAppendAfterClose: the writer refuses appends once closed,
+// as unavailable.
+func TestSQLiteStoreAppendAfterClose(t *testing.T) {
+	e := openEmbedded(t, t.TempDir())
+	e.close()
+	m := storetest.Message(wire.NewID(), storetest.User(), "closed")
+	m.Seq = 1
+	if _, err := e.store.Append(context.Background(), []messages.Message{m}); !errors.Is(err, wire.ErrUnavailable) {
 		t.Errorf("Append after Close: error %v, want unavailable", err)
 	}
 }
 
-// TestSQLiteCloseDuringAppends closes the store while appends are under
-// way: each one either succeeds, and its message is stored, or fails as
-// unavailable; none hangs.
-func TestSQLiteCloseDuringAppends(t *testing.T) {
-	ctx := context.Background()
-	s, db := openSQLiteMessageStore(t, t.TempDir())
-	room := wire.NewID()
-	var acked atomic.Int64
-	var wg sync.WaitGroup
-	for range 8 {
-		sender := msgTestUser()
-		wg.Go(func() {
-			for {
-				_, _, err := s.Append(ctx, msgTestMessage(room, sender, "racing the close"))
-				if err != nil {
-					if !errors.Is(err, wire.ErrUnavailable) {
-						t.Errorf("Append during Close: error %v, want unavailable", err)
-					}
-					return
-				}
-				acked.Add(1)
-			}
-		})
-	}
-	for acked.Load() < 20 {
-		runtime.Gosched()
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	wg.Wait()
-	again, err := NewSQLiteStore(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = again.Close() }()
-	last, err := again.Last(ctx, []string{room})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := last[room].Seq; got != acked.Load() {
-		t.Errorf("%d appends acked, %d stored", acked.Load(), got)
-	}
-}
+// constantScans are the steps of a plan that read the query's own values
+// (a VALUES list and its common table expression), not a table.
+var constantScans = regexp.MustCompile(`SCAN (\d+ )?CONSTANT ROWS?|SCAN r\b`)
 
 // TestSQLiteQueriesUseIndexes checks that every history and counting query
 // is a search of an index (its cost grows with the page, not the room) and
 // needs no sort.
 func TestSQLiteQueriesUseIndexes(t *testing.T) {
-	_, db := openSQLiteMessageStore(t, t.TempDir())
-	queries := map[string]struct {
-		query string
-		args  []any
-	}{
-		"before":   {sqliteBefore, []any{"r", 10, 21}},
-		"after":    {sqliteAfter, []any{"r", 10, 21}},
-		"last":     {sqliteLast, []any{"r"}},
-		"by id":    {sqliteByID, []any{"m"}},
-		"last seq": {sqliteLastSeq, []any{"r"}},
-		"unread":   {sqliteUnread, []any{"r", "u", 3}},
-		"claim of": {sqliteClaimOf, []any{"u", "t"}},
-		"merge":    {sqliteMerge, []any{1, 5}},
-		"unmerged": {sqliteUnmerged, []any{1}},
+	e := openEmbedded(t, t.TempDir())
+	args := map[string][]any{
+		"before": {"r", 10, 21}, "after": {"r", 10, 21}, "by id": {"m"}, "last seq": {"r"},
+		"claim of": {"u", "t"}, "merge": {1, 5}, "unmerged": {1}, "sweep": {time.Now().UnixMilli(), 10},
+		"activity": {"u", "r1", 3, "r2", 0},
 	}
-	for name, q := range queries {
-		plan := sqlitetest.QueryPlan(t, db, q.query, q.args...)
-		scans := strings.ReplaceAll(plan, "SCAN CONSTANT ROW", "")
-		if !strings.Contains(plan, "SEARCH") || strings.Contains(scans, "SCAN") ||
-			strings.Contains(plan, "TEMP B-TREE") {
+	for name, query := range messages.SQLiteQueries {
+		plan := sqlitetest.QueryPlan(t, e.db, query, args[name]...)
+		scans := constantScans.ReplaceAllString(plan, "")
+		if !strings.Contains(plan, "SEARCH") || strings.Contains(scans, "SCAN") || strings.Contains(plan, "TEMP B-TREE") {
 			t.Errorf("%s: query plan is not an index search:\n%s", name, plan)
 		}
 	}
-}
-
-func openSQLiteMessageStore(t testing.TB, dir string) (*SQLiteStore, *sql.DB) {
-	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := NewSQLiteStore(ctx, db)
-	if err != nil {
-		_ = db.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = s.Close()
-		_ = db.Close()
-	})
-	return s, db
-}
-
-func sqliteTestRequest(ctx context.Context, m Message) *sqliteAppend {
-	if m.ID == "" {
-		m.ID = wire.NewID()
-	}
-	return &sqliteAppend{ctx: ctx, msg: m, res: make(chan sqliteAppendResult, 1)}
 }

@@ -28,15 +28,7 @@ func (s *Service) Routes(r chi.Router) {
 func (s *Service) handle(w http.ResponseWriter, r *http.Request, fn func(auth.User) (int, any, error)) {
 	u, _ := auth.UserFrom(r.Context())
 	status, body, err := fn(u)
-	if err != nil {
-		wire.WriteError(w, r, s.log, err)
-		return
-	}
-	if body == nil {
-		w.WriteHeader(status)
-		return
-	}
-	wire.WriteJSON(w, status, body)
+	wire.Respond(w, r, s.log, status, body, err)
 }
 
 func (s *Service) handleCreate(w http.ResponseWriter, r *http.Request) {
@@ -160,6 +152,7 @@ func (s *Service) Attach(ev *sockets.Events, sock *socket.Socket, u auth.User) {
 type joinResult struct {
 	RoomID  string `json:"roomId"`
 	LastSeq int64  `json:"lastSeq"`
+	LastRev int64  `json:"lastRev"`
 }
 
 // SetEventBudget sets the per-user budget that join_room and typing spend
@@ -174,12 +167,12 @@ func (s *Service) onJoin(ctx context.Context, sock *socket.Socket, u auth.User, 
 	if err := wire.Decode(payload, &req); err != nil {
 		return nil, err
 	}
-	lastSeq, err := s.join(ctx, sock, u.ID, req.RoomID)
+	lastSeq, lastRev, err := s.join(ctx, sock, u.ID, req.RoomID)
 	if err != nil {
 		return nil, err
 	}
 	_ = sock.Emit("joined", roomRequest{RoomID: req.RoomID})
-	return joinResult{RoomID: req.RoomID, LastSeq: lastSeq}, nil
+	return joinResult{RoomID: req.RoomID, LastSeq: lastSeq, LastRev: lastRev}, nil
 }
 
 // joiner is what joining a room needs of a socket.
@@ -194,23 +187,25 @@ const joinAttempts = 3
 var errMembershipChanging = wire.NewError(wire.Unavailable, "the room's members are changing; try again")
 
 // join checks that userID belongs to the room and makes the socket join it,
-// and returns the room's last seq. The socket joins only if the room's
-// membership did not change since the check began; otherwise it checks
-// again. So a removal either refuses the join or evicts the joined socket,
-// whatever the timing, and no event of the room reaches a socket whose user
-// was removed before it joined.
-func (s *Service) join(ctx context.Context, sock joiner, userID, roomID string) (int64, error) {
+// and returns the room's last seq and rev. The socket joins only if the
+// room's membership did not change since the check began; otherwise it
+// checks again. So a removal either refuses the join or evicts the joined
+// socket, whatever the timing, and no event of the room reaches a socket
+// whose user was removed before it joined.
+func (s *Service) join(ctx context.Context, sock joiner, userID, roomID string) (lastSeq, lastRev int64, err error) {
 	for range joinAttempts {
 		epoch := s.members.epoch(roomID)
-		lastSeq, err := s.LastSeq(ctx, userID, roomID)
-		if err != nil {
-			return 0, err
+		if lastSeq, err = s.LastSeq(ctx, userID, roomID); err != nil {
+			return 0, 0, err
+		}
+		if lastRev, err = s.activity.LastRev(ctx, roomID); err != nil {
+			return 0, 0, err
 		}
 		if s.members.ifUnchanged(roomID, epoch, func() { sock.Join(socket.Room(roomID)) }) {
-			return lastSeq, nil
+			return lastSeq, lastRev, nil
 		}
 	}
-	return 0, errMembershipChanging
+	return 0, 0, errMembershipChanging
 }
 
 func (s *Service) onLeave(sock *socket.Socket, payload json.RawMessage) (any, error) {

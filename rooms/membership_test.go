@@ -55,20 +55,20 @@ func TestJoinRacingRemoval(t *testing.T) {
 	r := f.group(t, "alice", "dave")
 	checked, release := make(chan struct{}), make(chan struct{})
 	var once sync.Once
-	plain := f.activity.latest
-	f.activity.latest = func(ctx context.Context, ids []string) (map[string]Latest, error) {
+	plain := f.activity.activity
+	f.activity.activity = func(ctx context.Context, userID string, markers map[string]int64) (map[string]Latest, error) {
 		// The join has checked membership; it waits here while the
 		// owner removes dave.
 		once.Do(func() {
 			close(checked)
 			<-release
 		})
-		return plain(ctx, ids)
+		return plain(ctx, userID, markers)
 	}
 	sock := f.socketOf("dave")
 	joined := make(chan error, 1)
 	go func() {
-		_, err := f.svc.join(ctx, sock, "dave", r.ID)
+		_, _, err := f.svc.join(ctx, sock, "dave", r.ID)
 		joined <- err
 	}()
 	<-checked
@@ -95,18 +95,18 @@ func TestJoinRacingRemoteRemoval(t *testing.T) {
 	}
 	checked, release := make(chan struct{}), make(chan struct{})
 	var once sync.Once
-	plain := f.activity.latest
-	f.activity.latest = func(ctx context.Context, ids []string) (map[string]Latest, error) {
+	plain := f.activity.activity
+	f.activity.activity = func(ctx context.Context, userID string, markers map[string]int64) (map[string]Latest, error) {
 		once.Do(func() {
 			close(checked)
 			<-release
 		})
-		return plain(ctx, ids)
+		return plain(ctx, userID, markers)
 	}
 	sock := f.socketOf("dave")
 	joined := make(chan error, 1)
 	go func() {
-		_, err := f.svc.join(ctx, sock, "dave", r.ID)
+		_, _, err := f.svc.join(ctx, sock, "dave", r.ID)
 		joined <- err
 	}()
 	<-checked

@@ -30,8 +30,16 @@ type Room struct {
 	CreatedAt time.Time
 
 	LastSeq       int64
+	LastRev       int64
 	LastMessageAt time.Time // zero while the room has no message
 }
+
+// Roles of a member, as messages asks for them.
+const (
+	RoleOwner  = "owner"
+	RoleMember = "member"
+	RoleDM     = "dm"
+)
 
 // IsMember reports whether userID belongs to the room.
 func (r Room) IsMember(userID string) bool {
@@ -52,12 +60,13 @@ type roomJSON struct {
 	Members       []string `json:"members"`
 	CreatedAt     string   `json:"createdAt"`
 	LastSeq       int64    `json:"lastSeq"`
+	LastRev       int64    `json:"lastRev"`
 	LastMessageAt *string  `json:"lastMessageAt"`
 }
 
 func (r Room) wire() roomJSON {
 	out := roomJSON{ID: r.ID, Type: r.Type, Name: r.Name, Members: r.Members,
-		CreatedAt: wire.FormatTime(r.CreatedAt), LastSeq: r.LastSeq}
+		CreatedAt: wire.FormatTime(r.CreatedAt), LastSeq: r.LastSeq, LastRev: r.LastRev}
 	if out.Members == nil {
 		out.Members = []string{}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -13,21 +14,29 @@ import (
 	"github.com/roomchat/chat/wire"
 )
 
-// Activity is what rooms needs to know of a room's messages.
+// Activity is what rooms needs to know of rooms' messages.
 type Activity interface {
-	// Latest returns the newest message of each of the rooms that has one.
-	Latest(ctx context.Context, roomIDs []string) (map[string]Latest, error)
-	// Unread counts userID's unread messages and mentions after afterSeq.
-	Unread(ctx context.Context, roomID, userID string, afterSeq int64) (unread, mentions int, err error)
+	// Activity returns, for each room of markers (room id -> userID's read
+	// marker), its newest message and userID's unread counts, in one read;
+	// rooms without messages are absent.
+	Activity(ctx context.Context, userID string, markers map[string]int64) (map[string]Latest, error)
+	// LastSeq returns the seq of the room's newest message, 0 when none.
+	LastSeq(ctx context.Context, roomID string) (int64, error)
+	// LastRev returns the room's newest rev, 0 when nothing changed yet.
+	LastRev(ctx context.Context, roomID string) (int64, error)
 	// SeqOf returns the seq of a message of the room.
 	SeqOf(ctx context.Context, roomID, messageID string) (int64, error)
 }
 
-// Latest describes the newest message of a room.
+// Latest describes the newest message of a room and a reader's unread
+// counts after their marker.
 type Latest struct {
-	Seq     int64
-	At      time.Time
-	Message json.Marshaler
+	Seq            int64
+	LastRev        int64
+	At             time.Time
+	Message        json.Marshaler
+	Unread         int
+	UnreadMentions int
 }
 
 // Users tells whether users exist.
@@ -163,11 +172,7 @@ func (s *Service) LastSeq(ctx context.Context, userID, roomID string) (int64, er
 	if _, err := s.Members(ctx, roomID, userID); err != nil {
 		return 0, err
 	}
-	latest, err := s.activity.Latest(ctx, []string{roomID})
-	if err != nil {
-		return 0, err
-	}
-	return latest[roomID].Seq, nil
+	return s.activity.LastSeq(ctx, roomID)
 }
 
 // memberRoom loads a room and checks userID belongs to it.
@@ -220,20 +225,39 @@ func (s *Service) readRoom(ctx context.Context, roomID string) (Room, error) {
 	return r, nil
 }
 
+// Role returns userID's role in the room: "dm" in a direct-message room,
+// "owner" for its owner, else "member"; forbidden unless userID is a
+// member.
+func (s *Service) Role(ctx context.Context, roomID, userID string) (string, error) {
+	r, err := s.memberRoom(ctx, roomID, userID)
+	switch {
+	case err != nil:
+		return "", err
+	case r.Type == TypeDM:
+		return RoleDM, nil
+	case r.OwnerID == userID:
+		return RoleOwner, nil
+	}
+	return RoleMember, nil
+}
+
+// withActivity fills the room's last seq, last rev and message time.
 func (s *Service) withActivity(ctx context.Context, r Room) (Room, error) {
-	latest, err := s.activity.Latest(ctx, []string{r.ID})
+	latest, err := s.activity.Activity(ctx, "", map[string]int64{r.ID: math.MaxInt64})
 	if err != nil {
 		return Room{}, err
 	}
 	if l, ok := latest[r.ID]; ok {
-		r.LastSeq, r.LastMessageAt = l.Seq, l.At
+		r.LastSeq, r.LastMessageAt, r.LastRev = l.Seq, l.At, l.LastRev
 	}
 	return r, nil
 }
 
-// Summary is a room as the room list shows it.
+// Summary is a room as the room list shows it, with the caller's read
+// marker (ReadSeq: the seq of the last message they marked read).
 type Summary struct {
 	Room
+	ReadSeq        int64
 	Unread         int
 	UnreadMentions int
 	LastMessage    json.Marshaler
@@ -243,10 +267,11 @@ type Summary struct {
 func (s Summary) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		roomJSON
+		ReadSeq        int64          `json:"readSeq"`
 		Unread         int            `json:"unread"`
 		UnreadMentions int            `json:"unreadMentions"`
 		LastMessage    json.Marshaler `json:"lastMessage"`
-	}{s.Room.wire(), s.Unread, s.UnreadMentions, s.LastMessage})
+	}{s.Room.wire(), s.ReadSeq, s.Unread, s.UnreadMentions, s.LastMessage})
 }
 
 // List returns the rooms of userID, newest activity first.
@@ -255,28 +280,24 @@ func (s *Service) List(ctx context.Context, userID string) ([]Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, len(rooms))
-	for i, r := range rooms {
-		ids[i] = r.ID
-	}
-	latest, err := s.activity.Latest(ctx, ids)
+	markers, err := s.store.ReadMarkers(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
-	markers, err := s.store.ReadMarkers(ctx, userID)
+	after := make(map[string]int64, len(rooms))
+	for _, r := range rooms {
+		after[r.ID] = markers[r.ID]
+	}
+	latest, err := s.activity.Activity(ctx, userID, after)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]Summary, 0, len(rooms))
 	for _, r := range rooms {
-		sum := Summary{Room: r}
+		sum := Summary{Room: r, ReadSeq: markers[r.ID]}
 		if l, ok := latest[r.ID]; ok {
-			sum.LastSeq, sum.LastMessageAt, sum.LastMessage = l.Seq, l.At, l.Message
-			if l.Seq > markers[r.ID] {
-				if sum.Unread, sum.UnreadMentions, err = s.activity.Unread(ctx, r.ID, userID, markers[r.ID]); err != nil {
-					return nil, err
-				}
-			}
+			sum.LastSeq, sum.LastMessageAt, sum.LastMessage, sum.LastRev = l.Seq, l.At, l.Message, l.LastRev
+			sum.Unread, sum.UnreadMentions = l.Unread, l.UnreadMentions
 		}
 		out = append(out, sum)
 	}

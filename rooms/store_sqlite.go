@@ -3,8 +3,12 @@ package rooms
 import (
 	"context"
 	"database/sql"
+	"embed"
 	"errors"
+	"io/fs"
 	"time"
+
+	"github.com/roomchat/chat/storage/sqlite"
 
 	"github.com/roomchat/chat/wire"
 )
@@ -18,35 +22,14 @@ type SQLiteStore struct {
 
 var _ Store = (*SQLiteStore)(nil)
 
-// sqliteRoomsSchema creates the tables and indexes of the store.
-//   - rooms.dm_key is NULL for group rooms; its UNIQUE index makes a DM room
-//     exist at most once per pair (NULLs never collide).
-//   - room_members.pos is the rowid: it grows with every insert, so ordering
-//     by it gives the order of joining. room_members_user serves RoomsOf.
-//   - read_markers is keyed by user first, as ReadMarkers reads by user.
-const sqliteRoomsSchema = `
-CREATE TABLE IF NOT EXISTS rooms (
-	id         TEXT PRIMARY KEY,
-	type       TEXT NOT NULL,
-	name       TEXT NOT NULL,
-	owner_id   TEXT NOT NULL,
-	dm_key     TEXT,
-	created_at INTEGER NOT NULL
-);
-CREATE UNIQUE INDEX IF NOT EXISTS rooms_dm_key ON rooms (dm_key);
-CREATE TABLE IF NOT EXISTS room_members (
-	pos     INTEGER PRIMARY KEY,
-	room_id TEXT NOT NULL REFERENCES rooms (id),
-	user_id TEXT NOT NULL,
-	UNIQUE (room_id, user_id)
-);
-CREATE INDEX IF NOT EXISTS room_members_user ON room_members (user_id, room_id);
-CREATE TABLE IF NOT EXISTS read_markers (
-	user_id TEXT NOT NULL,
-	room_id TEXT NOT NULL,
-	seq     INTEGER NOT NULL,
-	PRIMARY KEY (user_id, room_id)
-) WITHOUT ROWID`
+//go:embed sqlite/*.sql
+var sqliteMigrationFiles embed.FS
+
+// sqliteMigrations are the store's schema versions (sqlite/*.sql).
+func sqliteMigrations() sqlite.Migrations {
+	sub, _ := fs.Sub(sqliteMigrationFiles, "sqlite")
+	return sqlite.Migrations{Component: "rooms", FS: sub}
+}
 
 // The queries that read rooms with their members, one row per member in
 // the order of joining (a room without members yields one row with a NULL
@@ -66,11 +49,11 @@ const (
 		WHERE mine.user_id = ? ORDER BY r.id, m.pos`
 )
 
-// NewSQLiteStore returns the store on db (opened by sqlite.Open), creating
-// its tables and indexes if they do not exist.
+// NewSQLiteStore returns the store on db (opened by sqlite.Open), after
+// bringing its tables to the newest schema.
 func NewSQLiteStore(ctx context.Context, db *sql.DB) (*SQLiteStore, error) {
-	if _, err := db.ExecContext(ctx, sqliteRoomsSchema); err != nil {
-		return nil, wire.Unavailablef("create rooms tables", err)
+	if err := sqlite.Migrate(ctx, db, sqliteMigrations()); err != nil {
+		return nil, wire.Unavailablef("prepare rooms tables", err)
 	}
 	return &SQLiteStore{db: db}, nil
 }

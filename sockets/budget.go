@@ -38,7 +38,7 @@ func (b *Budget) Spend(ctx context.Context, userID string) error {
 		return err
 	}
 	if !ok {
-		return &wire.Error{Code: ErrOverBudget.Code, Message: ErrOverBudget.Message, RetryAfter: retry}
+		return wire.WithRetryAfter(ErrOverBudget, retry)
 	}
 	return nil
 }

@@ -26,8 +26,7 @@ func TestBudget(t *testing.T) {
 		}
 	}
 	err := b.Spend(ctx, "alice")
-	var we *wire.Error
-	if !errors.Is(err, ErrOverBudget) || !errors.As(err, &we) || we.RetryAfter != 250*time.Millisecond {
+	if retry, _ := wire.RetryAfterOf(err); !errors.Is(err, ErrOverBudget) || retry != 250*time.Millisecond {
 		t.Errorf("third request = %v, want %v with retry 250ms", err, ErrOverBudget)
 	}
 	if err := b.Spend(ctx, "bob"); err != nil {

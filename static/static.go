@@ -105,7 +105,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := strings.TrimPrefix(path.Clean("/"+r.URL.Path), "/")
-	if name == "" {
+	if name == "" || pageRoute(name) {
 		name = "index.html"
 	}
 	a, ok := h.assets[name]
@@ -117,6 +117,19 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		http.NotFound(w, r)
 	}
+}
+
+// roomRoutePrefix starts the page's own addresses of rooms, /r/<roomId>: the
+// page shows the room named by its address, so a reload, back and forward,
+// and a shared link open it. The REST routes live under /rooms/, which this
+// can never be mistaken for.
+const roomRoutePrefix = "r/"
+
+// pageRoute reports whether a path is an address of the page itself rather
+// than one of its files: /r/ followed by one path segment.
+func pageRoute(name string) bool {
+	id, ok := strings.CutPrefix(name, roomRoutePrefix)
+	return ok && id != "" && !strings.Contains(id, "/")
 }
 
 func serveAsset(w http.ResponseWriter, r *http.Request, a *asset) {

@@ -80,6 +80,24 @@ func TestPageHasSecurityPolicy(t *testing.T) {
 	}
 }
 
+func TestRoomAddressesServeThePage(t *testing.T) {
+	h := newHandler(page)
+	for _, target := range []string{"/r/0123456789abcdef01234567", "/r/anything?x=1", "/r/abc/"} {
+		res := get(t, h, http.MethodGet, target, nil)
+		if res.StatusCode != http.StatusOK || !strings.Contains(body(t, res), "app-ABCD2345.js") {
+			t.Errorf("GET %s: %d, want the page", target, res.StatusCode)
+		}
+		if res.Header.Get("Content-Security-Policy") == "" {
+			t.Errorf("GET %s: the page without its security policy", target)
+		}
+	}
+	for _, target := range []string{"/r/", "/r", "/r/a/b", "/rooms/abc"} {
+		if res := get(t, h, http.MethodGet, target, nil); res.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404", target, res.StatusCode)
+		}
+	}
+}
+
 func TestNotFoundAndHidden(t *testing.T) {
 	h := newHandler(page)
 	for _, target := range []string{"/.gitkeep", "/missing.js", "/rooms", "/../index.htm"} {

@@ -41,11 +41,11 @@ func TestDecode(t *testing.T) {
 				return
 			}
 			var we *Error
-			if !errors.As(err, &we) || we.Code != InvalidArgument {
+			if !errors.As(err, &we) || we.Code() != InvalidArgument {
 				t.Fatalf("Decode error = %v, want an invalid_argument *Error", err)
 			}
-			if !strings.Contains(we.Message, tt.wantErr) {
-				t.Errorf("message %q does not contain %q", we.Message, tt.wantErr)
+			if !strings.Contains(we.Error(), tt.wantErr) {
+				t.Errorf("message %q does not contain %q", we.Error(), tt.wantErr)
 			}
 		})
 	}

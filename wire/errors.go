@@ -42,43 +42,65 @@ var statuses = map[Code]int{
 	Internal:        http.StatusInternalServerError,
 }
 
-// Error is an error that carries a wire code. Domain packages declare their
-// sentinel errors as *Error values so that the edge needs no knowledge of
-// them; wrap them with %w to add context.
+// Error is an error that carries a wire code. Domain packages declare
+// their sentinel errors as *Error values, compared by identity (errors.Is
+// finds the very value, however wrapped), so that the edge needs no
+// knowledge of them; wrap them with %w to add context. Its fields cannot be
+// changed once made.
 type Error struct {
-	Code    Code
-	Message string
-	// RetryAfter is set on RateLimited errors.
-	RetryAfter time.Duration
+	code    Code
+	message string
 }
 
 // Error implements error.
-func (e *Error) Error() string { return e.Message }
+func (e *Error) Error() string { return e.message }
 
-// Is reports whether target is an *Error with the same code and message, so
-// that errors.Is works on copies such as those made by WithRetryAfter.
-func (e *Error) Is(target error) bool {
-	t, ok := target.(*Error)
-	return ok && t.Code == e.Code && t.Message == e.Message
-}
+// Code is the wire code of the error.
+func (e *Error) Code() Code { return e.code }
 
 // NewError returns an *Error with the code and message.
 func NewError(code Code, message string) *Error {
-	return &Error{Code: code, Message: message}
+	return &Error{code: code, message: message}
 }
 
 // Errorf returns an *Error with the code and a formatted message.
 func Errorf(code Code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return &Error{code: code, message: fmt.Sprintf(format, args...)}
 }
 
-// ErrUnavailable marks a failure of storage or the broker. Stores wrap every
-// failure of their database with it.
+// ErrUnavailable marks a failure of storage or the broker: the database or
+// Redis did not answer, or answered with an error. Stores wrap the failures
+// of their I/O with it, and only those: data that cannot be read back is an
+// internal error.
 var ErrUnavailable = NewError(Unavailable, "storage unavailable")
 
 // Unavailablef wraps a failure of a backend with ErrUnavailable.
 func Unavailablef(op string, err error) error {
 	return fmt.Errorf("%s: %w: %w", op, ErrUnavailable, err)
+}
+
+// retryAfter is an error that says when to try again.
+type retryAfter struct {
+	err   error
+	after time.Duration
+}
+
+func (r *retryAfter) Error() string { return r.err.Error() }
+func (r *retryAfter) Unwrap() error { return r.err }
+
+// WithRetryAfter wraps err (a RateLimited error) with the time after which
+// the client may try again; Describe reports it as retryAfterMs.
+func WithRetryAfter(err error, after time.Duration) error {
+	return &retryAfter{err: err, after: after}
+}
+
+// RetryAfterOf returns the time WithRetryAfter attached to err, if any.
+func RetryAfterOf(err error) (time.Duration, bool) {
+	var r *retryAfter
+	if !errors.As(err, &r) {
+		return 0, false
+	}
+	return r.after, true
 }
 
 // ErrorBody is the JSON shape of an error on the wire.
@@ -96,15 +118,13 @@ func Describe(err error) (ErrorBody, int) {
 	if !errors.As(err, &we) {
 		return ErrorBody{Code: Internal, Message: "internal error"}, http.StatusInternalServerError
 	}
-	body := ErrorBody{Code: we.Code, Message: we.Message}
-	if we.Code == RateLimited {
-		ms := we.RetryAfter.Milliseconds()
-		if ms < 1 {
-			ms = 1
-		}
+	body := ErrorBody{Code: we.code, Message: we.message}
+	if we.code == RateLimited {
+		after, _ := RetryAfterOf(err)
+		ms := max(after.Milliseconds(), 1)
 		body.RetryAfterMs = &ms
 	}
-	status, ok := statuses[we.Code]
+	status, ok := statuses[we.code]
 	if !ok {
 		status = http.StatusInternalServerError
 	}

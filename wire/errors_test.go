@@ -30,11 +30,11 @@ func TestDescribe(t *testing.T) {
 		{name: "unknown code is a 500", err: NewError("weird", "w"), code: "weird", message: "w", status: 500},
 		{name: "wrapped keeps its code", err: fmt.Errorf("load room: %w", NewError(NotFound, "room not found")),
 			code: NotFound, message: "room not found", status: 404},
-		{name: "rate limited carries retry", err: &Error{Code: RateLimited, Message: "slow down", RetryAfter: 1500 * time.Millisecond},
+		{name: "rate limited carries retry", err: WithRetryAfter(NewError(RateLimited, "slow down"), 1500*time.Millisecond),
 			code: RateLimited, message: "slow down", status: 429, retryMs: 1500},
-		{name: "rate limited rounds a zero retry up", err: &Error{Code: RateLimited, Message: "slow down"},
+		{name: "rate limited rounds a zero retry up", err: NewError(RateLimited, "slow down"),
 			code: RateLimited, message: "slow down", status: 429, retryMs: 1},
-		{name: "rate limited rounds a sub-millisecond retry up", err: &Error{Code: RateLimited, Message: "s", RetryAfter: 300 * time.Microsecond},
+		{name: "rate limited rounds a sub-millisecond retry up", err: fmt.Errorf("send: %w", WithRetryAfter(NewError(RateLimited, "s"), 300*time.Microsecond)),
 			code: RateLimited, message: "s", status: 429, retryMs: 1},
 	}
 	for _, tt := range tests {
@@ -71,8 +71,11 @@ func TestEveryCodeHasAStatus(t *testing.T) {
 	}
 }
 
-func TestErrorIs(t *testing.T) {
+// TestErrorIsIdentity: sentinels are told apart by identity, never by
+// their text, so two packages' errors with the same words stay distinct.
+func TestErrorIsIdentity(t *testing.T) {
 	sentinel := NewError(RateLimited, "sending too fast")
+	twin := NewError(RateLimited, "sending too fast")
 	tests := []struct {
 		name   string
 		err    error
@@ -80,10 +83,9 @@ func TestErrorIs(t *testing.T) {
 		want   bool
 	}{
 		{name: "same value", err: sentinel, target: sentinel, want: true},
-		{name: "copy with retry", err: &Error{Code: RateLimited, Message: "sending too fast", RetryAfter: time.Second}, target: sentinel, want: true},
-		{name: "wrapped copy", err: fmt.Errorf("send: %w", &Error{Code: RateLimited, Message: "sending too fast"}), target: sentinel, want: true},
-		{name: "other message", err: NewError(RateLimited, "other"), target: sentinel, want: false},
-		{name: "other code", err: NewError(Conflict, "sending too fast"), target: sentinel, want: false},
+		{name: "wrapped", err: fmt.Errorf("send: %w", sentinel), target: sentinel, want: true},
+		{name: "with retry after", err: WithRetryAfter(sentinel, time.Second), target: sentinel, want: true},
+		{name: "same code and words, another value", err: twin, target: sentinel, want: false},
 		{name: "not an Error", err: sentinel, target: errors.New("sending too fast"), want: false},
 	}
 	for _, tt := range tests {
@@ -95,9 +97,19 @@ func TestErrorIs(t *testing.T) {
 	}
 }
 
+func TestRetryAfterOf(t *testing.T) {
+	err := fmt.Errorf("send: %w", WithRetryAfter(NewError(RateLimited, "slow"), 2*time.Second))
+	if d, ok := RetryAfterOf(err); !ok || d != 2*time.Second {
+		t.Errorf("RetryAfterOf = %v, %v; want 2s", d, ok)
+	}
+	if _, ok := RetryAfterOf(NewError(RateLimited, "slow")); ok {
+		t.Error("RetryAfterOf found a retry time that was never attached")
+	}
+}
+
 func TestErrorf(t *testing.T) {
 	err := Errorf(NotFound, "user %q not found", "bob")
-	if err.Code != NotFound || err.Message != `user "bob" not found` || err.Error() != err.Message {
+	if err.Code() != NotFound || err.Error() != `user "bob" not found` {
 		t.Errorf("Errorf = %+v", err)
 	}
 }

@@ -60,8 +60,8 @@ func FuzzDecodeEvent(f *testing.F) {
 			if !ok {
 				t.Fatalf("Decode(%q) into %T = %T %v, want *wire.Error", payload, dst, err, err)
 			}
-			if we.Code != wire.InvalidArgument {
-				t.Fatalf("Decode(%q) into %T code = %q, want invalid_argument", payload, dst, we.Code)
+			if we.Code() != wire.InvalidArgument {
+				t.Fatalf("Decode(%q) into %T code = %q, want invalid_argument", payload, dst, we.Code())
 			}
 		}
 	})

@@ -37,6 +37,19 @@ func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	}{body})
 }
 
+// Respond writes what a handler answered: err in the wire's error shape,
+// else body as JSON with status, or status alone when body is nil.
+func Respond(w http.ResponseWriter, r *http.Request, log *slog.Logger, status int, body any, err error) {
+	switch {
+	case err != nil:
+		WriteError(w, r, log, err)
+	case body == nil:
+		w.WriteHeader(status)
+	default:
+		WriteJSON(w, status, body)
+	}
+}
+
 // Errors of request bodies that are not JSON text.
 var (
 	ErrBodyTooLarge = Errorf(TooLarge, "request body over %d MiB", maxBodyBytes>>20)

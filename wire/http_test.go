@@ -67,11 +67,11 @@ func TestDecodeJSON(t *testing.T) {
 				code = InvalidArgument
 			}
 			var we *Error
-			if !errors.As(err, &we) || we.Code != code {
+			if !errors.As(err, &we) || we.Code() != code {
 				t.Fatalf("DecodeJSON error = %v, want a %s *Error", err, code)
 			}
-			if !strings.Contains(we.Message, tt.wantErr) {
-				t.Errorf("message %q does not contain %q", we.Message, tt.wantErr)
+			if !strings.Contains(we.Error(), tt.wantErr) {
+				t.Errorf("message %q does not contain %q", we.Error(), tt.wantErr)
 			}
 		})
 	}
@@ -108,12 +108,12 @@ func TestWriteError(t *testing.T) {
 			body: `{"error":{"code":"not_found","message":"room not found"}}`,
 		},
 		{
-			name: "rate limited", err: &Error{Code: RateLimited, Message: "sending too fast", RetryAfter: 1500 * time.Millisecond},
+			name: "rate limited", err: WithRetryAfter(NewError(RateLimited, "sending too fast"), 1500*time.Millisecond),
 			status: 429, body: `{"error":{"code":"rate_limited","message":"sending too fast","retryAfterMs":1500}}`,
 			retryAfter: "2",
 		},
 		{
-			name: "rate limited below a second", err: &Error{Code: RateLimited, Message: "s", RetryAfter: 20 * time.Millisecond},
+			name: "rate limited below a second", err: WithRetryAfter(NewError(RateLimited, "s"), 20*time.Millisecond),
 			status: 429, body: `{"error":{"code":"rate_limited","message":"s","retryAfterMs":20}}`, retryAfter: "1",
 		},
 		{

@@ -35,6 +35,7 @@ type Main struct {
 	io       *socket.Server
 	events   *sockets.Events
 	auth     *auth.Service
+	sessions *auth.Sessions
 	rooms    *rooms.Service
 	messages *messages.Service
 	registry *prometheus.Registry
@@ -111,9 +112,11 @@ func (m *Main) buildServices() error {
 	m.io = newSocketServer(m.cfg, m.cluster.Adapter())
 	out := m.cluster.Fanout(m.io)
 	m.auth = auth.NewService(m.stores.users, tokens, m.cluster.Presence, m.log, 0)
-	m.rooms = rooms.NewService(m.stores.rooms, activity{m.stores.messages}, m.auth, m.cluster.Presence, out, m.log)
-	m.messages = messages.NewService(messages.Config{MaxContent: m.cfg.MaxContent}, m.stores.messages,
-		m.rooms, m.auth, m.cluster.Limiter, out, m.log, m.registry)
+	m.sessions = auth.NewSessions(m.stores.sessions, m.auth, tokens, out,
+		auth.SessionConfig{RefreshTTL: m.cfg.SessionTTL, AccessTTL: m.cfg.SessionTokenTTL}, m.log)
+	m.messages = messages.NewService(messages.Config{MaxContent: m.cfg.MaxContent, EditWindow: m.cfg.EditWindow}, m.stores.messages,
+		membership{m}, m.auth, m.cluster.Limiter, out, m.log, m.registry)
+	m.rooms = rooms.NewService(m.stores.rooms, activity{m.messages}, m.auth, m.cluster.Presence, out, m.log)
 	m.applyLimits()
 	m.cluster.Presence.OnExpired(m.rooms.WentOffline)
 	m.io.Of("/", nil).Use(m.auth.SocketMiddleware())
@@ -227,6 +230,9 @@ func (m *Main) Close() error {
 	if m.rooms != nil {
 		m.rooms.Close()
 	}
+	if m.messages != nil {
+		errs = append(errs, m.messages.Close(ctx))
+	}
 	if m.cluster != nil {
 		errs = append(errs, m.cluster.Close(ctx))
 	}
@@ -262,25 +268,43 @@ func (m *Main) shutdownHTTP(ctx context.Context) error {
 	}
 }
 
-// activity gives rooms what it needs of the messages store.
-type activity struct{ store messages.Store }
+// activity gives rooms what it needs to know of the messages of rooms,
+// from the messages service.
+type activity struct{ messages *messages.Service }
 
-func (a activity) Latest(ctx context.Context, roomIDs []string) (map[string]rooms.Latest, error) {
-	last, err := a.store.Last(ctx, roomIDs)
+func (a activity) Activity(ctx context.Context, userID string, markers map[string]int64) (map[string]rooms.Latest, error) {
+	found, err := a.messages.Activity(ctx, userID, markers)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]rooms.Latest, len(last))
-	for id, msg := range last {
-		out[id] = rooms.Latest{Seq: msg.Seq, At: msg.CreatedAt, Message: msg}
+	out := make(map[string]rooms.Latest, len(found))
+	for id, f := range found {
+		out[id] = rooms.Latest{Seq: f.Last.Seq, LastRev: f.LastRev, At: f.Last.CreatedAt, Message: f.Last,
+			Unread: f.Unread, UnreadMentions: f.UnreadMentions}
 	}
 	return out, nil
 }
 
-func (a activity) Unread(ctx context.Context, roomID, userID string, afterSeq int64) (int, int, error) {
-	return a.store.Unread(ctx, roomID, userID, afterSeq)
+func (a activity) LastSeq(ctx context.Context, roomID string) (int64, error) {
+	return a.messages.LastSeq(ctx, roomID)
+}
+
+func (a activity) LastRev(ctx context.Context, roomID string) (int64, error) {
+	return a.messages.LastRev(ctx, roomID)
 }
 
 func (a activity) SeqOf(ctx context.Context, roomID, messageID string) (int64, error) {
-	return messages.SeqOf(ctx, a.store, roomID, messageID)
+	return a.messages.SeqOf(ctx, roomID, messageID)
+}
+
+// membership gives messages what it needs to know of rooms' members, from
+// the rooms service (built after messages, which rooms reads).
+type membership struct{ m *Main }
+
+func (ms membership) Members(ctx context.Context, roomID, userID string) ([]string, error) {
+	return ms.m.rooms.Members(ctx, roomID, userID)
+}
+
+func (ms membership) Role(ctx context.Context, roomID, userID string) (string, error) {
+	return ms.m.rooms.Role(ctx, roomID, userID)
 }

@@ -34,40 +34,74 @@ type Config struct {
 	JWTIssuer        string
 	JWTAudience      string
 	TokenTTL         time.Duration
+	SessionTTL       time.Duration
+	SessionTokenTTL  time.Duration
 	JWTLeeway        time.Duration
 	MaxContent       int
+	EditWindow       time.Duration
 	ShutdownTimeout  time.Duration
 	LogLevel         string
 	PprofAddr        string
 }
 
-// setting is one configuration value: its flag name, its default and help.
+// setting is one configuration value: its flag name, its default, the
+// default as the README shows it (when it is not the value itself) and
+// what it means. This table is the one description of the configuration:
+// the flags' help and the README's table are made from it (see
+// TestREADMEConfigurationTable).
 type setting struct {
-	name, def, help string
+	name, def, shown, doc string
 }
 
 var settings = []setting{
-	{"addr", ":3000", "listen address"},
-	{"mongo-uri", "", "MongoDB connection string; empty: embedded storage under --data-dir"},
-	{"mongo-db", "chat", "MongoDB database name"},
-	{"redis-url", "", "redis:// URL enabling the Redis adapter; empty: single instance"},
-	{"jwt-secret", "", "HS256 key for built-in accounts; empty: a random secret kept in --data-dir"},
-	{"data-dir", "./data", "where embedded state lives"},
-	{"cors-origins", "", "comma-separated allowed origins, * for any; empty: same origin only"},
-	{"send-rate", "10", "messages per second per user (burst twice that); 0 turns the limit off"},
-	{"event-rate", "20", "typing, join_room and history reads per second per user, together (burst twice that); 0 turns the limit off"},
-	{"register-rate", "20", "accounts one client address may create per hour; 0 turns the limit off"},
-	{"trusted-proxies", "", "comma-separated addresses or CIDR ranges of load balancers whose X-Forwarded-For names the client"},
-	{"jwt-public-key-file", "", "PEM file of an identity provider's RS256/ES256 public key"},
-	{"jwt-jwks-url", "", "URL of an identity provider's JSON Web Key Set"},
-	{"jwt-issuer", "", "required iss claim, when set"},
-	{"jwt-audience", "", "required aud claim, when set"},
-	{"token-ttl", "24h", "lifetime of tokens issued to built-in accounts"},
-	{"jwt-leeway", "30s", "clock skew allowed when checking a token's exp and nbf, at most 30s"},
-	{"max-content", "4000", "longest message content, in Unicode code points"},
-	{"shutdown-timeout", "15s", "how long shutdown may take before it gives up waiting"},
-	{"log-level", "info", "debug, info, warn or error"},
-	{"pprof-addr", "", "address of a net/http/pprof listener, such as 127.0.0.1:6060; empty: off"},
+	{"addr", ":3000", "", "listen address; `:3000` listens on every interface, `127.0.0.1:3000` on this machine only, `127.0.0.1:0` picks a free port"},
+	{"mongo-uri", "", "empty: embedded storage under `CHAT_DATA_DIR`", "MongoDB connection string"},
+	{"mongo-db", "chat", "", "MongoDB database name"},
+	{"redis-url", "", "empty: single instance, in-process adapter", "`redis://…` enables the Redis adapter"},
+	{"jwt-secret", "", "empty: a random secret kept in `CHAT_DATA_DIR`", "HS256 key for built-in accounts"},
+	{"data-dir", "./data", "", "where embedded state lives"},
+	{"cors-origins", "", "empty: same origin only", "comma-separated allowed origins, `*` for any"},
+	{"send-rate", "10", "", "messages per second per user (burst twice that); `0` turns the limit off"},
+	{"event-rate", "20", "", "`typing`, `join_room` and history reads per second per user, together (burst twice that); `0` turns the limit off"},
+	{"register-rate", "20", "", "accounts one client address may create per hour; `0` turns the limit off"},
+	{"trusted-proxies", "", "empty: none", "comma-separated addresses or CIDR ranges of load balancers whose `X-Forwarded-For` names the client"},
+	{"jwt-public-key-file", "", "empty", "PEM public key (RS256/ES256) of an identity provider whose tokens are accepted"},
+	{"jwt-jwks-url", "", "empty", "JWKS URL of an identity provider whose tokens are accepted"},
+	{"jwt-issuer", "", "empty", "required `iss` of every token, when set"},
+	{"jwt-audience", "", "empty", "required `aud` of every token, when set"},
+	{"token-ttl", "24h", "", "lifetime of tokens issued by `/register` and `/login`"},
+	{"jwt-leeway", "30s", "", "clock skew allowed when checking a token's `exp` and `nbf`, from `0s` to `30s`"},
+	{"session-ttl", "720h", "", "how long a browser stays signed in without opening the page (every visit starts it again)"},
+	{"session-token-ttl", "10m", "", "lifetime of the access tokens of a browser session; the page renews them before they expire"},
+	{"max-content", "4000", "", "longest message, in Unicode code points"},
+	{"edit-window", "0", "`0`: no limit", "how long after sending a message its sender may edit it, such as `15m`"},
+	{"shutdown-timeout", "15s", "", "how long SIGTERM waits for in-flight work"},
+	{"log-level", "info", "", "`debug`, `info`, `warn` or `error`"},
+	{"pprof-addr", "", "empty: off", "address of a `net/http/pprof` listener, such as `127.0.0.1:6060`"},
+}
+
+// help is the flag's usage text: the meaning without Markdown, and the
+// environment variable.
+func (s setting) help() string {
+	return strings.ReplaceAll(s.doc, "`", "") + " (" + envName(s.name) + ")"
+}
+
+// markdownRow is the setting's row of the README's table.
+func (s setting) markdownRow() string {
+	shown := s.shown
+	if shown == "" {
+		shown = "`" + s.def + "`"
+	}
+	return "| `" + envName(s.name) + "` | " + shown + " | " + s.doc + " |"
+}
+
+// markdownTable is the README's configuration table.
+func markdownTable() string {
+	rows := []string{"| variable | default | meaning |", "|---|---|---|"}
+	for _, s := range settings {
+		rows = append(rows, s.markdownRow())
+	}
+	return strings.Join(rows, "\n") + "\n"
 }
 
 // envName is the environment variable of a flag: addr -> CHAT_ADDR.
@@ -86,7 +120,7 @@ func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Con
 		if v := getenv(envName(s.name)); v != "" {
 			def = v
 		}
-		vals[s.name] = fs.String(s.name, def, s.help+" ("+envName(s.name)+")")
+		vals[s.name] = fs.String(s.name, def, s.help())
 	}
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -106,12 +140,19 @@ func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Con
 	cfg.EventRate, errs = parseRate(get("event-rate"), "event-rate", errs)
 	cfg.RegisterRate, errs = parseRate(get("register-rate"), "register-rate", errs)
 	cfg.TokenTTL, errs = parseDuration(get("token-ttl"), "token-ttl", errs)
+	cfg.SessionTTL, errs = parseDuration(get("session-ttl"), "session-ttl", errs)
+	cfg.SessionTokenTTL, errs = parseDuration(get("session-token-ttl"), "session-token-ttl", errs)
 	cfg.JWTLeeway, errs = parseLeeway(get("jwt-leeway"), errs)
 	var err error
 	if cfg.TrustedProxies, err = wire.ParseProxies(splitList(get("trusted-proxies"))); err != nil {
 		errs = append(errs, fmt.Errorf("trusted-proxies: %w", err))
 	}
 	cfg.ShutdownTimeout, errs = parseDuration(get("shutdown-timeout"), "shutdown-timeout", errs)
+	if d, err := time.ParseDuration(get("edit-window")); err != nil || d < 0 {
+		errs = append(errs, fmt.Errorf("edit-window: want 0 or a duration such as 15m, got %q", get("edit-window")))
+	} else {
+		cfg.EditWindow = d
+	}
 	n, err := strconv.Atoi(get("max-content"))
 	if err != nil || n < 1 {
 		errs = append(errs, fmt.Errorf("max-content: want a positive number, got %q", get("max-content")))

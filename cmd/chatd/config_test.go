@@ -58,6 +58,8 @@ func TestLoadConfigEnvironment(t *testing.T) {
 		{"CHAT_TRUSTED_PROXIES", "--trusted-proxies", "10.0.0.0/8, 127.0.0.1", "::1", func(c Config) any { return fmt.Sprint(c.TrustedProxies) },
 			"[10.0.0.0/8 127.0.0.1/32]", "[::1/128]"},
 		{"CHAT_TOKEN_TTL", "--token-ttl", "1h", "90m", func(c Config) any { return c.TokenTTL }, time.Hour, 90 * time.Minute},
+		{"CHAT_SESSION_TTL", "--session-ttl", "48h", "1h", func(c Config) any { return c.SessionTTL }, 48 * time.Hour, time.Hour},
+		{"CHAT_SESSION_TOKEN_TTL", "--session-token-ttl", "5m", "90s", func(c Config) any { return c.SessionTokenTTL }, 5 * time.Minute, 90 * time.Second},
 		{"CHAT_JWT_LEEWAY", "--jwt-leeway", "5s", "0s", func(c Config) any { return c.JWTLeeway }, 5 * time.Second, time.Duration(0)},
 		{"CHAT_MAX_CONTENT", "--max-content", "100", "200", func(c Config) any { return c.MaxContent }, 100, 200},
 		{"CHAT_SHUTDOWN_TIMEOUT", "--shutdown-timeout", "3s", "4s", func(c Config) any { return c.ShutdownTimeout }, 3 * time.Second, 4 * time.Second},

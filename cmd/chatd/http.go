@@ -86,6 +86,7 @@ func (m *Main) router() http.Handler {
 	r.Handle("/metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
 	r.Handle("/socket.io/*", m.originGuard(wstransport.ReleaseOnUpgrade(m.io.ServeHandler(nil))))
 	m.auth.PublicRoutes(r)
+	m.sessions.Routes(r)
 	r.Group(func(r chi.Router) {
 		r.Use(m.auth.Middleware)
 		m.auth.Routes(r)

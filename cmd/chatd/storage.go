@@ -20,6 +20,7 @@ import (
 // stores are the storage of every domain package, on one backend.
 type stores struct {
 	users    auth.Store
+	sessions auth.SessionStore
 	rooms    rooms.Store
 	messages messages.Store
 	ping     func(ctx context.Context) error
@@ -43,18 +44,24 @@ func openEmbedded(ctx context.Context, cfg Config) (*stores, error) {
 	if err != nil {
 		return nil, err
 	}
+	writer, err := sqlite.NewWriter(ctx, db)
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("start the embedded database's writer: %w", err)
+	}
 	users, err1 := auth.NewSQLiteStore(ctx, db)
 	roomStore, err2 := rooms.NewSQLiteStore(ctx, db)
-	msgs, err3 := messages.NewSQLiteStore(ctx, db)
-	if err := errors.Join(err1, err2, err3); err != nil {
-		_ = db.Close()
+	msgs, err3 := messages.NewSQLiteStore(ctx, db, writer)
+	sessions, err4 := auth.NewSQLiteSessionStore(ctx, db)
+	if err := errors.Join(err1, err2, err3, err4); err != nil {
+		_ = errors.Join(writer.Close(), db.Close())
 		return nil, fmt.Errorf("prepare embedded database: %w", err)
 	}
 	return &stores{
-		users: users, rooms: roomStore, messages: msgs,
+		users: users, sessions: sessions, rooms: roomStore, messages: msgs,
 		ping: db.PingContext,
 		close: func(context.Context) error {
-			return errors.Join(msgs.Close(), db.Close())
+			return errors.Join(msgs.Close(), writer.Close(), db.Close())
 		},
 	}, nil
 }
@@ -67,12 +74,13 @@ func openMongo(ctx context.Context, cfg Config) (*stores, error) {
 	users, err1 := auth.NewMongoStore(ctx, db)
 	roomStore, err2 := rooms.NewMongoStore(ctx, db)
 	msgs, err3 := messages.NewMongoStore(ctx, db)
-	if err := errors.Join(err1, err2, err3); err != nil {
+	sessions, err4 := auth.NewMongoSessionStore(ctx, db)
+	if err := errors.Join(err1, err2, err3, err4); err != nil {
 		_ = client.Disconnect(context.Background())
 		return nil, fmt.Errorf("prepare MongoDB collections: %w", err)
 	}
 	return &stores{
-		users: users, rooms: roomStore, messages: msgs,
+		users: users, sessions: sessions, rooms: roomStore, messages: msgs,
 		ping:  func(ctx context.Context) error { return client.Ping(ctx, nil) },
 		close: client.Disconnect,
 	}, nil

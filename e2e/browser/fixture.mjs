@@ -3,11 +3,14 @@
 // open page when a test fails.
 import { before, after, afterEach } from 'node:test';
 import { useServer, test } from '../lib/harness.mjs';
-import { launchBrowser, newPage, onFailure } from '../lib/browser.mjs';
+import { launchBrowser, newPage, onFailure, watchPage } from '../lib/browser.mjs';
 
 /** DESKTOP and PHONE are the viewports the tests use. */
 export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 360, height: 740 };
+
+/** TOUCH makes a context a phone's: a touch screen and no mouse to hover with. */
+export const TOUCH = { hasTouch: true, isMobile: true };
 
 /**
  * useBrowser starts a server and Chromium for the enclosing describe block.
@@ -25,10 +28,17 @@ export function useBrowser(serverOptions) {
     get server() {
       return server.server;
     },
-    async page(viewport = DESKTOP) {
-      const page = await newPage(fx.browser, { baseURL: server.url, viewport });
+    /** page opens a page in a new context; options as newPage's (hasTouch, colorScheme, storageState…). */
+    async page(viewport = DESKTOP, options = {}) {
+      const page = await newPage(fx.browser, { baseURL: server.url, viewport, ...options });
       open.push(page);
       return page;
+    },
+    /** tab opens another page in the context of page: a second tab of the same browser. */
+    async tab(page) {
+      const tab = watchPage(await page.context().newPage());
+      open.push(tab);
+      return tab;
     },
     pages: () => open,
   };
@@ -38,6 +48,7 @@ export function useBrowser(serverOptions) {
   afterEach(async () => {
     for (const page of open.splice(0)) await page.context().close().catch(() => {});
   });
+
   after(async () => {
     await fx.browser?.close();
   });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { connect, emitAck, newUser, newUsers } from '../lib/client.mjs';
 import { createRoom } from '../lib/chat.mjs';
 import { browserTest, useBrowser } from './fixture.mjs';
-import { badges, eventually, openRoom, registerInPage, signIn, waitForTexts, send } from '../lib/page.mjs';
+import { badges, eventually, openRoom, signIn, waitForTexts, send } from '../lib/page.mjs';
 
 describe('sign-in limits on the page', () => {
   const fx = useBrowser();
@@ -40,14 +40,24 @@ describe('sign-in limits on the page', () => {
   });
 });
 
-describe('a session whose token expires (CHAT_TOKEN_TTL=3s)', () => {
-  const fx = useBrowser({ env: { CHAT_TOKEN_TTL: '3s', CHAT_JWT_LEEWAY: '1s' } });
+describe('a session whose access tokens expire (CHAT_SESSION_TOKEN_TTL=3s)', () => {
+  const fx = useBrowser({ env: { CHAT_SESSION_TOKEN_TTL: '3s', CHAT_JWT_LEEWAY: '1s' } });
 
-  browserTest(fx, 'the page signs out, saying the session expired', async () => {
+  browserTest(fx, 'the page reconnects with a renewed token each time one expires and keeps getting messages live', async () => {
+    const [alice, bob] = await newUsers(fx.url, 2, 'renew');
+    await createRoom(alice, 'Renewed', [bob.id]);
     const page = await fx.page();
-    await registerInPage(page, { username: `exp_${Date.now().toString(36)}`, password: 'a fine password' });
-    await page.getByText('Your session expired. Please sign in again.').waitFor({ timeout: 15_000 });
-    await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
+    let opened = 0;
+    page.on('websocket', (ws) => { if (ws.url().includes('/socket.io/')) opened++; });
+    await signIn(page, bob);
+    await openRoom(page, 'Renewed');
+    const sock = await connect(fx.url, alice.token, { transports: ['websocket'] });
+    // Each token lives 3 s; the server closes the socket of an expired one.
+    await eventually(() => assert.ok(opened >= 3, `${opened} WebSocket connections`), { timeoutMs: 15_000 });
+    const room = (await alice.api.get('/rooms')).body.rooms.find((r) => r.name === 'Renewed');
+    assert.equal((await emitAck(sock, 'send_message', { roomId: room.id, content: 'still live after the renewals' })).ok, true);
+    await waitForTexts(page, ['still live after the renewals']);
+    assert.equal(await page.getByRole('button', { name: 'Sign in', exact: true }).count(), 0, 'still signed in');
   });
 });
 

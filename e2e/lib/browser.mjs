@@ -28,12 +28,17 @@ export function launchBrowser() {
 
 /**
  * newPage opens a page in a fresh browser context (its own storage: one user
- * per context). The page records its console errors and uncaught exceptions
- * in page.problems.
+ * per context). options go to the context: hasTouch and isMobile for a
+ * phone, colorScheme ('light' or 'dark'), storageState to start with the
+ * cookies and storage of another context (a browser started again).
  */
-export async function newPage(browser, { viewport = { width: 1280, height: 800 }, baseURL } = {}) {
-  const context = await browser.newContext({ viewport, baseURL, deviceScaleFactor: 1, reducedMotion: 'reduce' });
-  const page = await context.newPage();
+export async function newPage(browser, { viewport = { width: 1280, height: 800 }, baseURL, ...options } = {}) {
+  const context = await browser.newContext({ viewport, baseURL, deviceScaleFactor: 1, reducedMotion: 'reduce', ...options });
+  return watchPage(await context.newPage());
+}
+
+/** watchPage records a page's console errors and uncaught exceptions in page.problems. */
+export function watchPage(page) {
   page.problems = [];
   page.on('console', (msg) => { if (msg.type() === 'error') page.problems.push(`console: ${msg.text()}`); });
   page.on('pageerror', (err) => page.problems.push(`pageerror: ${err.message}`));

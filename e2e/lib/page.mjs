@@ -81,7 +81,30 @@ export async function badges(page, name) {
   return { unread: await text('[data-badge="unread"]'), mention: await text('[data-badge="mention"]') };
 }
 
-/** tokenOf reads the session token the page keeps for its tab. */
-export function tokenOf(page) {
-  return page.evaluate(() => JSON.parse(sessionStorage.getItem('roomchat.session')).token);
+/** message is the stored message of the open room whose text is exactly text. */
+export function message(page, text) {
+  return page.locator('.messages .msg[data-seq]').filter({ has: page.locator('.msg-text').getByText(text, { exact: true }) });
+}
+
+/** topInView is how far below the top of the message view an element starts (negative: above it). */
+export async function topInView(page, locator) {
+  const box = await locator.boundingBox();
+  const view = await page.locator('.scroller').boundingBox();
+  return box.y - view.y;
+}
+
+/** inView reports whether an element is wholly inside the message view. */
+export async function inView(page, locator) {
+  const box = await locator.boundingBox();
+  const view = await page.locator('.scroller').boundingBox();
+  return !!box && box.y >= view.y - 1 && box.y + box.height <= view.y + view.height + 1;
+}
+
+/** backToList leaves the open room on a phone, or does nothing on a wide screen. */
+export async function backToList(page) {
+  const back = page.getByRole('button', { name: 'Back to conversations' });
+  if (await back.isVisible()) {
+    await back.click();
+    await page.locator('.sidebar').waitFor();
+  }
 }

@@ -96,6 +96,16 @@ class Service {
     clearTimeout(timer);
   }
 
+  /** pause stops the process without closing its connections (SIGSTOP): a server that hangs. */
+  pause() {
+    this.proc.kill('SIGSTOP');
+  }
+
+  /** resume continues a paused process (SIGCONT). */
+  resume() {
+    this.proc.kill('SIGCONT');
+  }
+
   /** restart stops the process and starts it again on the same port. */
   async restart(signal) {
     await this.stop(signal);
@@ -106,7 +116,7 @@ class Service {
 /**
  * startRedis starts a redis-server of the test's own (no persistence: a
  * restart comes back empty, as a cache-only Redis does). The result has url,
- * port, stop(signal), start(), restart(signal).
+ * port, stop(signal), start(), restart(signal), pause() and resume().
  */
 export async function startRedis() {
   const port = await freePort();

@@ -52,6 +52,9 @@ start() {
   dir="$(cd "$dir" && pwd)"
   [[ -f "$dir/ferretdb.pid" ]] && kill -0 "$(cat "$dir/ferretdb.pid")" 2>/dev/null &&
     die "already running in $dir (pid $(cat "$dir/ferretdb.pid"))"
+  # The file exists before the server starts, so the loop below can read it
+  # at once (the background process's own redirection may come later).
+  : >"$dir/ferretdb.out"
   "$BIN" -dir "$dir/data" -listen 127.0.0.1:0 >"$dir/ferretdb.out" 2>"$dir/ferretdb.log" &
   local pid=$!
   echo "$pid" >"$dir/ferretdb.pid"

@@ -6,7 +6,6 @@ import (
 	"net"
 	"runtime"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -135,8 +134,7 @@ func flushAll(ws []*writer) {
 // the peer. It reports false when frames are left to write (the caller
 // goes on with flush), true when the writer is idle again or has failed.
 func (w *writer) tryFlush() bool {
-	rc, ok := w.rawConn()
-	if !ok {
+	if !canWriteNow(w.conn) {
 		return false
 	}
 	w.mu.Lock()
@@ -148,19 +146,7 @@ func (w *writer) tryFlush() bool {
 		return false // flush finishes the close or releases the writer
 	}
 	w.mu.Unlock()
-	var (
-		n   int
-		err error
-	)
-	if werr := rc.Write(func(fd uintptr) bool {
-		n, err = syscall.Write(int(fd), out)
-		return true
-	}); werr != nil {
-		err = werr
-	}
-	if err == syscall.EAGAIN || err == syscall.EINTR {
-		n, err = 0, nil
-	}
+	n, err := writeNow(w.conn, out)
 	if err != nil {
 		putBuf(out)
 		w.writeFailed(err)
@@ -181,17 +167,6 @@ func (w *writer) tryFlush() bool {
 	w.buf = append(rest, w.buf...)
 	putBuf(out)
 	return false
-}
-
-// rawConn returns the connection's file descriptor access when it has one
-// (a TCP connection; not an in-memory pipe).
-func (w *writer) rawConn() (syscall.RawConn, bool) {
-	sc, ok := w.conn.(syscall.Conn)
-	if !ok {
-		return nil, false
-	}
-	rc, err := sc.SyscallConn()
-	return rc, err == nil
 }
 
 func (w *writer) startLocked() {

@@ -32,38 +32,45 @@ export function plainWords(err) {
   return WORDS[err?.code] || WORDS.internal;
 }
 
-/** Api makes authenticated calls; onUnauthorized runs when the token is refused. */
+/**
+ * fetchJSON makes a call on the page's own origin and answers its JSON body;
+ * a failure is an ApiError (code "network" when the service was not reached).
+ */
+export async function fetchJSON(method, path, { body, token, keepalive = false } = {}) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let res;
+  try {
+    res = await fetch(path, { method, headers, keepalive, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiError('network', '');
+  }
+  if (res.status === 204) return null;
+  const data = await res.json().catch(() => null);
+  if (res.ok) return data;
+  const e = data?.error || {};
+  throw new ApiError(e.code || 'internal', e.message || '', res.status, e.retryAfterMs || 0);
+}
+
+/**
+ * Api makes authenticated calls with the session's access token. A refused
+ * token is renewed once and the call made again; if it cannot be renewed,
+ * the session has ended.
+ */
 export class Api {
-  constructor({ token = '', onUnauthorized = () => {} } = {}) {
-    this.token = token;
-    this.onUnauthorized = onUnauthorized;
+  constructor(session) {
+    this.session = session;
   }
 
   async request(method, path, body, { keepalive = false } = {}) {
-    const headers = { Accept: 'application/json' };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    if (this.token) headers.Authorization = `Bearer ${this.token}`;
-    let res;
     try {
-      res = await fetch(path, { method, headers, keepalive, body: body === undefined ? undefined : JSON.stringify(body) });
-    } catch {
-      throw new ApiError('network', '');
+      return await fetchJSON(method, path, { body, keepalive, token: await this.session.accessToken() });
+    } catch (err) {
+      if (err.status !== 401) throw err;
     }
-    if (res.status === 204) return null;
-    const data = await res.json().catch(() => null);
-    if (res.ok) return data;
-    const e = data?.error || {};
-    const err = new ApiError(e.code || 'internal', e.message || '', res.status, e.retryAfterMs || 0);
-    if (err.code === 'unauthorized' && this.token) this.onUnauthorized(err);
-    throw err;
-  }
-
-  register(username, password, displayName) {
-    return this.request('POST', '/register', { username, password, displayName: displayName || undefined });
-  }
-
-  login(username, password) {
-    return this.request('POST', '/login', { username, password });
+    await this.session.renew();
+    return fetchJSON(method, path, { body, keepalive, token: this.session.token });
   }
 
   searchUsers(query, limit = 10) {

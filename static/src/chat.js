@@ -3,12 +3,14 @@
 
 import { io } from 'socket.io-client';
 import { ApiError } from './api.js';
-import { mergeMessages, maxSeq, newRoomState } from './store.js';
+import { firstUnread, mergeMessages, maxSeq, newRoomState } from './store.js';
 import { Outbox } from './outbox.js';
 import { ReadMarkers } from './reads.js';
 import { Typing } from './typing.js';
 
 const PAGE = 20;
+const BACK_PAGE = 100;
+const BACK_PAGES = 50;
 const CATCH_UP_PAGE = 100;
 const CATCH_UP_PAGES = 20;
 const ROOMS_REFRESH_MS = 30000;
@@ -16,11 +18,10 @@ const DIRECTORY_REFRESH_MS = 20000;
 
 /** Chat connects one signed-in tab to the service. */
 export class Chat {
-  constructor({ api, store, token, onSignedOut, onMention }) {
+  constructor({ api, store, session, onMention }) {
     this.api = api;
     this.store = store;
-    this.token = token;
-    this.onSignedOut = onSignedOut;
+    this.session = session;
     this.onMention = onMention;
     this.mentionsSeen = new Set();
     this.directoryAt = 0;
@@ -32,7 +33,9 @@ export class Chat {
 
   /** start loads the rooms and opens the socket. */
   async start() {
-    this.socket = io({ auth: { token: this.token }, reconnectionDelayMax: 4000 });
+    // auth is asked again on every (re)connection: a token renewed since is used.
+    const auth = (cb) => this.session.accessToken().then((token) => cb({ token }), () => cb({ token: '' }));
+    this.socket = io({ auth, reconnectionDelayMax: 4000 });
     this.bindSocket(this.socket);
     this.refreshTimer = setInterval(() => { if (document.visibilityState === 'visible') this.refreshRooms(); }, ROOMS_REFRESH_MS);
     this.onFocus = () => this.refreshRooms();
@@ -53,7 +56,7 @@ export class Chat {
     window.removeEventListener('focus', this.onFocus);
     document.removeEventListener('visibilitychange', this.onVisible);
     window.removeEventListener('pagehide', this.onHide);
-    this.reads.flush();
+    if (this.session.signedIn) this.reads.flush();
     this.typing.stop();
     this.socket?.disconnect();
   }
@@ -65,14 +68,14 @@ export class Chat {
       if (reason === 'io server disconnect') setTimeout(() => s.connect(), 1000);
     });
     s.on('connect_error', (err) => {
-      if (err?.message === 'unauthorized' || err?.data?.code === 'unauthorized') {
-        this.onSignedOut(err?.data?.message === 'token expired'
-          ? 'Your session expired. Please sign in again.'
-          : 'Your session has ended. Please sign in again.');
-        return;
-      }
       this.setConnection('offline');
+      // A refused token: renew it (the session ends if it cannot be) and
+      // connect again, which the client does not do by itself after a refusal.
+      if (err?.message === 'unauthorized' || err?.data?.code === 'unauthorized') {
+        this.session.renew().then(() => s.connect(), () => {});
+      }
     });
+    s.on('signed_out', () => this.session.end('You signed out on another device or tab.'));
     s.on('message', (m) => this.receive(m));
     s.on('message_ack', (a) => this.outbox.acked(a));
     s.on('typing', (t) => this.typing.received(t));
@@ -105,6 +108,8 @@ export class Chat {
     for (const room of this.store.rooms.values()) room.joined = false;
     if (reconnect) await this.refreshRooms();
     await Promise.all([...this.store.rooms.values()].map((r) => this.join(r)));
+    // Presence changes were missed while away: ask for it again.
+    if (reconnect) await this.refreshUsers(this.memberIds());
     this.setConnection('online');
     if (reconnect) {
       for (const room of this.store.rooms.values()) if (room.loaded) this.catchUp(room);
@@ -166,6 +171,7 @@ export class Chat {
         const readAll = cur.markedSeq >= r.lastSeq;
         cur.unread = readAll ? 0 : r.unread;
         cur.unreadMentions = readAll ? 0 : r.unreadMentions;
+        if (!r.unread) cur.markedSeq = Math.max(cur.markedSeq, r.lastSeq);
         if (r.lastMessage) cur.lastMessage = r.lastMessage;
         if (r.lastSeq > cur.lastSeq) {
           cur.lastSeq = r.lastSeq;
@@ -201,16 +207,27 @@ export class Chat {
   }
 
   /** resolveMembers makes sure the page knows the names of these users. */
-  async resolveMembers(ids) {
-    const unknown = [...new Set(ids.filter((id) => !this.store.users.has(id)))];
-    for (let i = 0; i < unknown.length; i += 100) {
+  resolveMembers(ids) {
+    return this.refreshUsers(ids.filter((id) => !this.store.users.has(id)));
+  }
+
+  /** refreshUsers reads these users' names and presence again. */
+  async refreshUsers(ids) {
+    const wanted = [...new Set(ids)];
+    for (let i = 0; i < wanted.length; i += 100) {
       try {
-        const { users } = await this.api.usersByIds(unknown.slice(i, i + 100));
+        const { users } = await this.api.usersByIds(wanted.slice(i, i + 100));
         this.learnUsers(users);
       } catch {
         /* names stay unknown until the next refresh */
       }
     }
+  }
+
+  /** memberIds lists the other members of every room. */
+  memberIds() {
+    const me = this.store.me.id;
+    return [...this.store.rooms.values()].flatMap((r) => r.members).filter((id) => id !== me);
   }
 
   async refreshDirectory(force = false) {
@@ -268,22 +285,40 @@ export class Chat {
     }
   }
 
-  /** loadOlder loads the page before the oldest loaded message. */
-  async loadOlder(room) {
-    if (!room.loaded || !room.hasMore || room.loadingOlder || !room.messages.length) return;
+  /** loadOlder loads the page before the oldest loaded message; it answers whether it did. */
+  async loadOlder(room, limit = PAGE) {
+    if (!room.loaded || !room.hasMore || room.loadingOlder || !room.messages.length) return false;
     room.loadingOlder = true;
     this.store.emit('messages', room.id, 'loading');
     try {
-      const page = await this.api.messages(room.id, { before: room.messages[0].id, limit: PAGE });
+      const page = await this.api.messages(room.id, { before: room.messages[0].id, limit });
       mergeMessages(room, page.messages);
       room.hasMore = page.hasMore;
       page.messages.forEach((m) => this.store.learnUser({ id: m.senderId, username: m.senderName }));
+      return true;
     } catch {
-      /* the next scroll tries again */
+      return false; /* the next scroll tries again */
     } finally {
       room.loadingOlder = false;
       this.store.emit('messages', room.id, 'prepend');
     }
+  }
+
+  /**
+   * loadToFirstUnread loads older pages until the room's first unread
+   * message is loaded (or the start of the history), so that the page can
+   * open the room there. It answers that message's seq (0: nothing unread).
+   */
+  async loadToFirstUnread(room) {
+    for (let pages = 0; pages < BACK_PAGES && room.hasMore && firstUnread(room, this.store.me.id) == null;) {
+      if (room.loadingOlder) {
+        await new Promise((r) => setTimeout(r, 50));
+        continue;
+      }
+      if (!(await this.loadOlder(room, BACK_PAGE))) break;
+      pages++;
+    }
+    return firstUnread(room, this.store.me.id) ?? room.messages.find((m) => m.senderId !== this.store.me.id)?.seq ?? 0;
   }
 
   /** catchUp fetches what was missed after the newest loaded message. */

@@ -1,6 +1,7 @@
 // Formatting of names, times and counts for display.
 
-const PALETTE = ['#4f46e5', '#0891b2', '#059669', '#d97706', '#dc2626', '#db2777', '#7c3aed', '#2563eb', '#65a30d', '#c2410c'];
+// Each colour carries white initials at 4.5:1 or more.
+const PALETTE = ['#4f46e5', '#0e7490', '#047857', '#b45309', '#dc2626', '#be185d', '#7c3aed', '#2563eb', '#4d7c0f', '#c2410c'];
 
 /** colorFor picks a stable avatar colour for an id. */
 export function colorFor(id) {

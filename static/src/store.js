@@ -36,7 +36,9 @@ export function newRoomState(room) {
     loadingOlder: false,
     pending: [],
     typing: new Map(),
-    markedSeq: 0,
+    // Read up to here for sure: everything, when nothing is unread.
+    markedSeq: room.unread ? 0 : room.lastSeq || 0,
+    view: null,
     joined: false,
   };
 }
@@ -45,6 +47,23 @@ export function newRoomState(room) {
 export function maxSeq(room) {
   const last = room.messages[room.messages.length - 1];
   return last ? last.seq : 0;
+}
+
+/**
+ * firstUnread finds where a room's unread messages start: the seq of the
+ * room.unread-th newest message that someone else sent (everything after
+ * the reader's marker that others sent is unread, whatever the reader sent
+ * in between). 0 when nothing is unread; null when that message is not
+ * loaded yet.
+ */
+export function firstUnread(room, meId) {
+  let left = room.unread;
+  if (left <= 0) return 0;
+  for (let i = room.messages.length - 1; i >= 0; i--) {
+    const m = room.messages[i];
+    if (m.senderId !== meId && --left === 0) return m.seq;
+  }
+  return null;
 }
 
 /**

@@ -31,6 +31,8 @@ func Open(ctx context.Context, dir string) (*sql.DB, error) {
 		"foreign_keys(ON)",
 		"temp_store(MEMORY)",
 		"cache_size(-65536)",
+		// Deleted content is overwritten, not left in free space.
+		"secure_delete(ON)",
 	} {
 		q.Add("_pragma", p)
 	}

@@ -1,65 +1,52 @@
 // The signed-in page: conversations on the left, the open one on the right
-// (one at a time on a narrow screen).
+// (one at a time on a narrow screen). The open room is in the address,
+// /r/<roomId>, so reload, back and forward, and shared links work.
 
 import { h, announce, ICONS } from '../dom.js';
 import { Api } from '../api.js';
 import { Chat } from '../chat.js';
 import { Store } from '../store.js';
-import { lastRoom, rememberRoom } from '../session.js';
-import { askNotifications, notificationsUndecided, notifyMention, setTitleCount } from '../notify.js';
-import { avatar, button, logo } from './parts.js';
+import { pathOfRoom, roomOfPath } from '../routes.js';
+import { notifyMention, setTitleCount } from '../notify.js';
+import { avatar, button, logo, presenceOf } from './parts.js';
 import { roomList } from './room-list.js';
 import { Conversation, emptyState } from './conversation.js';
 import { newDMDialog, newRoomDialog } from './dialogs.js';
+import { connectionBar } from './connection-bar.js';
+import { notifyHint } from './notify-hint.js';
 
-function notifyHint() {
-  if (!notificationsUndecided()) return null;
-  const hint = h('div', { class: 'notify-hint' },
-    h('p', { text: 'Get a notification when someone mentions you.' }),
-    button('Turn on', { kind: 'secondary', onClick: async () => { await askNotifications(); hint.remove(); } }));
-  return hint;
-}
-
-function connectionBanner(store) {
-  const el = h('div', { class: 'conn-banner', hidden: true, attrs: { role: 'status' } });
-  let timer = 0;
-  store.on('connection', (state) => {
-    clearTimeout(timer);
-    if (state === 'online') {
-      if (!el.hidden) {
-        el.textContent = 'Connected';
-        el.className = 'conn-banner ok';
-        timer = setTimeout(() => { el.hidden = true; }, 1500);
-      }
-      return;
-    }
-    timer = setTimeout(() => {
-      el.textContent = 'Connection lost. Reconnecting…';
-      el.className = 'conn-banner';
-      el.hidden = false;
-    }, 800);
-  });
-  return el;
-}
+const WIDE = '(min-width: 760px)';
 
 /** appView mounts the signed-in page; the result's stop() tears it down. */
-export function appView({ session, onSignOut }) {
-  const store = new Store(session.user);
-  const reopen = lastRoom();
-  let conversation = null;
-  const api = new Api({ token: session.token, onUnauthorized: () => signOut('Your session has ended. Please sign in again.') });
-  const chat = new Chat({ api, store, token: session.token, onSignedOut: (notice) => signOut(notice), onMention });
-  const main = h('div', { class: 'main' });
+export function appView({ session }) {
   const me = session.user;
+  const store = new Store(me);
+  const chat = new Chat({ api: new Api(session), store, session, onMention });
+  const main = h('section', { class: 'main', attrs: { 'aria-label': 'Conversation' } });
+  let conversation = null;
+  let notice = '';
+  let starting = true;
 
-  let stopped = false;
-  function signOut(notice) {
-    if (!stopped) onSignOut(notice);
+  /** open shows a room (null: the list) and puts it in the address. */
+  function open(id, { push = true } = {}) {
+    if (push && id !== roomOfPath(location.pathname)) history.pushState({ room: id, inApp: true }, '', pathOfRoom(id));
+    notice = '';
+    chat.open(id);
   }
 
-  function open(id, { push = true } = {}) {
-    if (push && id && id !== store.activeId) history.pushState({ room: id }, '');
-    chat.open(id);
+  /** openFromAddress shows the room the address names, once the rooms are known. */
+  function openFromAddress() {
+    const id = roomOfPath(location.pathname);
+    notice = id && !store.rooms.has(id) ? 'It does not exist, or you are not a member of it.' : '';
+    chat.open(notice ? null : id);
+  }
+
+  function back() {
+    if (history.state?.inApp) history.back();
+    else {
+      history.replaceState({ room: null }, '', '/');
+      chat.open(null);
+    }
   }
 
   function onMention(room, ev) {
@@ -70,27 +57,41 @@ export function appView({ session, onSignOut }) {
       body: ev.content || '', tag: ev.messageId, onClick: () => open(room.id) });
   }
 
-  const sidebar = h('aside', { class: 'sidebar' },
-    h('header', { class: 'side-head' }, h('div', { class: 'brand' }, logo(), h('span', { text: 'Roomchat' }))),
+  const meAvatar = h('span', { class: 'me-avatar' });
+  const meStatus = h('span', { class: 'sr-only' });
+  const renderMe = () => {
+    const presence = presenceOf(store, me.id);
+    meAvatar.replaceChildren(avatar(me.id, me.displayName || me.username, { presence }));
+    meStatus.textContent = presence === 'online' ? ', online' : ', connecting';
+  };
+  const sidebar = h('div', { class: 'sidebar' },
+    h('div', { class: 'side-head' }, h('div', { class: 'brand' }, logo(), h('span', { text: 'Roomchat' }))),
     h('div', { class: 'side-actions' },
       button('New room', { kind: 'primary', iconPaths: ICONS.plus, onClick: () => newRoomDialog({ chat, store, onDone: open }) }),
       button('New message', { kind: 'secondary', iconPaths: ICONS.chat, onClick: () => newDMDialog({ chat, store, onDone: open }) })),
     notifyHint(),
     roomList({ store, onOpen: open }),
     h('footer', { class: 'me' },
-      avatar(me.id, me.displayName || me.username, { online: true }),
-      h('div', { class: 'me-names' }, h('span', { class: 'me-name', text: me.displayName || me.username }), h('span', { class: 'me-user', text: `@${me.username}` })),
-      button('Log out', { kind: 'ghost', iconPaths: ICONS.logout, hideLabel: true, onClick: () => signOut('') })));
+      meAvatar,
+      h('div', { class: 'me-names' }, h('span', { class: 'me-name', text: me.displayName || me.username }),
+        h('span', { class: 'me-user' }, `@${me.username}`, meStatus)),
+      button('Sign out', { kind: 'ghost', iconPaths: ICONS.logout, hideLabel: true, onClick: () => session.signOut() })));
 
-  const root = h('div', { class: 'app', dataset: { view: 'list' } }, sidebar, main, connectionBanner(store));
+  // The whole signed-in page is the main landmark: on a phone the list and
+  // the conversation take turns being all there is.
+  const root = h('main', { class: 'app', dataset: { view: 'list' } },
+    h('h1', { class: 'sr-only', text: 'Roomchat' }), connectionBar(store), sidebar, main);
 
   function mount() {
     conversation?.destroy();
     const room = store.activeRoom();
-    root.dataset.view = room ? 'room' : 'list';
-    conversation = room ? new Conversation({ store, chat, room, onBack: () => history.back() }) : null;
-    main.replaceChildren(conversation ? conversation.el : emptyState());
-    if (conversation && window.matchMedia('(min-width: 760px)').matches) conversation.focus();
+    const waiting = starting && roomOfPath(location.pathname);
+    root.dataset.view = room || notice || waiting ? 'room' : 'list';
+    conversation = room ? new Conversation({ store, chat, room, onBack: back }) : null;
+    main.replaceChildren(conversation ? conversation.el
+      : waiting ? h('p', { class: 'history-note loading', attrs: { role: 'status' }, text: 'Loading…' }) : emptyState(notice));
+    conversation?.shown();
+    if (conversation && window.matchMedia(WIDE).matches) conversation.focus();
     updateTitle();
   }
 
@@ -99,23 +100,26 @@ export function appView({ session, onSignOut }) {
     setTitleCount(store.totalUnread(), room ? store.roomTitle(room) : '');
   }
 
-  const onPop = (e) => chat.open(e.state?.room || null);
+  const onPop = () => openFromAddress();
   window.addEventListener('popstate', onPop);
   store.on('active', () => {
-    rememberRoom(store.activeId);
+    // A room left or removed while open: the address goes back to the list.
+    if (!store.activeId && !notice && roomOfPath(location.pathname)) history.replaceState({ room: null }, '', '/');
     mount();
   });
   store.on('rooms', updateTitle);
+  store.on('connection', renderMe);
+  renderMe();
+  history.replaceState({ room: roomOfPath(location.pathname) }, '', location.pathname);
   mount();
-  history.replaceState({ room: null }, '');
   chat.start().then(() => {
-    if (reopen && store.rooms.has(reopen)) open(reopen);
+    starting = false;
+    openFromAddress();
   });
 
   return {
     el: root,
     stop() {
-      stopped = true;
       window.removeEventListener('popstate', onPop);
       conversation?.destroy();
       chat.stop();

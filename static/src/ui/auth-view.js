@@ -23,8 +23,8 @@ function authWords(err) {
   return AUTH_WORDS[err.code] || plainWords(err);
 }
 
-/** authView renders the sign-in card; onSession receives {token, user}. */
-export function authView({ api, notice, onSession }) {
+/** authView renders the sign-in card; onSignedIn runs once session is signed in. */
+export function authView({ session, notice, onSignedIn }) {
   let mode = 'login';
   const username = h('input', { name: 'username', autocomplete: 'username', required: true, spellcheck: false,
     attrs: { autocapitalize: 'none', minlength: 3, maxlength: 32, pattern: '[A-Za-z0-9_.\\-]{3,32}' } });
@@ -76,8 +76,9 @@ export function authView({ api, notice, onSession }) {
     submit.disabled = true;
     form.setAttribute('aria-busy', 'true');
     try {
-      const s = mode === 'login' ? await api.login(u, password.value) : await api.register(u, password.value, displayName.value.trim());
-      onSession(s);
+      if (mode === 'login') await session.signIn(u, password.value);
+      else await session.register(u, password.value, displayName.value.trim());
+      onSignedIn();
     } catch (err) {
       error.textContent = authWords(err);
     } finally {

@@ -1,13 +1,21 @@
-// The message box: Enter sends, Shift+Enter breaks the line, "@" suggests
-// room members, keystrokes drive the typing indicator.
+// The message box: on a keyboard Enter sends and Shift+Enter breaks the
+// line; on a touch screen Enter breaks the line and the button sends. "@"
+// suggests room members, keystrokes drive the typing indicator, and what is
+// typed stays as the room's draft until it is sent.
 
 import { h, icon, ICONS } from '../dom.js';
+import { loadDraft, saveDraft } from '../drafts.js';
 import { mentionQuery } from '../mentions.js';
-import { avatar } from './parts.js';
+import { avatar, presenceOf } from './parts.js';
 
 const MAX_CHARS = 4000;
 const WARN_CHARS = 3500;
 const SUGGESTIONS = 6;
+
+/** touchTyping reports whether the user types on a touch screen, where Enter is the only way to a new line. */
+function touchTyping() {
+  return window.matchMedia('(hover: none) and (pointer: coarse)').matches;
+}
 
 /** Composer is the message box of one room. */
 export class Composer {
@@ -18,19 +26,41 @@ export class Composer {
     this.matches = [];
     this.active = 0;
     this.query = null;
-    const label = room.type === 'dm' ? `Message ${store.roomTitle(room)}` : `Message #${store.roomTitle(room)}`;
+    this.touch = touchTyping();
     this.input = h('textarea', {
-      class: 'composer-input', rows: 1, placeholder: label, spellcheck: true,
-      attrs: { 'aria-label': label, 'aria-autocomplete': 'list', 'aria-controls': `suggest-${room.id}`, enterkeyhint: 'send' },
+      class: 'composer-input', rows: 1, spellcheck: true,
+      attrs: { 'aria-autocomplete': 'list', 'aria-controls': `suggest-${room.id}`, enterkeyhint: this.touch ? 'enter' : 'send' },
       on: { input: () => this.onInput(), keydown: (e) => this.onKey(e), blur: () => setTimeout(() => this.closeSuggest(), 150), click: () => this.updateSuggest() },
     });
     this.suggest = h('ul', { class: 'suggest', id: `suggest-${room.id}`, hidden: true, attrs: { role: 'listbox', 'aria-label': 'Members' } });
     this.counter = h('span', { class: 'counter', attrs: { 'aria-live': 'polite' } });
-    this.sendBtn = h('button', { type: 'submit', class: 'send', disabled: true, attrs: { 'aria-label': 'Send message', title: 'Send (Enter)' } }, icon(ICONS.send, { size: 18 }));
+    this.sendBtn = h('button', { type: 'submit', class: 'send', disabled: true,
+      attrs: { 'aria-label': 'Send message', title: this.touch ? 'Send' : 'Send (Enter)' } }, icon(ICONS.send, { size: 18 }));
     this.el = h('form', { class: 'composer', on: { submit: (e) => { e.preventDefault(); this.send(); } } },
       this.suggest,
       h('div', { class: 'composer-box' }, this.input, this.sendBtn),
       this.counter);
+    this.setLabel();
+    this.input.value = loadDraft(store.me.id, room.id);
+  }
+
+  /** shown sizes the box to its draft, once it is in the document. */
+  shown() {
+    if (this.input.value) this.onInput({ typing: false });
+  }
+
+  /** setLabel names the box after the room; a DM's name may only be known later. */
+  setLabel() {
+    const title = this.store.roomTitle(this.room);
+    const label = this.room.type === 'dm' ? `Message ${title}` : `Message #${title}`;
+    if (this.input.getAttribute('aria-label') === label) return;
+    this.input.setAttribute('aria-label', label);
+    this.input.placeholder = label;
+  }
+
+  /** destroy keeps the draft as it is now. */
+  destroy() {
+    saveDraft(this.store.me.id, this.room.id, this.input.value);
   }
 
   focus() {
@@ -43,13 +73,15 @@ export class Composer {
     return n;
   }
 
-  onInput() {
+  onInput({ typing = true } = {}) {
     this.autosize();
     const n = this.length();
     const blank = this.input.value.trim() === '';
     this.sendBtn.disabled = blank || n > MAX_CHARS;
     this.counter.textContent = n >= WARN_CHARS ? `${n.toLocaleString()} / ${MAX_CHARS.toLocaleString()}` : '';
     this.counter.classList.toggle('over', n > MAX_CHARS);
+    saveDraft(this.store.me.id, this.room.id, this.input.value);
+    if (!typing) return;
     this.chat.typing.set(this.room.id, !blank);
     this.updateSuggest();
   }
@@ -79,7 +111,7 @@ export class Composer {
         return;
       }
     }
-    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && !this.touch) {
       e.preventDefault();
       this.send();
     }
@@ -126,7 +158,7 @@ export class Composer {
       id: `sg-${this.room.id}-${i}`, class: 'suggest-item',
       attrs: { role: 'option', 'aria-selected': String(i === this.active) },
       on: { mousedown: (e) => { e.preventDefault(); this.pick(u); } },
-    }, avatar(u.id, u.displayName || u.username, { size: 'sm', online: !!u.online }),
+    }, avatar(u.id, u.displayName || u.username, { size: 'sm', presence: presenceOf(this.store, u.id) }),
     h('span', { class: 'suggest-name', text: u.displayName || u.username }),
     h('span', { class: 'suggest-user', text: `@${u.username}` }))));
     this.suggest.hidden = false;

@@ -3,11 +3,10 @@
 
 import { h, icon, ICONS } from '../dom.js';
 import { ago, plural } from '../format.js';
-import { plainWords } from '../api.js';
-import { avatar, button } from './parts.js';
+import { avatar, button, presenceOf } from './parts.js';
 import { MessageList } from './message-list.js';
 import { Composer } from './composer.js';
-import { addPeopleDialog } from './dialogs.js';
+import { MembersPanel } from './members-panel.js';
 
 function typingText(store, room) {
   const names = [...room.typing.entries()].map(([id, t]) => store.user(id)?.displayName || t.username);
@@ -15,6 +14,20 @@ function typingText(store, room) {
   if (names.length === 1) return `${names[0]} is typing…`;
   if (names.length === 2) return `${names[0]} and ${names[1]} are typing…`;
   return 'Several people are typing…';
+}
+
+/** subtitle says who is there: a DM's peer's presence, a group's size and how many are online. */
+function subtitle(store, room) {
+  const offline = store.connection !== 'online';
+  if (room.type === 'dm') {
+    const peer = store.user(store.peerOf(room));
+    if (offline) return { text: 'Status unknown while offline' };
+    if (peer?.online) return { text: 'Online', online: true };
+    return { text: peer?.lastSeenAt ? `Last seen ${ago(peer.lastSeenAt)}` : 'Offline' };
+  }
+  const members = plural(room.members.length, 'member');
+  if (offline) return { text: `${members} · status unknown while offline` };
+  return { text: `${members} · ${room.members.filter((id) => store.user(id)?.online).length} online` };
 }
 
 /** Conversation is the view of one room. */
@@ -25,64 +38,85 @@ export class Conversation {
     this.room = room;
     this.list = new MessageList({ store, chat, room });
     this.composer = new Composer({ store, chat, room });
+    this.panel = new MembersPanel({ store, chat, room, onClose: () => this.togglePanel(false) });
     this.typingLine = h('div', { class: 'typing-line', attrs: { 'aria-live': 'polite' } });
     this.title = h('h2', { class: 'conv-title' });
     this.subtitle = h('p', { class: 'conv-sub' });
     this.headAvatar = h('span', { class: 'conv-avatar' });
-    this.panel = h('aside', { class: 'members', id: `members-${room.id}`, hidden: true, attrs: { 'aria-label': 'Members' } });
     this.membersBtn = button('Members', { kind: 'ghost', iconPaths: ICONS.users, hideLabel: true,
-      attrs: { 'aria-expanded': 'false', 'aria-controls': this.panel.id }, onClick: () => this.togglePanel() });
+      attrs: { 'aria-expanded': 'false', 'aria-controls': this.panel.el.id }, onClick: () => this.togglePanel() });
     const header = h('header', { class: 'conv-head' },
       button('Back to conversations', { kind: 'ghost', iconPaths: ICONS.back, hideLabel: true, onClick: onBack, attrs: { 'data-back': '' } }),
       this.headAvatar,
       h('div', { class: 'conv-heading' }, this.title, this.subtitle),
       this.membersBtn);
-    this.el = h('section', { class: 'conversation', attrs: { 'aria-label': store.roomTitle(room) } },
-      header,
-      h('div', { class: 'conv-main' },
-        h('div', { class: 'conv-column' }, this.list.el, this.typingLine, this.composer.el),
-        this.panel));
+    this.el = h('section', { class: 'conversation', attrs: { 'aria-labelledby': `title-${room.id}` },
+      on: { keydown: (e) => this.onKey(e) } },
+    header,
+    h('div', { class: 'conv-main' },
+      h('div', { class: 'conv-column' }, this.list.el, this.typingLine, this.composer.el),
+      this.panel.el));
+    this.title.id = `title-${room.id}`;
+    const refresh = () => {
+      this.renderHead();
+      this.composer.setLabel();
+      this.panel.render();
+    };
     this.unsub = [
       store.on('messages', (id, kind) => { if (id === room.id) this.list.render(kind); }),
       store.on('typing', (id) => { if (id === room.id) this.renderTyping(); }),
       store.on('users', () => {
-        this.renderHead();
+        refresh();
         if (this.list.namesVersion !== store.namesVersion) this.list.render('status');
       }),
-      store.on('rooms', () => this.renderHead()),
-      store.on('connection', () => this.list.render('status')),
+      store.on('rooms', () => {
+        refresh();
+        this.list.updateJump();
+      }),
+      store.on('connection', () => {
+        refresh();
+        this.list.render('status');
+      }),
     ];
     this.renderHead();
     this.renderTyping();
-    this.list.render(room.loaded ? 'reset' : 'loading');
+    this.list.render(room.loaded ? 'status' : 'loading');
+  }
+
+  /** shown is called once the view is in the document. */
+  shown() {
+    this.composer.shown();
+    this.list.show();
   }
 
   destroy() {
     this.unsub.forEach((f) => f());
     this.list.destroy();
+    this.composer.destroy();
   }
 
   focus() {
     this.composer.focus();
   }
 
+  onKey(e) {
+    if (e.key === 'Escape' && this.panel.open && !e.defaultPrevented) {
+      e.preventDefault();
+      this.togglePanel(false);
+    }
+  }
+
   renderHead() {
     const { store, room } = this;
     const title = store.roomTitle(room);
     this.title.textContent = title;
-    this.el.setAttribute('aria-label', title);
-    if (room.type === 'dm') {
-      const peer = store.user(store.peerOf(room));
-      this.headAvatar.replaceChildren(avatar(store.peerOf(room), title, { online: !!peer?.online }));
-      this.subtitle.textContent = peer?.online ? 'Online' : peer?.lastSeenAt ? `Last seen ${ago(peer.lastSeenAt)}` : 'Offline';
-      this.subtitle.classList.toggle('online', !!peer?.online);
-    } else {
-      const online = room.members.filter((id) => store.user(id)?.online).length;
-      this.headAvatar.replaceChildren(avatar(room.id, title, { group: true }));
-      this.subtitle.textContent = `${plural(room.members.length, 'member')} · ${online} online`;
-      this.subtitle.classList.remove('online');
-    }
-    if (!this.panel.hidden) this.renderPanel();
+    const peer = store.peerOf(room);
+    this.headAvatar.replaceChildren(room.type === 'dm'
+      ? avatar(peer, title, { presence: presenceOf(store, peer) })
+      : avatar(room.id, title, { group: true }));
+    const sub = subtitle(store, room);
+    this.subtitle.textContent = sub.text;
+    this.subtitle.classList.toggle('online', !!sub.online);
   }
 
   renderTyping() {
@@ -91,50 +125,24 @@ export class Conversation {
     this.typingLine.classList.toggle('active', !!text);
   }
 
-  togglePanel() {
-    this.panel.hidden = !this.panel.hidden;
-    this.membersBtn.setAttribute('aria-expanded', String(!this.panel.hidden));
-    if (!this.panel.hidden) {
-      this.chat.resolveMembers(this.room.members);
-      this.renderPanel();
+  /** togglePanel opens or closes the member list; closing gives the focus back to its button. */
+  togglePanel(open = !this.panel.open) {
+    this.membersBtn.setAttribute('aria-expanded', String(open));
+    if (open) {
+      this.panel.show();
+      return;
     }
-  }
-
-  renderPanel() {
-    const { store, room } = this;
-    const members = room.members.map((id) => ({ id, u: store.user(id) }))
-      .sort((a, b) => Number(!!b.u?.online) - Number(!!a.u?.online) || (a.u?.username || '~').localeCompare(b.u?.username || '~'));
-    const isOwner = room.type === 'group' && room.ownerId === store.me.id;
-    this.panel.replaceChildren(...[
-      h('div', { class: 'members-head' }, h('h3', { text: plural(room.members.length, 'member') }),
-        button('Close', { kind: 'ghost', iconPaths: ICONS.close, hideLabel: true, onClick: () => this.togglePanel() })),
-      h('ul', { class: 'member-list' }, members.map(({ id, u }) => h('li', { class: 'member' },
-        avatar(id, u ? u.displayName || u.username : '?', { size: 'sm', online: !!u?.online }),
-        h('span', { class: 'member-name', text: u ? u.displayName || u.username : 'Unknown user' }),
-        id === store.me.id ? h('span', { class: 'member-tag', text: 'you' }) : null,
-        id === room.ownerId ? h('span', { class: 'member-tag', text: 'owner' }) : null,
-        h('span', { class: 'sr-only', text: u?.online ? 'online' : 'offline' })))),
-      isOwner ? button('Add people', { kind: 'secondary', iconPaths: ICONS.plus, onClick: () => addPeopleDialog({ chat: this.chat, store, room }) }) : null,
-      room.type === 'group' ? button('Leave room', { kind: 'danger', onClick: () => this.leave() }) : null,
-    ].filter(Boolean));
-  }
-
-  async leave() {
-    if (!window.confirm(`Leave ${this.room.name}?`)) return;
-    try {
-      await this.chat.api.leave(this.room.id, this.store.me.id);
-      this.chat.dropRoom(this.room.id);
-    } catch (err) {
-      this.panel.append(h('p', { class: 'form-error', attrs: { role: 'alert' }, text: plainWords(err) }));
-    }
+    const hadFocus = this.panel.el.contains(document.activeElement);
+    this.panel.hide();
+    if (hadFocus || document.activeElement === document.body) this.membersBtn.focus();
   }
 }
 
-/** emptyState is shown when no room is open. */
-export function emptyState() {
-  return h('section', { class: 'conversation empty' },
+/** emptyState is shown when no room is open; notice says why (a room that could not be opened). */
+export function emptyState(notice = '') {
+  return h('section', { class: 'conversation empty', attrs: { 'aria-labelledby': 'empty-title' } },
     h('div', { class: 'empty-card' },
       h('span', { class: 'empty-icon' }, icon(ICONS.chat, { size: 32 })),
-      h('h2', { text: 'Pick a conversation' }),
-      h('p', { text: 'Choose a room on the left, or start a new one.' })));
+      h('h2', { id: 'empty-title', text: notice ? 'Cannot open this conversation' : 'Pick a conversation' }),
+      h('p', { text: notice || 'Choose a room on the left, or start a new one.' })));
 }

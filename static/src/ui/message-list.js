@@ -1,56 +1,20 @@
-// The messages of the open room: grouped by sender and day, pending sends at
-// the bottom, older pages loaded when scrolled to the top, read markers
-// moved as messages come into view.
+// The history of the open room: grouped by sender and day, pending sends at
+// the bottom, older pages loaded when scrolled to the top. It opens where the
+// reader left the room, or at the first unread message (loading back to it),
+// and keeps its place while messages come in, older pages arrive or the view
+// changes size. What the reader has seen is reported by a ReadTracker.
 
 import { h, icon, ICONS } from '../dom.js';
-import { clock, dayKey, dayLabel, fullTime } from '../format.js';
-import { richText } from '../mentions.js';
+import { dayKey, dayLabel, plural } from '../format.js';
+import { firstUnread } from '../store.js';
 import { avatar } from './parts.js';
+import { messageEl, statusEl } from './message-item.js';
+import { ReadTracker } from './read-tracker.js';
 
 const GROUP_GAP_MS = 5 * 60 * 1000;
 const LOAD_OLDER_PX = 300;
 const AT_BOTTOM_PX = 48;
-
-function messageEl(store, m, pending) {
-  const mine = m.senderId === store.me.id;
-  const mentionsMe = !mine && (m.mentions || []).includes(store.me.id);
-  const known = store.user(m.senderId);
-  const name = known?.displayName || m.senderName;
-  const text = h('div', { class: 'msg-text' });
-  text.append(richText(m.content, { isUser: () => true, me: store.me.username.toLowerCase() }));
-  const time = h('time', { class: 'msg-time', text: clock(m.createdAt), attrs: { datetime: m.createdAt, title: fullTime(m.createdAt) } });
-  const li = h('li', {
-    class: `msg${mine ? ' mine' : ''}${mentionsMe ? ' mentions-me' : ''}${pending ? ' pending' : ''}`,
-    dataset: pending ? { tempId: m.tempId } : { id: m.id, seq: m.seq },
-  },
-  mine ? null : avatar(m.senderId, name, { size: 'sm' }),
-  h('div', { class: 'msg-body' },
-    h('div', { class: 'msg-meta' }, mine ? null : h('span', { class: 'msg-sender', text: name, attrs: { title: `@${m.senderName}` } }), time),
-    h('div', { class: 'bubble' }, text)));
-  return li;
-}
-
-function statusEl(p, connection, { onRetry, onDiscard }) {
-  if (p.status === 'failed') {
-    return h('div', { class: 'msg-status failed', attrs: { role: 'status' } },
-      icon(ICONS.alert, { size: 14 }), h('span', { text: `Not sent. ${p.error}` }),
-      h('button', { type: 'button', class: 'link-btn', text: 'Retry', on: { click: () => onRetry(p.tempId) } }),
-      h('button', { type: 'button', class: 'link-btn muted', text: 'Discard', on: { click: () => onDiscard(p.tempId) } }));
-  }
-  return h('div', { class: 'msg-status' }, icon(ICONS.clock, { size: 14 }),
-    h('span', { text: connection === 'online' ? 'Sending…' : 'Waiting for connection…' }));
-}
-
-/** firstUnreadSeq finds where the unread messages of a room start. */
-function firstUnreadSeq(store, room) {
-  let left = room.unread;
-  for (let i = room.messages.length - 1; i >= 0 && left > 0; i--) {
-    const m = room.messages[i];
-    if (m.senderId === store.me.id) continue;
-    if (--left === 0) return m.seq;
-  }
-  return left > 0 && room.messages.length ? room.messages[0].seq : 0;
-}
+const DIVIDER_MARGIN_PX = 8;
 
 /**
  * reconcile makes parent's children exactly nodes, touching only what moved,
@@ -72,6 +36,10 @@ function reconcile(parent, nodes) {
   }
 }
 
+function separator(cls, text) {
+  return h('li', { class: cls }, h('span', { class: 'sep-label', text }));
+}
+
 /** MessageList renders one room's history into a scroller. */
 export class MessageList {
   constructor({ store, chat, room }) {
@@ -81,19 +49,28 @@ export class MessageList {
     this.cache = new Map();
     this.namesVersion = store.namesVersion;
     this.unreadFrom = 0;
+    this.placed = false;
+    this.pinned = true;
     this.top = h('div', { class: 'history-top' });
-    this.list = h('ol', { class: 'messages', attrs: { 'aria-label': 'Messages', role: 'log' } });
-    this.jump = h('button', { type: 'button', class: 'jump', hidden: true, on: { click: () => this.scrollToBottom(true) } },
-      icon(ICONS.down, { size: 16 }), h('span', { text: 'New messages' }));
+    this.list = h('ol', { class: 'messages',
+      on: { click: (e) => e.target.closest('.msg')?.classList.toggle('show-time') } });
+    this.jumpLabel = h('span', { class: 'jump-label' });
+    this.jump = h('button', { type: 'button', class: 'jump', hidden: true, on: { click: () => this.scrollToBottom() } },
+      icon(ICONS.down, { size: 16 }), this.jumpLabel);
     this.scroller = h('div', { class: 'scroller', tabIndex: 0, attrs: { 'aria-label': 'Message history' }, on: { scroll: () => this.onScroll() } },
-      this.top, this.list);
+      this.top, h('div', { attrs: { role: 'log', 'aria-label': 'Messages' } }, this.list));
     this.el = h('div', { class: 'history' }, this.scroller, this.jump);
-    this.onVisible = () => this.trackRead();
-    document.addEventListener('visibilitychange', this.onVisible);
+    this.tracker = new ReadTracker(this.scroller, (seq) => this.seen(seq));
+    this.resized = new ResizeObserver(() => this.keepPlace());
+    this.resized.observe(this.scroller);
+    this.resized.observe(this.list);
   }
 
   destroy() {
-    document.removeEventListener('visibilitychange', this.onVisible);
+    this.destroyed = true;
+    if (this.placed) this.room.view = this.pinned ? null : this.anchor();
+    this.tracker.destroy();
+    this.resized.disconnect();
   }
 
   atBottom() {
@@ -101,40 +78,104 @@ export class MessageList {
     return s.scrollHeight - s.scrollTop - s.clientHeight < AT_BOTTOM_PX;
   }
 
-  scrollToBottom(smooth = false) {
-    this.scroller.scrollTo({ top: this.scroller.scrollHeight, behavior: smooth ? 'smooth' : 'instant' });
+  scrollToBottom() {
+    this.scroller.scrollTop = this.scroller.scrollHeight;
+    this.pinned = true;
+    this.updateJump();
+  }
+
+  /**
+   * show chooses where the room opens, once the list is in the document and
+   * the newest page is loaded: the first unread message, else where the
+   * reader left it, else the bottom.
+   */
+  async show() {
+    const room = this.room;
+    if (!room.loaded || this.placed || this.placing) return;
+    this.placing = true;
+    if (room.unread > 0) {
+      this.unreadFrom = await this.chat.loadToFirstUnread(room);
+      if (this.unreadFrom) room.markedSeq = Math.max(room.markedSeq, this.unreadFrom - 1);
+    }
+    this.placing = false;
+    if (this.destroyed) return;
+    this.draw();
+    const divider = this.list.querySelector('.unread-sep');
+    if (divider) this.scroller.scrollTop = Math.max(0, divider.offsetTop - DIVIDER_MARGIN_PX);
+    else if (room.view) this.restore(room.view);
+    else this.scroller.scrollTop = this.scroller.scrollHeight;
+    this.placed = true;
+    this.pinned = this.atBottom();
+    this.afterLayout();
   }
 
   /** render redraws after a change; kind says what changed (reset, prepend, append, own, status, loading, error). */
   render(kind) {
+    if (!this.placed) {
+      this.draw();
+      if (kind === 'reset') this.show();
+      return;
+    }
     const room = this.room;
-    const s = this.scroller;
-    const wasAtBottom = this.atBottom();
-    const prevHeight = s.scrollHeight;
-    const prevTop = s.scrollTop;
-    if (kind === 'reset' && room.unread > 0) this.unreadFrom = firstUnreadSeq(this.store, room);
-    this.renderTop();
-    reconcile(this.list, this.items());
-    if (kind === 'prepend') s.scrollTop = prevTop + (s.scrollHeight - prevHeight);
-    else if (kind === 'reset') this.initialScroll();
-    else if (kind === 'own' || wasAtBottom) this.scrollToBottom();
+    const place = this.pinned ? null : this.anchor();
+    if (kind === 'append' && !this.unreadFrom && room.unread > 0 && (!this.pinned || document.visibilityState !== 'visible')) {
+      this.unreadFrom = firstUnread(room, this.store.me.id) || 0;
+    }
+    this.draw();
+    if (kind === 'own' || !place) this.scrollToBottom();
+    else this.restore(place);
     this.afterLayout();
   }
 
-  initialScroll() {
-    const sep = this.list.querySelector('.unread-sep');
-    this.scrollToBottom();
-    if (sep && sep.offsetTop < this.scroller.scrollTop) this.scroller.scrollTop = sep.offsetTop - 8;
+  draw() {
+    this.renderTop();
+    reconcile(this.list, this.items());
+  }
+
+  /** anchor describes the scroll position by the first message in view. */
+  anchor() {
+    const top = this.scroller.scrollTop;
+    for (const el of this.list.children) {
+      const key = el.dataset.id || el.dataset.tempId;
+      if (key && el.offsetTop + el.offsetHeight > top) return { key, offset: el.offsetTop - top };
+    }
+    return null;
+  }
+
+  restore(place) {
+    const el = place && [...this.list.children].find((c) => (c.dataset.id || c.dataset.tempId) === place.key);
+    if (el) this.scroller.scrollTop = el.offsetTop - place.offset;
+    else this.scroller.scrollTop = this.scroller.scrollHeight;
+  }
+
+  /** keepPlace holds the view where it was when the sizes change (panel opened, window resized, text wrapped). */
+  keepPlace() {
+    if (!this.placed) return;
+    if (this.pinned) this.scroller.scrollTop = this.scroller.scrollHeight;
+    else if (this.lastPlace) this.restore(this.lastPlace);
+    this.updateJump();
   }
 
   afterLayout() {
     const room = this.room;
-    this.jump.hidden = this.atBottom();
-    this.jump.classList.toggle('has-unread', room.unread > 0);
-    if (room.loaded && room.hasMore && this.scroller.scrollHeight <= this.scroller.clientHeight) {
-      this.chat.loadOlder(room);
-    }
-    this.trackRead();
+    this.lastPlace = this.pinned ? null : this.anchor();
+    this.updateJump();
+    this.tracker.watch(this.list.querySelectorAll('li.msg[data-seq]'));
+    if (room.loaded && room.hasMore && this.scroller.scrollHeight <= this.scroller.clientHeight) this.chat.loadOlder(room);
+  }
+
+  /** updateJump shows the way down when the reader is away from the bottom, with the count of unread messages. */
+  updateJump() {
+    const n = this.room.unread;
+    this.jump.hidden = !this.placed || this.pinned;
+    this.jump.classList.toggle('has-unread', n > 0);
+    this.jumpLabel.textContent = n > 0 ? plural(n, 'new message') : '';
+    this.jump.setAttribute('aria-label', n > 0 ? `Jump to the latest messages, ${plural(n, 'new message')}` : 'Jump to the latest messages');
+  }
+
+  seen(seq) {
+    const m = this.room.messages.find((x) => x.seq === seq);
+    if (m) this.chat.reads.mark(this.room, m);
   }
 
   renderTop() {
@@ -146,9 +187,7 @@ export class MessageList {
     } else if (!room.loaded || room.loadingOlder) {
       this.top.replaceChildren(h('p', { class: 'history-note loading', attrs: { role: 'status' }, text: room.loaded ? 'Loading earlier messages…' : 'Loading messages…' }));
     } else if (!room.hasMore) {
-      const intro = room.type === 'dm'
-        ? `This is the beginning of your conversation with ${title}.`
-        : `This is the beginning of ${title}.`;
+      const intro = room.type === 'dm' ? `This is the beginning of your conversation with ${title}.` : `This is the beginning of ${title}.`;
       this.top.replaceChildren(h('div', { class: 'room-intro' },
         room.type === 'dm' ? avatar(this.store.peerOf(room), title, { size: 'lg' }) : avatar(room.id, title, { size: 'lg', group: true }),
         h('p', { class: 'room-intro-title', text: title }),
@@ -170,7 +209,7 @@ export class MessageList {
     return el;
   }
 
-  /** items builds the list: day separators, grouped messages, then pending sends. */
+  /** items builds the list: day separators, the unread line, grouped messages, then pending sends. */
   items() {
     const { room, store } = this;
     if (this.namesVersion !== store.namesVersion) {
@@ -183,16 +222,13 @@ export class MessageList {
     for (const m of room.messages) {
       const day = dayKey(m.createdAt);
       const label = dayLabel(m.createdAt);
-      if (!prev || dayKey(prev.createdAt) !== day) {
-        out.push(this.node(`d:${day}`, label, () => h('li', { class: 'day-sep', attrs: { role: 'separator' } }, h('span', { text: label }))));
-      }
-      if (m.seq === this.unreadFrom) {
-        out.push(this.node('unread', '', () => h('li', { class: 'unread-sep', attrs: { role: 'separator' } }, h('span', { text: 'New messages' }))));
-      }
-      const el = this.node(m.id, m, () => messageEl(store, m, false));
-      const continued = prev && prev.senderId === m.senderId && dayKey(prev.createdAt) === day &&
-        Date.parse(m.createdAt) - Date.parse(prev.createdAt) < GROUP_GAP_MS && m.seq !== this.unreadFrom;
-      el.classList.toggle('continued', !!continued);
+      const newDay = !prev || dayKey(prev.createdAt) !== day;
+      if (newDay) out.push(this.node(`d:${day}`, label, () => separator('day-sep', label)));
+      if (m.seq === this.unreadFrom) out.push(this.node('unread', '', () => separator('unread-sep', 'New messages')));
+      const el = this.node(m.id, m, () => messageEl(store, m));
+      const continued = !newDay && prev.senderId === m.senderId && m.seq !== this.unreadFrom &&
+        Date.parse(m.createdAt) - Date.parse(prev.createdAt) < GROUP_GAP_MS;
+      el.classList.toggle('continued', continued);
       out.push(el);
       prev = m;
     }
@@ -203,7 +239,7 @@ export class MessageList {
 
   pendingEl(p) {
     const { room, store } = this;
-    const el = messageEl(store, { ...p, senderId: store.me.id, senderName: store.me.username }, true);
+    const el = messageEl(store, { ...p, senderId: store.me.id, senderName: store.me.username }, { pending: true });
     el.classList.toggle('failed', p.status === 'failed');
     el.querySelector('.msg-body').append(statusEl(p, store.connection, {
       onRetry: (id) => this.chat.outbox.retry(room, id),
@@ -213,27 +249,15 @@ export class MessageList {
   }
 
   onScroll() {
+    if (!this.placed) return;
+    // Now, not a frame later: a resize in between must see where the reader is.
+    this.pinned = this.atBottom();
     if (this.scrollFrame) return;
     this.scrollFrame = requestAnimationFrame(() => {
       this.scrollFrame = 0;
+      this.lastPlace = this.pinned ? null : this.anchor();
       if (this.scroller.scrollTop < LOAD_OLDER_PX) this.chat.loadOlder(this.room);
-      this.jump.hidden = this.atBottom();
-      this.trackRead();
+      this.updateJump();
     });
-  }
-
-  /** trackRead marks read the newest message whose bottom edge is in view. */
-  trackRead() {
-    if (document.visibilityState !== 'visible' || !this.room.messages.length) return;
-    const viewBottom = this.scroller.scrollTop + this.scroller.clientHeight + 4;
-    const els = this.list.querySelectorAll('li.msg[data-seq]');
-    for (let i = els.length - 1; i >= 0; i--) {
-      const el = els[i];
-      if (el.offsetTop + el.offsetHeight <= viewBottom) {
-        const m = this.room.messages.find((x) => x.id === el.dataset.id);
-        this.chat.reads.mark(this.room, m);
-        return;
-      }
-    }
   }
 }

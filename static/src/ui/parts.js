@@ -3,13 +3,27 @@
 import { h, icon, ICONS } from '../dom.js';
 import { colorFor, initials } from '../format.js';
 
-/** avatar renders a round badge with initials; online adds a presence dot. */
-export function avatar(id, name, { size = 'md', online, group = false } = {}) {
+/**
+ * presenceOf says whether a user is 'online', 'offline', or 'unknown' while
+ * the page is not connected and so cannot know.
+ */
+export function presenceOf(store, id) {
+  if (store.connection !== 'online') return 'unknown';
+  return store.user(id)?.online ? 'online' : 'offline';
+}
+
+/** presenceWords says a presence in words, for screen readers. */
+export function presenceWords(presence) {
+  return presence === 'unknown' ? 'status unknown' : presence;
+}
+
+/** avatar renders a round badge with initials; presence (see presenceOf) adds a dot. */
+export function avatar(id, name, { size = 'md', presence, group = false } = {}) {
   const el = h('span', { class: `avatar avatar-${size}${group ? ' avatar-group' : ''}`, attrs: { 'aria-hidden': 'true' } });
   el.style.setProperty('--avatar-bg', colorFor(id));
   if (group) el.append(icon(ICONS.hash, { size: size === 'sm' ? 14 : 18 }));
   else el.append(initials(name));
-  if (online !== undefined) el.append(h('span', { class: `dot ${online ? 'dot-on' : 'dot-off'}` }));
+  if (presence) el.append(h('span', { class: `dot dot-${presence}` }));
   return el;
 }
 

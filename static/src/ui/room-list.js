@@ -1,8 +1,8 @@
 // The room list: newest activity first, with unread and mention badges.
 
 import { h } from '../dom.js';
-import { badgeCount, shortWhen } from '../format.js';
-import { avatar } from './parts.js';
+import { badgeCount, plural, shortWhen } from '../format.js';
+import { avatar, presenceOf } from './parts.js';
 
 function preview(store, room) {
   if (room.typing.size) return { text: 'typing…', typing: true };
@@ -13,20 +13,18 @@ function preview(store, room) {
   return { text: who ? `${who}: ${line}` : line };
 }
 
-function label(store, room) {
-  const parts = [store.roomTitle(room)];
-  if (room.unread) parts.push(`${room.unread} unread`);
-  if (room.unreadMentions) parts.push(`${room.unreadMentions} ${room.unreadMentions === 1 ? 'mention' : 'mentions'}`);
-  return parts.join(', ');
+/** badge shows a count; screen readers hear what it counts instead. */
+function badge(kind, shown, said) {
+  return [h('span', { class: `badge${kind === 'mention' ? ' badge-mention' : ''}`, dataset: { badge: kind }, attrs: { 'aria-hidden': 'true' }, text: shown }),
+    h('span', { class: 'sr-only', text: said })];
 }
 
 function fill(store, room, btn) {
   const title = store.roomTitle(room);
-  const peer = room.type === 'dm' ? store.user(store.peerOf(room)) : null;
   const p = preview(store, room);
   const when = room.lastMessageAt ? shortWhen(room.lastMessageAt) : '';
   btn.replaceChildren(
-    room.type === 'dm' ? avatar(store.peerOf(room), title, { online: !!peer?.online }) : avatar(room.id, title, { group: true }),
+    room.type === 'dm' ? avatar(store.peerOf(room), title, { presence: presenceOf(store, store.peerOf(room)) }) : avatar(room.id, title, { group: true }),
     h('span', { class: 'room-body' },
       h('span', { class: 'room-line' },
         h('span', { class: 'room-name', text: title }),
@@ -34,9 +32,8 @@ function fill(store, room, btn) {
       h('span', { class: 'room-line' },
         h('span', { class: `room-preview${p.typing ? ' is-typing' : ''}`, text: p.text }),
         h('span', { class: 'badges' },
-          room.unreadMentions ? h('span', { class: 'badge badge-mention', dataset: { badge: 'mention' }, attrs: { title: 'Mentions' }, text: `@${badgeCount(room.unreadMentions)}` }) : null,
-          room.unread ? h('span', { class: 'badge', dataset: { badge: 'unread' }, text: badgeCount(room.unread) }) : null))));
-  btn.setAttribute('aria-label', label(store, room));
+          room.unreadMentions ? badge('mention', `@${badgeCount(room.unreadMentions)}`, `, ${plural(room.unreadMentions, 'mention')}`) : null,
+          room.unread ? badge('unread', badgeCount(room.unread), `, ${room.unread} unread`) : null))));
   btn.classList.toggle('has-unread', room.unread > 0);
 }
 
@@ -74,7 +71,7 @@ export function roomList({ store, onOpen }) {
     }
   }
 
-  for (const ev of ['rooms', 'users', 'active', 'typing']) store.on(ev, render);
+  for (const ev of ['rooms', 'users', 'active', 'typing', 'connection']) store.on(ev, render);
   render();
   return h('nav', { class: 'rooms', attrs: { 'aria-labelledby': 'rooms-title' } },
     h('h2', { class: 'rooms-title', id: 'rooms-title', text: 'Conversations' }), list, empty);

@@ -3,7 +3,7 @@
 
 import { h, icon, ICONS } from '../dom.js';
 import { plainWords } from '../api.js';
-import { avatar } from './parts.js';
+import { avatar, presenceOf } from './parts.js';
 
 /**
  * userPicker renders a search box and its results. With multiple, picked
@@ -35,7 +35,7 @@ export function userPicker({ chat, store, multiple = false, exclude = new Set(),
     results.replaceChildren(...shown.map((u) => h('li', {},
       h('button', { type: 'button', class: 'picker-item', dataset: { username: u.username },
         on: { click: () => pick(u) } },
-      avatar(u.id, u.displayName || u.username, { size: 'sm', online: !!u.online }),
+      avatar(u.id, u.displayName || u.username, { size: 'sm', presence: presenceOf(store, u.id) }),
       h('span', { class: 'picker-name', text: u.displayName || u.username }),
       h('span', { class: 'picker-user', text: `@${u.username}` })))));
   }

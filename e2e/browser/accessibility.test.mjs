@@ -1,0 +1,147 @@
+// The automated accessibility check (axe-core) over every screen of the
+// page, light and dark, on a desktop and a phone: no serious or critical
+// violation anywhere. Each screen is saved as a screenshot on every run
+// (e2e/artifacts/screen-*.png) for a person to look at.
+import { after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, newUser } from '../lib/client.mjs';
+import { createDM, createRoom, joinRoom, sendMany, sendMessage } from '../lib/chat.mjs';
+import { screenshot } from '../lib/browser.mjs';
+import { axeViolations, countByImpact, describe as describeViolations } from '../lib/axe.mjs';
+import { DESKTOP, PHONE, TOUCH, browserTest, useBrowser } from './fixture.mjs';
+import { composer, openRoom, signIn } from '../lib/page.mjs';
+
+const results = [];
+
+/** check runs axe on the screen as shown, in light and dark, saves both, and fails on serious or critical. */
+async function check(page, screen) {
+  for (const scheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.waitForTimeout(50);
+    await screenshot(page, `screen-${screen}-${scheme}`);
+    const violations = await axeViolations(page);
+    const counts = countByImpact(violations);
+    results.push({ screen, scheme, ...counts, rules: violations.map((v) => `${v.impact} ${v.id}`).join(', ') });
+    if (violations.length) process.stdout.write(`${screen} ${scheme}:\n${describeViolations(violations)}\n`);
+    const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    assert.equal(bad.length, 0, `${screen} (${scheme}):\n${describeViolations(bad)}`);
+  }
+}
+
+/** aConversation fills a room with what a screen shows: others' and own messages, grouped ones, a mention, a link, typing. */
+async function aConversation(fx) {
+  const maya = await newUser(fx.url, '', { username: `maya${Date.now() % 100000}`, displayName: 'Maya Chen' });
+  const sam = await newUser(fx.url, 'a11y', { displayName: 'Sam Rivera' });
+  const priya = await newUser(fx.url, 'a11y', { displayName: 'Priya Patel' });
+  const design = await createRoom(sam, 'design-team', [maya.id, priya.id]);
+  await createRoom(priya, 'launch', [maya.id, sam.id]);
+  const s = await connect(fx.url, sam.token);
+  const p = await connect(fx.url, priya.token);
+  const m = await connect(fx.url, maya.token);
+  await sendMany(s, design.id, 25, 'An earlier note about the release');
+  await sendMessage(s, design.id, 'Morning! The new onboarding mockups are in the shared folder.');
+  await sendMessage(s, design.id, 'Spacing tokens: https://example.com/design/spacing-tokens');
+  await sendMessage(m, design.id, 'Thanks, looking now.');
+  await sendMessage(p, design.id, `@${maya.username} can you check the dark theme before Friday?`);
+  const dm = await createDM(sam, maya.id);
+  await sendMessage(s, dm.id, 'Coffee at 3?');
+  m.disconnect();
+  await joinRoom(s, design.id);
+  const typing = () => s.emit('typing', { roomId: design.id, isTyping: true });
+  return { maya, sam, design, typing };
+}
+
+describe('accessibility of every screen', () => {
+  const fx = useBrowser();
+
+  after(() => {
+    const line = (r) => `${r.screen.padEnd(22)} ${r.scheme.padEnd(5)}  critical ${r.critical}  serious ${r.serious}  moderate ${r.moderate}  minor ${r.minor}${r.rules ? `  (${r.rules})` : ''}`;
+    process.stdout.write(`# axe-core results per screen:\n${results.map((r) => `#   ${line(r)}`).join('\n')}\n`);
+  });
+
+  browserTest(fx, 'desktop: sign-in, the list, a room, the members panel and every dialog', async () => {
+    const { maya, typing } = await aConversation(fx);
+    const page = await fx.page(DESKTOP);
+    await page.goto('/');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
+    await check(page, 'sign-in');
+    await page.getByRole('tab', { name: 'Create account' }).click();
+    await check(page, 'create-account');
+
+    await signIn(page, maya);
+    await page.locator('.room-item').first().waitFor();
+    await check(page, 'room-list');
+
+    await openRoom(page, 'design-team');
+    typing();
+    await page.locator('.typing-line').getByText('Sam Rivera is typing…').waitFor();
+    await composer(page).fill('A draft, half typed');
+    await check(page, 'room');
+
+    await page.locator('.scroller').evaluate((el) => { el.scrollTop = 0; });
+    await page.locator('.jump').waitFor();
+    await check(page, 'room-scrolled-up');
+
+    await page.getByRole('button', { name: 'Members', exact: true }).click();
+    await page.getByRole('complementary', { name: 'Members' }).getByText('Sam Rivera').waitFor();
+    await check(page, 'members-panel');
+    await page.keyboard.press('Escape');
+
+    await openRoom(page, 'Sam Rivera');
+    await check(page, 'direct-message');
+
+    for (const [open, title] of [['New room', 'New room'], ['New message', 'New message']]) {
+      await page.getByRole('button', { name: open, exact: true }).first().click();
+      const dialog = page.getByRole('dialog', { name: title });
+      await dialog.locator('.picker-item').first().waitFor();
+      await check(page, `dialog-${title.toLowerCase().replace(' ', '-')}`);
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'detached' });
+    }
+  });
+
+  browserTest(fx, 'desktop: the owner\'s dialog to add people', async () => {
+    const { sam } = await aConversation(fx);
+    await newUser(fx.url, 'a11y', { displayName: 'Someone New' });
+    const page = await fx.page(DESKTOP);
+    await signIn(page, sam);
+    await openRoom(page, 'design-team');
+    await page.getByRole('button', { name: 'Members', exact: true }).click();
+    await page.getByRole('button', { name: 'Add people' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add people to design-team' });
+    await dialog.locator('.picker-item').first().waitFor();
+    await check(page, 'dialog-add-people');
+  });
+
+  browserTest(fx, 'desktop and phone: a room while the connection is lost', async () => {
+    const { maya } = await aConversation(fx);
+    const desk = await fx.page(DESKTOP);
+    const phone = await fx.page(PHONE, TOUCH);
+    for (const page of [desk, phone]) {
+      await signIn(page, maya);
+      await openRoom(page, 'design-team');
+    }
+    await fx.server.stop();
+    for (const [page, screen] of [[desk, 'offline'], [phone, 'phone-offline']]) {
+      await page.locator('.conn-bar').getByText('Reconnecting').waitFor();
+      await check(page, screen);
+    }
+    await fx.server.restart();
+  });
+
+  browserTest(fx, 'phone: the list, a room and its members', async () => {
+    const { maya } = await aConversation(fx);
+    const page = await fx.page(PHONE, TOUCH);
+    await page.goto('/');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
+    await check(page, 'phone-sign-in');
+    await signIn(page, maya);
+    await page.locator('.room-item').first().waitFor();
+    await check(page, 'phone-room-list');
+    await openRoom(page, 'design-team');
+    await check(page, 'phone-room');
+    await page.getByRole('button', { name: 'Members', exact: true }).click();
+    await page.getByRole('complementary', { name: 'Members' }).getByText('Sam Rivera').waitFor();
+    await check(page, 'phone-members-panel');
+  });
+});
