@@ -29,8 +29,7 @@ type Service struct {
 	tokens *Tokens
 	online OnlineChecker
 	log    *slog.Logger
-	cost   int
-	guard  *guard // limits and bcrypt's share of the CPUs (throttle.go)
+	guard  *guard // bcrypt at its cost, on its share of the CPUs, and the limits (throttle.go)
 
 	cache userCache
 }
@@ -40,7 +39,7 @@ func NewService(store Store, tokens *Tokens, online OnlineChecker, log *slog.Log
 	if bcryptCost == 0 {
 		bcryptCost = bcrypt.DefaultCost
 	}
-	return &Service{store: store, tokens: tokens, online: online, log: log, cost: bcryptCost, guard: newGuard(bcryptCost),
+	return &Service{store: store, tokens: tokens, online: online, log: log, guard: newGuard(bcryptCost),
 		cache: userCache{ttl: time.Minute, m: make(map[string]cachedUser)}}
 }
 

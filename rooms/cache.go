@@ -19,10 +19,12 @@ const epochStripes = 1024
 // under mu. A read of the store fills the cache only if the room's epoch is
 // still the one it saw before reading (fill), so a read that began before a
 // change never puts the old member list back. And an action that depends on
-// membership and takes effect later (a socket joining the room) compares
-// the epoch before its check with the epoch after its effect: when they
-// differ, a change may have slipped between the two and it checks again.
-// ttl bounds how stale an entry can be if an announcement is lost.
+// membership and takes effect later (a socket joining the room) takes
+// effect, under mu, only if the epoch is still the one it saw before its
+// check (ifUnchanged): a change is then either seen by the check, or
+// recorded after the action, and the eviction that follows the change
+// undoes it. ttl bounds how stale an entry can be if an announcement is
+// lost.
 type memberCache struct {
 	ttl  time.Duration
 	seed maphash.Seed
