@@ -168,3 +168,47 @@ func BenchmarkSQLiteAppendLatency(b *testing.B) {
 	}
 	b.ReportMetric(float64((benchCPUTime(b)-cpu).Microseconds())/float64(b.N), "cpu-µs/msg")
 }
+
+// BenchmarkSQLiteChangeCost compares, on the embedded store through the
+// room log, one send with one edit and one reaction (added, then taken
+// back), each waited for as a client waits for its ack: what a change
+// costs next to a send.
+func BenchmarkSQLiteChangeCost(b *testing.B) {
+	ctx := context.Background()
+	newRoom := func(b *testing.B) (*messages.Log, messages.Message) {
+		l := openEmbedded(b, b.TempDir()).log()
+		m := storetest.Send(b, l, storetest.Message(wire.NewID(), storetest.User(), "to be changed"))
+		return l, m
+	}
+	b.Run("send", func(b *testing.B) {
+		l, m := newRoom(b)
+		cpu := benchCPUTime(b)
+		for b.Loop() {
+			storetest.Send(b, l, storetest.Message(m.RoomID, m.SenderID, "a chat message of an ordinary length, some sixty bytes"))
+		}
+		b.ReportMetric(float64((benchCPUTime(b)-cpu).Microseconds())/float64(b.N), "cpu-µs/op")
+	})
+	b.Run("edit", func(b *testing.B) {
+		l, m := newRoom(b)
+		cpu := benchCPUTime(b)
+		for i := 0; b.Loop(); i++ {
+			op := messages.Op{Kind: messages.KindEdited, RoomID: m.RoomID, MessageID: m.ID, By: m.SenderID,
+				Content: "an edited chat message of an ordinary length " + strconv.Itoa(i), At: wire.Now()}
+			if _, err := l.Change(ctx, op).Wait(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64((benchCPUTime(b)-cpu).Microseconds())/float64(b.N), "cpu-µs/op")
+	})
+	b.Run("reaction", func(b *testing.B) {
+		l, m := newRoom(b)
+		cpu := benchCPUTime(b)
+		for i := 0; b.Loop(); i++ {
+			op := messages.Op{Kind: messages.KindReactions, RoomID: m.RoomID, MessageID: m.ID, By: "bench", Emoji: "👍", Add: i%2 == 0, At: wire.Now()}
+			if _, err := l.Change(ctx, op).Wait(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64((benchCPUTime(b)-cpu).Microseconds())/float64(b.N), "cpu-µs/op")
+	})
+}

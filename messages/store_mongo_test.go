@@ -242,3 +242,97 @@ func TestMongoStoreAppendStoresAPrefix(t *testing.T) {
 		t.Errorf("LastSeq = %d, want 2 (nothing after the taken seq stored)", last)
 	}
 }
+
+// TestMongoStoreDeleteUnsetsFields: a deleted message's document keeps no
+// trace of what it said: its content, mentions and quote are unset, its
+// reactions deleted, and the change entry keeps no copy of anything.
+func TestMongoStoreDeleteUnsetsFields(t *testing.T) {
+	ctx := context.Background()
+	db := mongotest.Database(t)
+	l := NewLog(newTestMongoStore(t, db), func(Message) {}, func(Outcome) {}, slog.New(slog.DiscardHandler))
+	room := wire.NewID()
+	q, _, err := l.Append(ctx, Message{RoomID: room, SenderID: "bob", Content: "earlier", CreatedAt: wire.Now()}).Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _, err := l.Append(ctx, Message{RoomID: room, SenderID: "alice", Content: "secret MARKER", Mentions: []string{"bob"},
+		ReplyToID: q.ID, CreatedAt: wire.Now()}).Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range []Op{
+		{Kind: KindEdited, RoomID: room, MessageID: m.ID, By: "alice", Content: "edited MARKER", Mentions: []string{"bob"}, At: wire.Now()},
+		{Kind: KindReactions, RoomID: room, MessageID: m.ID, By: "bob", Emoji: "👍", Add: true, At: wire.Now()},
+		{Kind: KindDeleted, RoomID: room, MessageID: m.ID, By: "alice", At: wire.Now()},
+	} {
+		if _, err := l.Change(ctx, op).Wait(); err != nil {
+			t.Fatalf("%s: %v", op.Kind, err)
+		}
+	}
+	var doc bson.M
+	if err := db.Collection("messages").FindOne(ctx, bson.D{{Key: "_id", Value: m.ID}}).Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, field := range []string{"content", "mentions", "replyTo", "editedAt"} {
+		if _, ok := doc[field]; ok {
+			t.Errorf("the deleted message's document still has %s: %v", field, doc[field])
+		}
+	}
+	if doc["deletedBy"] != "alice" || doc["deletedAt"] == nil {
+		t.Errorf("the tombstone lacks who deleted it when: %v", doc)
+	}
+	if n, _ := db.Collection("message_reactions").CountDocuments(ctx, bson.D{{Key: "messageId", Value: m.ID}}); n != 0 {
+		t.Errorf("%d reactions of the deleted message left", n)
+	}
+	for _, coll := range []string{"messages", "message_changes", "message_reactions"} {
+		cur, err := db.Collection(coll).Find(ctx, bson.D{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var all []bson.M
+		if err := cur.All(ctx, &all); err != nil {
+			t.Fatal(err)
+		}
+		if s := fmt.Sprint(all); strings.Contains(s, "MARKER") {
+			t.Errorf("%s still holds the deleted or edited text: %s", coll, s)
+		}
+	}
+}
+
+// TestMongoStoreFinishesAnUnfinishedChange plays an instance that crashed
+// after it stored a change's entry and before it made the change: the next
+// reader or writer of the room makes it, so the rev never names an
+// unchanged message, and the entry then keeps no copy of the edit.
+func TestMongoStoreFinishesAnUnfinishedChange(t *testing.T) {
+	ctx := context.Background()
+	db := mongotest.Database(t)
+	s := newTestMongoStore(t, db)
+	l := NewLog(s, func(Message) {}, func(Outcome) {}, slog.New(slog.DiscardHandler))
+	room := wire.NewID()
+	m, _, err := l.Append(ctx, Message{RoomID: room, SenderID: "alice", Content: "typo", CreatedAt: wire.Now()}).Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := wire.Now().Add(-2 * mongoTakeover)
+	entry := changeEntry{Key: changeKey(room, 1), RoomID: room, Rev: 1, MessageID: m.ID, Kind: KindEdited, At: at,
+		Effect: &mongoEffect{RoomID: room, MessageID: m.ID, Seq: m.Seq, Content: "fixed", At: at}}
+	if _, err := db.Collection("message_changes").InsertOne(ctx, entry); err != nil {
+		t.Fatal(err)
+	}
+	other := newTestMongoStore(t, mongotest.Client(t).Database(db.Name()))
+	changes, _, err := other.Changes(ctx, room, 0, 10)
+	if err != nil || len(changes) != 1 || changes[0].Message.Content != "fixed" || changes[0].Message.Rev != 1 {
+		t.Fatalf("Changes = %+v, %v; want the unfinished edit made", changes, err)
+	}
+	var stored changeEntry
+	if err := db.Collection("message_changes").FindOne(ctx, bson.D{{Key: "_id", Value: entry.Key}}).Decode(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if !stored.Applied || stored.Effect != nil {
+		t.Errorf("entry after it was finished = %+v; want applied, its effect unset", stored)
+	}
+	next, err := l.Change(ctx, Op{Kind: KindReactions, RoomID: room, MessageID: m.ID, By: "bob", Emoji: "👍", Add: true, At: wire.Now()}).Wait()
+	if err != nil || next.Rev != 2 {
+		t.Errorf("the next change = rev %d, %v; want 2", next.Rev, err)
+	}
+}

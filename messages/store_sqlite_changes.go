@@ -15,6 +15,7 @@ const (
 	sqliteChange    = `INSERT INTO message_changes (room_id, rev, message_id, kind, at) VALUES (?, ?, ?, ?, ?)`
 	sqlitePinCount  = `SELECT COUNT(*) FROM messages WHERE room_id = ? AND pinned_at IS NOT NULL`
 	sqliteReacted   = `SELECT COUNT(*) FROM message_reactions WHERE message_id = ? AND emoji = ? AND user_id = ?`
+	sqliteReactions = `SELECT message_id, emoji, user_id, at FROM message_reactions WHERE message_id = ?`
 	sqliteChangesOf = `SELECT c.rev, c.kind, ` + sqliteMessageColumnsOfM + `
 		FROM message_changes c JOIN messages m ON m.id = c.message_id
 		WHERE c.room_id = ? AND c.rev > ? ORDER BY c.rev LIMIT ?`
@@ -79,14 +80,30 @@ func (s *SQLiteStore) Apply(ctx context.Context, roomID string, nextRev int64, o
 	if erased {
 		s.writer.Scrub()
 	}
+	// The outcomes' messages have their reactions already; their quotes
+	// are read now, as they are after the commit.
 	for i := range outs {
-		ms := []Message{outs[i].Message}
-		if err := s.complete(ctx, ms); err != nil {
+		if err := s.quote(ctx, &outs[i].Message); err != nil {
 			return outs[:i], err
 		}
-		outs[i].Message = ms[0]
 	}
 	return outs, nil
+}
+
+// quote fills the quote of the message m answers.
+func (s *SQLiteStore) quote(ctx context.Context, m *Message) error {
+	if m.ReplyToID == "" {
+		return nil
+	}
+	q, err := scanSQLiteMessage(s.reads.byID.QueryRowContext(ctx, m.ReplyToID))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return sqliteError("read quoted message", err)
+	}
+	m.ReplyTo = QuoteOf(q)
+	return nil
 }
 
 // applySQLite decides one op on the message as it is in tx and, when it
@@ -99,11 +116,11 @@ func applySQLite(tx *storage.Tx, op Op, rev int64) (Outcome, error) {
 	case err != nil:
 		return Outcome{}, err
 	default:
-		rows, err := sqliteReactionRows(context.Background(), tx, []string{m.ID})
+		rows, err := scanReactionRows(tx.Query(sqliteReactions, m.ID))
 		if err != nil {
 			return Outcome{}, err
 		}
-		m.Reactions = SummarizeReactions(rows[m.ID])
+		m.Reactions = SummarizeReactions(rows)
 	}
 	st, err := sqliteState(tx, op)
 	if err != nil {

@@ -67,30 +67,40 @@ func sqliteReactionRows(ctx context.Context, q sqliteQuerier, ids []string) (map
 		for i, id := range chunk {
 			args[i] = id
 		}
-		rows, err := q.QueryContext(ctx, `SELECT message_id, emoji, user_id, at FROM message_reactions
-			WHERE message_id IN (`+inList(len(chunk))+`)`, args...)
+		rows, err := scanReactionRows(q.QueryContext(ctx, `SELECT message_id, emoji, user_id, at FROM message_reactions
+			WHERE message_id IN (`+inList(len(chunk))+`)`, args...))
 		if err != nil {
 			return nil, err
 		}
-		for rows.Next() {
-			var r ReactionRow
-			var at int64
-			if err := rows.Scan(&r.MessageID, &r.Emoji, &r.UserID, &at); err != nil {
-				_ = rows.Close()
-				return nil, err
-			}
-			r.At = time.UnixMilli(at).UTC()
+		for _, r := range rows {
 			out[r.MessageID] = append(out[r.MessageID], r)
 		}
-		if err := errorsOf(rows); err != nil {
+	}
+	return out, nil
+}
+
+// scanReactionRows reads reaction rows, sorted in the order they were made.
+func scanReactionRows(rows *sql.Rows, err error) ([]ReactionRow, error) {
+	if err != nil {
+		return nil, err
+	}
+	var out []ReactionRow
+	for rows.Next() {
+		var r ReactionRow
+		var at int64
+		if err := rows.Scan(&r.MessageID, &r.Emoji, &r.UserID, &at); err != nil {
+			_ = rows.Close()
 			return nil, err
 		}
+		r.At = time.UnixMilli(at).UTC()
+		out = append(out, r)
 	}
-	for _, rs := range out {
-		slices.SortFunc(rs, func(a, b ReactionRow) int {
-			return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.Emoji, b.Emoji), cmp.Compare(a.UserID, b.UserID))
-		})
+	if err := errorsOf(rows); err != nil {
+		return nil, err
 	}
+	slices.SortFunc(out, func(a, b ReactionRow) int {
+		return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.Emoji, b.Emoji), cmp.Compare(a.UserID, b.UserID))
+	})
 	return out, nil
 }
 

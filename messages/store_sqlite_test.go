@@ -1,9 +1,12 @@
 package messages_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -298,5 +301,58 @@ func TestSQLiteQueriesUseIndexes(t *testing.T) {
 		if !strings.Contains(plan, "SEARCH") || strings.Contains(scans, "SCAN") || strings.Contains(plan, "TEMP B-TREE") {
 			t.Errorf("%s: query plan is not an index search:\n%s", name, plan)
 		}
+	}
+}
+
+// TestSQLiteStoreDeleteErases deletes a message whose text holds a marker
+// found nowhere else, then looks for the marker in every file of the data
+// directory: the database (with secure_delete, overwritten in place), the
+// write-ahead log (checkpointed and truncated) and anything else.
+func TestSQLiteStoreDeleteErases(t *testing.T) {
+	dir := t.TempDir()
+	e := openEmbedded(t, dir)
+	l := e.log()
+	room, alice, bob := wire.NewID(), storetest.User(), storetest.User()
+	marker := "MARKER-" + wire.NewID()
+	m := storetest.Message(room, alice, "the code is "+marker+", tell @bob")
+	m.Mentions = []string{bob}
+	m = storetest.Send(t, l, m)
+	for range 50 { // other messages, before and after, on the same pages
+		storetest.Send(t, l, storetest.Message(room, bob, "filler text that stays"))
+	}
+	found := func() []string {
+		var in []string
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range entries {
+			b, err := os.ReadFile(filepath.Join(dir, f.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bytes.Contains(b, []byte(marker)) {
+				in = append(in, f.Name())
+			}
+		}
+		return in
+	}
+	if len(found()) == 0 {
+		t.Fatal("the marker is in no file before the delete: the test cannot see an erasure")
+	}
+	del := messages.Op{Kind: messages.KindDeleted, RoomID: room, MessageID: m.ID, By: alice, At: wire.Now()}
+	if _, err := e.log().Change(context.Background(), del).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for in := found(); len(in) > 0; in = found() {
+		if time.Now().After(deadline) {
+			t.Fatalf("the deleted message's text is still in %v", in)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var rows int
+	if err := e.db.QueryRow(`SELECT COUNT(*) FROM message_mentions WHERE room_id = ? AND seq = ?`, room, m.Seq).Scan(&rows); err != nil || rows != 0 {
+		t.Errorf("%d mention rows of the deleted message left, %v", rows, err)
 	}
 }

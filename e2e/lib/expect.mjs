@@ -22,7 +22,8 @@ export function assertRecent(s, slackMs = 60_000, what = 'time') {
   assert.ok(Math.abs(Date.parse(s) - Date.now()) < slackMs, `${what} ${s} is not close to now`);
 }
 
-const MESSAGE_KEYS = ['content', 'createdAt', 'id', 'mentions', 'roomId', 'senderId', 'senderName', 'seq'];
+const MESSAGE_KEYS = ['content', 'createdAt', 'deletedAt', 'deletedBy', 'editedAt', 'id', 'mentions', 'pinnedAt',
+  'reactions', 'replyTo', 'rev', 'roomId', 'senderId', 'senderName', 'seq'];
 
 /**
  * assertMessage checks the full shape of a message and, when given, the
@@ -41,10 +42,21 @@ export function assertMessage(m, expected = {}) {
   assert.ok(Array.isArray(m.mentions), 'mentions must be an array');
   if ('tempId' in m) assert.equal(typeof m.tempId, 'string');
   assertTime(m.createdAt, 'message createdAt');
+  for (const k of ['editedAt', 'deletedAt', 'pinnedAt']) if (m[k] !== null) assertTime(m[k], `message ${k}`);
+  assert.ok(m.deletedBy === null || typeof m.deletedBy === 'string', `message deletedBy ${m.deletedBy}`);
+  assert.ok(Number.isInteger(m.rev) && m.rev >= 0, `message rev ${m.rev}`);
+  assert.ok(Array.isArray(m.reactions), 'reactions must be an array');
+  for (const r of m.reactions) {
+    assert.deepEqual(Object.keys(r).sort(), ['count', 'emoji', 'userIds'], `reaction ${JSON.stringify(r)}`);
+    assert.ok(Number.isInteger(r.count) && r.count >= 1 && r.userIds.length <= Math.min(r.count, 100), `reaction ${JSON.stringify(r)}`);
+  }
+  if (m.replyTo !== null) {
+    assert.deepEqual(Object.keys(m.replyTo).sort(), ['deleted', 'excerpt', 'id', 'senderId', 'senderName', 'seq'], `replyTo ${JSON.stringify(m.replyTo)}`);
+  }
   for (const [k, v] of Object.entries(expected)) assert.deepEqual(m[k], v, `message ${k}`);
 }
 
-const ROOM_KEYS = ['createdAt', 'id', 'lastMessageAt', 'lastSeq', 'members', 'name', 'ownerId', 'type'];
+const ROOM_KEYS = ['createdAt', 'id', 'lastMessageAt', 'lastRev', 'lastSeq', 'members', 'name', 'ownerId', 'type'];
 
 /**
  * assertRoom checks the shape of a room (extra lists the additional keys that
@@ -59,6 +71,7 @@ export function assertRoom(r, expected = {}, extra = []) {
   assert.ok(Array.isArray(r.members), 'members must be an array');
   assertTime(r.createdAt, 'room createdAt');
   assert.ok(Number.isInteger(r.lastSeq) && r.lastSeq >= 0, `room lastSeq ${r.lastSeq}`);
+  assert.ok(Number.isInteger(r.lastRev) && r.lastRev >= 0, `room lastRev ${r.lastRev}`);
   if (r.lastMessageAt !== null) assertTime(r.lastMessageAt, 'room lastMessageAt');
   for (const [k, v] of Object.entries(expected)) {
     if (k === 'members') assert.deepEqual([...r.members].sort(), [...v].sort(), 'room members');

@@ -30,14 +30,14 @@ for (const tr of [...TRANSPORTS, UPGRADE]) {
       const sa = await open(a);
       const events = collect(sa);
       const ack = await emitAck(sa, 'join_room', { roomId: room.id });
-      assert.deepEqual(ack, { ok: true, roomId: room.id, lastSeq: 0 });
+      assert.deepEqual(ack, { ok: true, roomId: room.id, lastSeq: 0, lastRev: 0 });
       assert.deepEqual(await events.waitFor('joined'), { roomId: room.id });
 
       const sb = await open(b);
       await sendMessage(sb, room.id, 'one');
       await sendMessage(sb, room.id, 'two');
       const again = await emitAck(sb, 'join_room', { roomId: room.id });
-      assert.deepEqual(again, { ok: true, roomId: room.id, lastSeq: 2 });
+      assert.deepEqual(again, { ok: true, roomId: room.id, lastSeq: 2, lastRev: 0 });
     });
 
     test('send_message stores, acks, broadcasts to joined sockets and acks the sender', async () => {

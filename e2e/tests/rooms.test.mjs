@@ -7,7 +7,7 @@ import { newUser, newUsers, connect, randomHex, sleep } from '../lib/client.mjs'
 import { createRoom, createDM, getRoom, listRooms, roomOf, sendMessage, markRead } from '../lib/chat.mjs';
 import { assertRoom, assertRestError, assertStatus, assertRecent, assertMessage } from '../lib/expect.mjs';
 
-const LIST_KEYS = ['unread', 'unreadMentions', 'lastMessage'];
+const LIST_KEYS = ['readSeq', 'unread', 'unreadMentions', 'lastMessage'];
 
 describe('group rooms', () => {
   const srv = useServer();
