@@ -1,6 +1,8 @@
 package auth
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -12,21 +14,27 @@ import (
 
 // ErrDisplayIsUsername refuses a display name that would pass for another
 // user's username.
-var ErrDisplayIsUsername = wire.NewError(wire.InvalidArgument, "displayName must not read as a username other than your own")
+var ErrDisplayIsUsername = wire.NewError(wire.InvalidArgument, "displayName must not be another user's username")
 
 // checkDisplayName tells whether display may be the display name of the
-// user named username: at most 64 characters, and, if it reads as a
-// username (see readsAsUsername), that username must be the user's own.
-// So nobody can appear as someone else, whether that user exists yet or
-// registers later.
-func checkDisplayName(display, username string) error {
+// user named username: at most 64 characters, and not another user's
+// username (see readsAsUsername), so that nobody appears as someone else.
+func (s *Service) checkDisplayName(ctx context.Context, display, username string) error {
 	if utf8.RuneCountInString(display) > 64 {
 		return ErrInvalidDisplay
 	}
-	if as, ok := readsAsUsername(display); ok && as != username {
-		return ErrDisplayIsUsername
+	as, ok := readsAsUsername(display)
+	if !ok || as == username {
+		return nil
 	}
-	return nil
+	_, _, err := s.store.AccountByUsername(ctx, as)
+	switch {
+	case errors.Is(err, ErrUserNotFound):
+		return nil
+	case err != nil:
+		return err
+	}
+	return ErrDisplayIsUsername
 }
 
 // readsAsUsername reports whether a display name reads as a username, and
@@ -44,9 +52,9 @@ func readsAsUsername(display string) (string, bool) {
 }
 
 // displayFor is the display name of a user created from a token: the
-// token's name unless it is empty, too long or another username.
-func displayFor(name, username string) string {
-	if name == "" || checkDisplayName(name, username) != nil {
+// token's name unless it is empty, too long or another user's username.
+func (s *Service) displayFor(ctx context.Context, name, username string) string {
+	if name == "" || s.checkDisplayName(ctx, name, username) != nil {
 		return username
 	}
 	return name

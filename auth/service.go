@@ -59,7 +59,7 @@ func (s *Service) Register(ctx context.Context, username, password, displayName 
 		return Session{}, ErrInvalidPassword
 	}
 	displayName = strings.TrimSpace(displayName)
-	if err := checkDisplayName(displayName, name); err != nil {
+	if err := s.checkDisplayName(ctx, displayName, name); err != nil {
 		return Session{}, err
 	}
 	if displayName == "" {
@@ -155,7 +155,7 @@ func (s *Service) createFromClaims(ctx context.Context, c *Claims) (User, error)
 			suffix := strconv.Itoa(i + 1)
 			name = base[:min(len(base), 32-len(suffix))] + suffix
 		}
-		u := User{ID: c.Subject, Username: name, DisplayName: displayFor(c.Name, name), CreatedAt: wire.Now()}
+		u := User{ID: c.Subject, Username: name, DisplayName: s.displayFor(ctx, c.Name, name), CreatedAt: wire.Now()}
 		err := s.store.CreateUser(ctx, u, nil)
 		switch {
 		case err == nil:

@@ -36,7 +36,7 @@ describe('sign-in limits on the page', () => {
     await page.getByLabel('Display name (optional)').fill(other.username);
     await page.getByLabel('Password').fill('a fine password');
     await page.getByRole('button', { name: 'Create account', exact: true }).click();
-    await page.getByRole('alert').getByText('DisplayName must not read as a username other than your own.').waitFor();
+    await page.getByRole('alert').getByText("DisplayName must not be another user's username.").waitFor();
   });
 });
 
