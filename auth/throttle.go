@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"net/http"
+	"net/netip"
 	"runtime"
 	"sync"
 	"time"
@@ -194,9 +195,23 @@ func WithClientAddr(ctx context.Context, addr string) context.Context {
 	return context.WithValue(ctx, clientAddrKey{}, addr)
 }
 
+// clientAddr is the key of ctx's client address in the per-address
+// limits: the address, or for IPv6 its /64, which one subscriber usually
+// holds whole (and could otherwise walk through).
 func clientAddr(ctx context.Context) string {
 	addr, _ := ctx.Value(clientAddrKey{}).(string)
-	return addr
+	a, err := netip.ParseAddr(addr)
+	switch {
+	case err != nil:
+		return addr
+	case a.Unmap().Is4():
+		return a.Unmap().String()
+	}
+	p, err := a.Prefix(64)
+	if err != nil {
+		return addr
+	}
+	return p.String()
 }
 
 // fromClient returns r with its client's address in its context.

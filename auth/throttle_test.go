@@ -134,6 +134,21 @@ func TestLoginLockedPerAddress(t *testing.T) {
 	}
 }
 
+// TestIPv6CountsBySubnet: the addresses of one IPv6 /64 count as one.
+func TestIPv6CountsBySubnet(t *testing.T) {
+	for _, c := range []struct{ addr, want string }{
+		{"2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"},
+		{"2001:db8:1:2:ffff:1:2:3", "2001:db8:1:2::/64"},
+		{"198.51.100.7", "198.51.100.7"},
+		{"::ffff:198.51.100.7", "198.51.100.7"},
+		{"not an address", "not an address"},
+	} {
+		if got := clientAddr(fromAddr(c.addr)); got != c.want {
+			t.Errorf("clientAddr(%q) = %q, want %q", c.addr, got, c.want)
+		}
+	}
+}
+
 // TestUnknownUserCostsAComparison: an unknown username and an account known
 // only from an identity provider cost one bcrypt comparison of the
 // configured cost, as a wrong password does.

@@ -190,6 +190,23 @@ func (m *Main) setUp(sock *socket.Socket) {
 	if !sock.Connected() {
 		forget()
 	}
+	orphanedAtConnect(sock)
+}
+
+// orphanedAtConnect disconnects a socket whose connection closed while the
+// library was connecting it. The library sends the CONNECT packet before it
+// records the socket in its client (namespace._doConnect: _onconnect, then
+// the callback); a client that answers it at once with a DISCONNECT and a
+// close makes its connection close in between, and the closing client, not
+// knowing the socket yet, never disconnects it: it would stay connected,
+// and counted, for ever (TestDisconnectRaceCountedOnce shows it). By the
+// time the "connection" handlers run the socket is recorded, so a closed
+// connection here means that happened, or that it is being handled: the
+// library's disconnect then runs at most once more, which forget absorbs.
+func orphanedAtConnect(sock *socket.Socket) {
+	if sock.Conn().ReadyState() == "closed" && sock.Connected() {
+		sock.Disconnect(false)
+	}
 }
 
 // onDisconnect forgets a socket that went away.
