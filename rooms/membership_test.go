@@ -46,6 +46,30 @@ func (f *roomsFixture) socketOf(userID string) *fakeSocket {
 	return s
 }
 
+// joinHeld starts a join of a new socket of userID to the room and returns
+// once the join has checked membership: it then waits, before it takes
+// effect, until release is closed. joined receives the join's error.
+func (f *roomsFixture) joinHeld(ctx context.Context, userID, roomID string) (sock *fakeSocket, release chan struct{}, joined chan error) {
+	checked := make(chan struct{})
+	release, joined = make(chan struct{}), make(chan error, 1)
+	var once sync.Once
+	plain := f.activity.activity
+	f.activity.activity = func(ctx context.Context, userID string, markers map[string]int64) (map[string]Latest, error) {
+		once.Do(func() {
+			close(checked)
+			<-release
+		})
+		return plain(ctx, userID, markers)
+	}
+	sock = f.socketOf(userID)
+	go func() {
+		_, _, err := f.svc.join(ctx, sock, userID, roomID)
+		joined <- err
+	}()
+	<-checked
+	return sock, release, joined
+}
+
 // TestJoinRacingRemoval: a join whose membership check passed before the
 // user was removed, and whose effect comes after the removal's eviction,
 // must not leave the socket in the room.
@@ -53,25 +77,7 @@ func TestJoinRacingRemoval(t *testing.T) {
 	f := newRoomsFixture(t)
 	ctx := context.Background()
 	r := f.group(t, "alice", "dave")
-	checked, release := make(chan struct{}), make(chan struct{})
-	var once sync.Once
-	plain := f.activity.activity
-	f.activity.activity = func(ctx context.Context, userID string, markers map[string]int64) (map[string]Latest, error) {
-		// The join has checked membership; it waits here while the
-		// owner removes dave.
-		once.Do(func() {
-			close(checked)
-			<-release
-		})
-		return plain(ctx, userID, markers)
-	}
-	sock := f.socketOf("dave")
-	joined := make(chan error, 1)
-	go func() {
-		_, _, err := f.svc.join(ctx, sock, "dave", r.ID)
-		joined <- err
-	}()
-	<-checked
+	sock, release, joined := f.joinHeld(ctx, "dave", r.ID)
 	if err := f.svc.RemoveMember(ctx, "alice", r.ID, "dave"); err != nil {
 		t.Fatal(err)
 	}
@@ -93,23 +99,7 @@ func TestJoinRacingRemoteRemoval(t *testing.T) {
 	if _, err := f.svc.Members(ctx, r.ID, "dave"); err != nil { // cached: dave is a member
 		t.Fatal(err)
 	}
-	checked, release := make(chan struct{}), make(chan struct{})
-	var once sync.Once
-	plain := f.activity.activity
-	f.activity.activity = func(ctx context.Context, userID string, markers map[string]int64) (map[string]Latest, error) {
-		once.Do(func() {
-			close(checked)
-			<-release
-		})
-		return plain(ctx, userID, markers)
-	}
-	sock := f.socketOf("dave")
-	joined := make(chan error, 1)
-	go func() {
-		_, _, err := f.svc.join(ctx, sock, "dave", r.ID)
-		joined <- err
-	}()
-	<-checked
+	sock, release, joined := f.joinHeld(ctx, "dave", r.ID)
 	if err := f.store.RemoveMember(ctx, r.ID, "dave"); err != nil { // the other instance's write
 		t.Fatal(err)
 	}
