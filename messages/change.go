@@ -46,7 +46,9 @@ type Outcome struct {
 	Rev         int64
 	Kind        string
 	NewMentions []string
-	Err         error
+	// Erased are the attachments of a deleted message, whose files go too.
+	Erased []string
+	Err    error
 }
 
 // Limits of a message's reactions and a room's pins.
@@ -89,6 +91,8 @@ type Effect struct {
 	// For reactions: the row to add or take away.
 	Reaction *ReactionRow
 	Add      bool
+	// For a delete: the attachments of the message.
+	Erased []string
 }
 
 // Decide checks op against m, the message as it is now (with its
@@ -106,7 +110,7 @@ func Decide(op Op, m Message, st State) (Effect, error) {
 		if op.By != m.SenderID && !op.Moderator {
 			return Effect{}, ErrNotModerator
 		}
-		e.Changed = true
+		e.Changed, e.Erased = true, m.AttachmentIDs
 		e.Message = tombstone(m, op)
 		return e, nil
 	case KindReactions:

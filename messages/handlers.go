@@ -18,6 +18,7 @@ import (
 func (s *Service) Routes(r chi.Router) {
 	r.Get("/rooms/{roomId}/messages", s.handleHistory)
 	s.lifecycleRoutes(r)
+	s.searchRoutes(r)
 }
 
 // SetEventBudget sets the per-user budget that history reads spend from;
@@ -31,8 +32,8 @@ func (s *Service) handleHistory(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	req := PageRequest{RoomID: chi.URLParam(r, "roomId"), BeforeID: q.Get("before")}
-	if q.Has("before") && req.BeforeID == "" {
+	req := PageRequest{RoomID: chi.URLParam(r, "roomId"), BeforeID: q.Get("before"), AroundID: q.Get("around")}
+	if q.Has("before") && req.BeforeID == "" || q.Has("around") && req.AroundID == "" {
 		wire.WriteError(w, r, s.logger, ErrInvalidCursor)
 		return
 	}
@@ -69,12 +70,14 @@ func (s *Service) Attach(ev *sockets.Events, sock *socket.Socket, u auth.User) {
 		return s.onFetch(ctx, sock, u, payload)
 	})
 	s.attachLifecycle(ev, sock, u)
+	s.attachSearch(ev, sock, u)
 }
 
 type fetchRequest struct {
 	RoomID   string `json:"roomId"`
 	BeforeID string `json:"beforeId"`
 	AfterSeq *int64 `json:"afterSeq"`
+	AroundID string `json:"aroundId"`
 	Limit    *int   `json:"limit"`
 }
 
@@ -92,7 +95,7 @@ func (s *Service) onFetch(ctx context.Context, sock *socket.Socket, u auth.User,
 	if err := wire.Decode(payload, &req); err != nil {
 		return nil, err
 	}
-	pr := PageRequest{RoomID: req.RoomID, BeforeID: req.BeforeID, AfterSeq: req.AfterSeq}
+	pr := PageRequest{RoomID: req.RoomID, BeforeID: req.BeforeID, AfterSeq: req.AfterSeq, AroundID: req.AroundID}
 	if req.Limit != nil {
 		if *req.Limit < 1 {
 			return nil, errInvalidLimit

@@ -11,13 +11,16 @@ type PageRequest struct {
 	RoomID   string
 	BeforeID string
 	AfterSeq *int64
+	AroundID string
 	Limit    int
 }
 
-// Page is a page of history.
+// Page is a page of history. HasNewer is set for a page around a message:
+// whether newer messages follow it.
 type Page struct {
 	Messages []Message `json:"messages"`
 	HasMore  bool      `json:"hasMore"`
+	HasNewer *bool     `json:"hasNewer,omitempty"`
 }
 
 // DefaultPageSize and MaxPageSize bound history pages.
@@ -31,7 +34,13 @@ func (s *Service) History(ctx context.Context, userID string, req PageRequest) (
 	if !wire.ValidID(req.RoomID) {
 		return Page{}, ErrInvalidRoom
 	}
-	if req.BeforeID != "" && req.AfterSeq != nil {
+	cursors := 0
+	for _, set := range []bool{req.BeforeID != "", req.AfterSeq != nil, req.AroundID != ""} {
+		if set {
+			cursors++
+		}
+	}
+	if cursors > 1 {
 		return Page{}, ErrInvalidCursor
 	}
 	if req.Limit <= 0 {
@@ -47,6 +56,8 @@ func (s *Service) History(ctx context.Context, userID string, req PageRequest) (
 		err  error
 	)
 	switch {
+	case req.AroundID != "":
+		return s.around(ctx, req)
 	case req.AfterSeq != nil:
 		if *req.AfterSeq < 0 {
 			return Page{}, ErrInvalidCursor
@@ -66,7 +77,32 @@ func (s *Service) History(ctx context.Context, userID string, req PageRequest) (
 	if msgs == nil {
 		msgs = []Message{}
 	}
+	if err := s.withFiles(ctx, msgs); err != nil {
+		return Page{}, err
+	}
 	return Page{Messages: msgs, HasMore: more}, nil
+}
+
+// around returns up to req.Limit messages centred on req.AroundID, it
+// included: as many older ones as fit in half the page, the rest newer.
+func (s *Service) around(ctx context.Context, req PageRequest) (Page, error) {
+	seq, err := s.SeqOf(ctx, req.RoomID, req.AroundID)
+	if err != nil {
+		return Page{}, err
+	}
+	older, hasOlder, err := s.store.Before(ctx, req.RoomID, seq, (req.Limit-1)/2)
+	if err != nil {
+		return Page{}, err
+	}
+	newer, hasNewer, err := s.store.After(ctx, req.RoomID, seq-1, req.Limit-len(older))
+	if err != nil {
+		return Page{}, err
+	}
+	msgs := append(older, newer...)
+	if err := s.withFiles(ctx, msgs); err != nil {
+		return Page{}, err
+	}
+	return Page{Messages: msgs, HasMore: hasOlder, HasNewer: &hasNewer}, nil
 }
 
 // SeqOf returns the seq of a message of the room; a message of another room
@@ -97,5 +133,17 @@ func (s *Service) Activity(ctx context.Context, userID string, markers map[strin
 	if len(markers) == 0 {
 		return map[string]RoomActivity{}, nil
 	}
-	return s.store.Activity(ctx, userID, markers)
+	found, err := s.store.Activity(ctx, userID, markers)
+	if err != nil || s.files == nil {
+		return found, err
+	}
+	for id, a := range found {
+		if len(a.Last.AttachmentIDs) > 0 {
+			if a.Last, err = s.withFile(ctx, a.Last); err != nil {
+				return nil, err
+			}
+			found[id] = a
+		}
+	}
+	return found, nil
 }

@@ -124,13 +124,21 @@ func (s *Service) change(ctx context.Context, op Op) (Message, error) {
 	if err != nil {
 		return Message{}, err
 	}
-	return o.Message, nil
+	return s.withFile(ctx, o.Message)
 }
 
 // publishChange sends a change to its room as message_updated, and
 // mention to the users an edit newly mentions; the room log calls it in
 // rev order.
 func (s *Service) publishChange(o Outcome) {
+	s.deleteFiles(o.Erased)
+	if len(o.Message.AttachmentIDs) > 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), filesTimeout)
+		if m, err := s.withFile(ctx, o.Message); err == nil {
+			o.Message = m
+		}
+		cancel()
+	}
 	s.out.Broadcast([]string{o.Message.RoomID}, "message_updated", UpdateEvent{Rev: o.Rev, Kind: o.Kind, Message: o.Message})
 	if len(o.NewMentions) == 0 {
 		return
@@ -169,6 +177,16 @@ func (s *Service) Changes(ctx context.Context, userID, roomID string, afterRev i
 	if changes == nil {
 		changes = []Change{}
 	}
+	ms := make([]Message, len(changes))
+	for i, c := range changes {
+		ms[i] = c.Message
+	}
+	if err := s.withFiles(ctx, ms); err != nil {
+		return ChangesPage{}, err
+	}
+	for i := range changes {
+		changes[i].Message = ms[i]
+	}
 	return ChangesPage{Changes: changes, LastRev: last, HasMore: more}, nil
 }
 
@@ -182,10 +200,13 @@ func (s *Service) Pins(ctx context.Context, userID, roomID string) ([]Message, e
 		return nil, err
 	}
 	pins, err := s.store.Pins(ctx, roomID)
-	if pins == nil && err == nil {
+	if err != nil {
+		return nil, err
+	}
+	if pins == nil {
 		pins = []Message{}
 	}
-	return pins, err
+	return pins, s.withFiles(ctx, pins)
 }
 
 // LastRev returns the room's newest rev, 0 when nothing changed yet.

@@ -35,6 +35,12 @@ type Message struct {
 	PinnedAt  time.Time // zero unless pinned
 	Rev       int64
 
+	// AttachmentIDs are the ids of the files it was sent with, as stored;
+	// Attachments their wire form, with fresh links, filled when it is
+	// read (see Files).
+	AttachmentIDs []string
+	Attachments   []json.RawMessage
+
 	// Filled when the message is read: the message it answers as it is
 	// now, and its reactions.
 	ReplyTo   *Quote
@@ -53,6 +59,9 @@ type Quote struct {
 	Excerpt    string `json:"excerpt"`
 	Deleted    bool   `json:"deleted"`
 }
+
+// maxAttachments bounds the attachments of a message.
+const maxAttachments = 10
 
 // quoteExcerpt is how many code points of a quoted message a quote shows.
 const quoteExcerpt = 200
@@ -94,10 +103,12 @@ type ReactionRow struct {
 	Emoji     string
 	UserID    string
 	At        time.Time
+	Rev       int64 // the room's rev of the change that made it: their order
 }
 
 // SummarizeReactions turns the rows of one message, in the order they were
-// made, into its reactions: emoji in order of first use, counts exact.
+// made (by Rev), into its reactions: emoji in order of first use, counts
+// exact.
 func SummarizeReactions(rows []ReactionRow) []Reaction {
 	var out []Reaction
 	at := map[string]int{}
@@ -131,8 +142,9 @@ type messageJSON struct {
 	DeletedBy  *string    `json:"deletedBy"`
 	ReplyTo    *Quote     `json:"replyTo"`
 	Reactions  []Reaction `json:"reactions"`
-	PinnedAt   *string    `json:"pinnedAt"`
-	Rev        int64      `json:"rev"`
+	PinnedAt    *string           `json:"pinnedAt"`
+	Rev         int64             `json:"rev"`
+	Attachments []json.RawMessage `json:"attachments"`
 }
 
 // MarshalJSON writes the wire shape of a message.
@@ -140,7 +152,10 @@ func (m Message) MarshalJSON() ([]byte, error) {
 	out := messageJSON{ID: m.ID, RoomID: m.RoomID, Seq: m.Seq, SenderID: m.SenderID,
 		SenderName: m.SenderName, Content: m.Content, Mentions: m.Mentions, TempID: m.TempID,
 		CreatedAt: wire.FormatTime(m.CreatedAt), EditedAt: optionalTime(m.EditedAt), DeletedAt: optionalTime(m.DeletedAt),
-		ReplyTo: m.ReplyTo, Reactions: m.Reactions, PinnedAt: optionalTime(m.PinnedAt), Rev: m.Rev}
+		ReplyTo: m.ReplyTo, Reactions: m.Reactions, PinnedAt: optionalTime(m.PinnedAt), Rev: m.Rev, Attachments: m.Attachments}
+	if out.Attachments == nil {
+		out.Attachments = []json.RawMessage{}
+	}
 	if out.Mentions == nil {
 		out.Mentions = []string{}
 	}
@@ -171,11 +186,14 @@ var (
 	ErrMessageNotFound = wire.NewError(wire.NotFound, "message not found")
 	ErrEmptyContent    = wire.NewError(wire.InvalidArgument, "content must not be empty")
 	ErrTooLarge        = wire.NewError(wire.TooLarge, "content is too long")
-	ErrInvalidCursor   = wire.NewError(wire.InvalidArgument, "before must be a message id and after a seq number, not both")
+	ErrInvalidCursor   = wire.NewError(wire.InvalidArgument, "one of before (a message id), after (a seq number) and around (a message id), not two")
 	ErrRateLimited     = wire.NewError(wire.RateLimited, "sending too fast")
 	ErrInvalidTempID   = wire.NewError(wire.InvalidArgument, "tempId must be a string of at most 128 characters")
 	ErrInvalidMessage  = wire.NewError(wire.InvalidArgument, "messageId must be a 24-hex-character id")
 	ErrInvalidRoom     = wire.NewError(wire.InvalidArgument, "roomId must be a 24-hex-character id")
 	ErrInvalidUTF8     = wire.NewError(wire.InvalidArgument, "content must be valid UTF-8")
 	ErrInvalidRev      = wire.NewError(wire.InvalidArgument, "after must be a rev number")
+	ErrInvalidQuery    = wire.NewError(wire.InvalidArgument, "q must be 1-200 characters")
+	ErrTooManyFiles    = wire.NewError(wire.InvalidArgument, "a message has at most 10 attachments")
+	ErrInvalidFileID   = wire.NewError(wire.InvalidArgument, "attachments must be attachment ids")
 )

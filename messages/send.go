@@ -32,11 +32,12 @@ import (
 
 // SendRequest is the payload of send_message.
 type SendRequest struct {
-	RoomID   *string  `json:"roomId"`
-	Content  *string  `json:"content"`
-	Mentions []string `json:"mentions"`
-	TempID   *string  `json:"tempId"`
-	ReplyTo  *string  `json:"replyTo"`
+	RoomID      *string  `json:"roomId"`
+	Content     *string  `json:"content"`
+	Mentions    []string `json:"mentions"`
+	TempID      *string  `json:"tempId"`
+	ReplyTo     *string  `json:"replyTo"`
+	Attachments []string `json:"attachments"`
 }
 
 // MessageAck is the payload of message_ack.
@@ -122,8 +123,23 @@ func (s *Service) submit(ctx context.Context, from auth.User, req SendRequest) (
 			return nil, err
 		}
 	}
+	if len(msg.AttachmentIDs) > 0 {
+		if s.files == nil {
+			return nil, errNoFiles
+		}
+		msg.ID = wire.NewID()
+		if err := s.files.Claim(ctx, msg.AttachmentIDs, from.ID, msg.RoomID, msg.ID); err != nil {
+			return nil, err
+		}
+		if msg, err = s.withFile(ctx, msg); err != nil {
+			s.files.Release(ctx, msg.AttachmentIDs, msg.ID)
+			return nil, err
+		}
+	}
 	return s.log.Append(ctx, msg), nil
 }
+
+var errNoFiles = wire.NewError(wire.InvalidArgument, "this server keeps no attachments")
 
 // quote returns the quote of the message a send answers: a message of the
 // same room that is not deleted.
@@ -147,11 +163,25 @@ func resolved(ctx context.Context, m Message) *Pending {
 	return p
 }
 
-// wait waits for a send's Pending and counts a failure.
+// wait waits for a send's Pending and counts a failure. The attachments
+// claimed for a message that was not stored (it failed, or repeated an
+// earlier send) are released.
 func (s *Service) wait(p *Pending) (Message, bool, error) {
 	m, created, err := p.Wait()
 	if err != nil {
 		s.failed.WithLabelValues(string(wire.CodeOf(err))).Inc()
+	}
+	select {
+	case <-p.Done():
+		if ids := p.msg.AttachmentIDs; len(ids) > 0 && (p.err != nil || p.stored.ID != p.msg.ID) {
+			s.files.Release(context.Background(), ids, p.msg.ID)
+		}
+	default: // given up on: it may still be stored
+	}
+	if err == nil && !created {
+		if m, err = s.withFile(p.ctx, m); err != nil {
+			return Message{}, false, err
+		}
 	}
 	return m, created, err
 }
@@ -161,10 +191,21 @@ func (s *Service) validate(req SendRequest) (Message, error) {
 		return Message{}, ErrInvalidRoom
 	}
 	content, err := s.checkContent(req.Content)
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrEmptyContent) && len(req.Attachments) > 0:
+		content = "" // files alone, or with a caption
+	case err != nil:
 		return Message{}, err
 	}
-	m := Message{RoomID: *req.RoomID, Content: content}
+	if len(req.Attachments) > maxAttachments {
+		return Message{}, ErrTooManyFiles
+	}
+	m := Message{RoomID: *req.RoomID, Content: content, AttachmentIDs: req.Attachments}
+	for _, id := range req.Attachments {
+		if !wire.ValidID(id) {
+			return Message{}, ErrInvalidFileID
+		}
+	}
 	if req.ReplyTo != nil {
 		if !wire.ValidID(*req.ReplyTo) {
 			return Message{}, ErrInvalidMessage
@@ -183,8 +224,10 @@ func (s *Service) validate(req SendRequest) (Message, error) {
 // checkContent applies the content rules of a send and an edit.
 func (s *Service) checkContent(content *string) (string, error) {
 	switch {
-	case content == nil || strings.TrimSpace(*content) == "":
+	case content == nil:
 		return "", ErrEmptyContent
+	case strings.TrimSpace(*content) == "":
+		return *content, ErrEmptyContent
 	case !utf8.ValidString(*content):
 		return "", ErrInvalidUTF8
 	case utf8.RuneCountInString(*content) > s.cfg.MaxContent:

@@ -22,6 +22,8 @@ type Membership interface {
 	// RoleMember or RoleDM) if userID is a member; else the rooms
 	// package's forbidden or not-found error.
 	Role(ctx context.Context, roomID, userID string) (string, error)
+	// RoomIDs returns the ids of the rooms userID is a member of.
+	RoomIDs(ctx context.Context, userID string) ([]string, error)
 }
 
 // Directory resolves user ids to users.
@@ -66,6 +68,7 @@ type Service struct {
 	directory Directory
 	limiter   Limiter
 	out       Broadcaster
+	files     Files
 	logger    *slog.Logger
 	cfg       Config
 	budget    *sockets.Budget // history reads; nil: unlimited (SetEventBudget)

@@ -32,6 +32,14 @@ func (f *fakeMembership) Members(ctx context.Context, roomID, userID string) ([]
 	return f.members(ctx, roomID, userID)
 }
 
+// RoomIDs: the room of the fixture, for its members.
+func (f *fakeMembership) RoomIDs(ctx context.Context, userID string) ([]string, error) {
+	if _, err := f.members(ctx, sendRoom, userID); err != nil {
+		return nil, nil
+	}
+	return []string{sendRoom}, nil
+}
+
 // Role: alice owns the room; the other members are members.
 func (f *fakeMembership) Role(ctx context.Context, roomID, userID string) (string, error) {
 	if _, err := f.members(ctx, roomID, userID); err != nil {
@@ -453,7 +461,7 @@ func TestMessageJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `{"id":"m1","roomId":"r1","seq":3,"senderId":"u1","senderName":"alice","content":"\u003cb\u003ehi\u003c/b\u003e","mentions":[],"createdAt":"2026-11-25T12:00:00.123Z",` +
-		`"editedAt":null,"deletedAt":null,"deletedBy":null,"replyTo":null,"reactions":[],"pinnedAt":null,"rev":0}`
+		`"editedAt":null,"deletedAt":null,"deletedBy":null,"replyTo":null,"reactions":[],"pinnedAt":null,"rev":0,"attachments":[]}`
 	if string(b) != want {
 		t.Errorf("JSON = %s\nwant   %s", b, want)
 	}

@@ -1,6 +1,7 @@
 package messages
 
 import (
+	"encoding/json"
 	"context"
 	"errors"
 	"time"
@@ -77,6 +78,13 @@ type Store interface {
 	// Pins returns the room's pinned messages, the newest pin first.
 	Pins(ctx context.Context, roomID string) ([]Message, error)
 
+	// Search returns up to req.Limit messages of req.Rooms that are not
+	// deleted and that req.Query matches (Query.Highlights), newest first,
+	// from req.SenderID when set and older than req.BeforeID when set, and
+	// whether more follow. The index behind it is updated in the same
+	// write as the message, its edit and its delete.
+	Search(ctx context.Context, req SearchRequest) ([]SearchHit, bool, error)
+
 	// Before returns up to limit messages of the room with seq < beforeSeq
 	// (the newest when beforeSeq is 0), in ascending seq order, and whether
 	// older ones exist.
@@ -116,6 +124,39 @@ type RoomActivity struct {
 	LastRev        int64
 	Unread         int
 	UnreadMentions int
+}
+
+// SearchRequest is a search of some rooms' messages.
+type SearchRequest struct {
+	Query    Query
+	Rooms    []string
+	SenderID string
+	BeforeID string
+	Limit    int
+}
+
+// SearchHit is a message a search found, with the spans of its content
+// (code point offsets, end excluded) that matched.
+type SearchHit struct {
+	Message    Message
+	Highlights [][2]int
+}
+
+// MarshalJSON writes the message with its highlights.
+func (h SearchHit) MarshalJSON() ([]byte, error) {
+	m, err := json.Marshal(h.Message)
+	if err != nil {
+		return nil, err
+	}
+	hl := h.Highlights
+	if hl == nil {
+		hl = [][2]int{}
+	}
+	spans, err := json.Marshal(hl)
+	if err != nil {
+		return nil, err
+	}
+	return append(append(append(m[:len(m)-1], `,"highlights":`...), spans...), '}'), nil
 }
 
 // Change is one entry of a room's change stream: its rev, its kind and the

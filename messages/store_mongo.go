@@ -1,6 +1,7 @@
 package messages
 
 import (
+	"sync"
 	"context"
 	"errors"
 	"fmt"
@@ -26,6 +27,9 @@ type MongoStore struct {
 	dedupe    *mongo.Collection
 	changes   *mongo.Collection
 	reactions *mongo.Collection
+
+	stop       context.CancelFunc // ends the search backfill
+	background sync.WaitGroup
 }
 
 var _ Store = (*MongoStore)(nil)
@@ -60,20 +64,34 @@ type mongoMessage struct {
 	DeletedBy  string     `bson:"deletedBy,omitempty"`
 	PinnedAt   *time.Time `bson:"pinnedAt,omitempty"`
 	Rev        int64      `bson:"rev"`
+	// Terms are the search tokens of Content (unset once deleted).
+	Terms       []string `bson:"terms,omitempty"`
+	Attachments []string `bson:"attachments,omitempty"`
 }
 
 func newMongoMessage(m Message) mongoMessage {
 	return mongoMessage{ID: m.ID, RoomID: m.RoomID, Seq: m.Seq, SenderID: m.SenderID,
 		SenderName: m.SenderName, Content: m.Content, Mentions: m.Mentions, TempID: m.TempID,
 		CreatedAt: m.CreatedAt, ReplyTo: m.ReplyToID, EditedAt: mongoTime(m.EditedAt),
-		DeletedAt: mongoTime(m.DeletedAt), DeletedBy: m.DeletedBy, PinnedAt: mongoTime(m.PinnedAt), Rev: m.Rev}
+		DeletedAt: mongoTime(m.DeletedAt), DeletedBy: m.DeletedBy, PinnedAt: mongoTime(m.PinnedAt), Rev: m.Rev,
+		Terms: mongoTerms(m.Content), Attachments: m.AttachmentIDs}
+}
+
+// mongoTerms are the search terms of content; never empty, so that a
+// message without any is not taken for one stored before search existed.
+func mongoTerms(content string) []string {
+	if t := searchTokens(content); len(t) > 0 {
+		return t
+	}
+	return []string{""}
 }
 
 func (d mongoMessage) message() Message {
 	return Message{ID: d.ID, RoomID: d.RoomID, Seq: d.Seq, SenderID: d.SenderID,
 		SenderName: d.SenderName, Content: d.Content, Mentions: d.Mentions, TempID: d.TempID,
 		CreatedAt: d.CreatedAt.UTC(), ReplyToID: d.ReplyTo, EditedAt: goTime(d.EditedAt),
-		DeletedAt: goTime(d.DeletedAt), DeletedBy: d.DeletedBy, PinnedAt: goTime(d.PinnedAt), Rev: d.Rev}
+		DeletedAt: goTime(d.DeletedAt), DeletedBy: d.DeletedBy, PinnedAt: goTime(d.PinnedAt), Rev: d.Rev,
+		AttachmentIDs: d.Attachments}
 }
 
 // mongoTime is t for an optional field: nil when zero.
@@ -122,10 +140,24 @@ func NewMongoStore(ctx context.Context, db *mongo.Database) (*MongoStore, error)
 	if err == nil {
 		err = s.ensureChangeIndexes(ctx)
 	}
+	if err == nil {
+		err = s.ensureSearchIndex(ctx)
+	}
 	if err != nil {
 		return nil, wire.Unavailablef("create messages indexes", err)
 	}
+	bg, stop := context.WithCancel(context.Background())
+	s.stop = stop
+	s.background.Go(func() { s.backfillSearch(bg) })
 	return s, nil
+}
+
+// Close stops the store's background work (the search backfill). The
+// client belongs to the caller.
+func (s *MongoStore) Close() error {
+	s.stop()
+	s.background.Wait()
+	return nil
 }
 
 // storeError wraps a failure of a read: a document that does not decode

@@ -21,7 +21,7 @@ const (
 	// IndexChangeUnfinished finds the changes left unfinished.
 	IndexChangeUnfinished = "roomId_applied"
 	// IndexReactionMessage serves the reactions of a page of messages.
-	IndexReactionMessage = "messageId_at"
+	IndexReactionMessage = "messageId_rev"
 	// IndexRoomPinned serves the pins of a room.
 	IndexRoomPinned = "roomId_pinnedAt"
 )
@@ -89,7 +89,7 @@ func (s *MongoStore) ensureChangeIndexes(ctx context.Context) error {
 		mongo.IndexModel{Keys: bson.D{{Key: "roomId", Value: 1}, {Key: "applied", Value: 1}}, Options: options.Index().SetName(IndexChangeUnfinished)})
 	if err == nil {
 		err = chatmongo.EnsureIndexes(ctx, s.reactions,
-			mongo.IndexModel{Keys: bson.D{{Key: "messageId", Value: 1}, {Key: "at", Value: 1}}, Options: options.Index().SetName(IndexReactionMessage)})
+			mongo.IndexModel{Keys: bson.D{{Key: "messageId", Value: 1}, {Key: "rev", Value: 1}}, Options: options.Index().SetName(IndexReactionMessage)})
 	}
 	if err == nil {
 		err = chatmongo.EnsureIndexes(ctx, s.messages,
@@ -164,7 +164,7 @@ func (s *MongoStore) applyOne(ctx context.Context, op Op, rev int64) (Outcome, e
 	if err := s.complete(ctx, out); err != nil {
 		return Outcome{}, err
 	}
-	return Outcome{Message: out[0], Rev: rev, Kind: e.Kind, NewMentions: e.NewMentions}, nil
+	return Outcome{Message: out[0], Rev: rev, Kind: e.Kind, NewMentions: e.NewMentions, Erased: e.Erased}, nil
 }
 
 // stateOf reads the message op changes, with its reactions, and what
@@ -238,7 +238,7 @@ func (s *MongoStore) effect(ctx context.Context, kind string, rev int64, e mongo
 	switch kind {
 	case KindEdited:
 		update = bson.D{{Key: "$set", Value: bson.D{{Key: "content", Value: e.Content}, {Key: "mentions", Value: e.Mentions},
-			{Key: "editedAt", Value: e.At}, {Key: "rev", Value: rev}}}}
+			{Key: "terms", Value: mongoTerms(e.Content)}, {Key: "editedAt", Value: e.At}, {Key: "rev", Value: rev}}}}
 	case KindDeleted:
 		if _, err := s.reactions.DeleteMany(ctx, bson.D{{Key: "messageId", Value: e.MessageID}}); err != nil {
 			return wire.Unavailablef("erase reactions", err)
@@ -246,7 +246,7 @@ func (s *MongoStore) effect(ctx context.Context, kind string, rev int64, e mongo
 		update = bson.D{
 			{Key: "$set", Value: bson.D{{Key: "deletedAt", Value: e.At}, {Key: "deletedBy", Value: e.By}, {Key: "rev", Value: rev}}},
 			{Key: "$unset", Value: bson.D{{Key: "content", Value: ""}, {Key: "mentions", Value: ""}, {Key: "replyTo", Value: ""},
-				{Key: "editedAt", Value: ""}, {Key: "pinnedAt", Value: ""}}}}
+				{Key: "editedAt", Value: ""}, {Key: "pinnedAt", Value: ""}, {Key: "terms", Value: ""}, {Key: "attachments", Value: ""}}}}
 	case KindReactions:
 		if err := s.react(ctx, rev, e); err != nil {
 			return err

@@ -48,7 +48,7 @@ func (s *MongoStore) complete(ctx context.Context, ms []Message) error {
 // order they were made.
 func (s *MongoStore) reactionRows(ctx context.Context, ids []string) (map[string][]ReactionRow, error) {
 	cur, err := s.reactions.Find(ctx, bson.D{{Key: "messageId", Value: bson.D{{Key: "$in", Value: ids}}}, {Key: "active", Value: true}},
-		options.Find().SetSort(bson.D{{Key: "messageId", Value: 1}, {Key: "at", Value: 1}, {Key: "_id", Value: 1}}))
+		options.Find().SetSort(bson.D{{Key: "messageId", Value: 1}, {Key: "rev", Value: 1}}))
 	if err != nil {
 		return nil, storeError("read reactions", err)
 	}
@@ -58,7 +58,7 @@ func (s *MongoStore) reactionRows(ctx context.Context, ids []string) (map[string
 	}
 	out := map[string][]ReactionRow{}
 	for _, d := range docs {
-		out[d.MessageID] = append(out[d.MessageID], ReactionRow{MessageID: d.MessageID, Emoji: d.Emoji, UserID: d.UserID, At: d.At.UTC()})
+		out[d.MessageID] = append(out[d.MessageID], ReactionRow{MessageID: d.MessageID, Emoji: d.Emoji, UserID: d.UserID, At: d.At.UTC(), Rev: d.Rev})
 	}
 	return out, nil
 }

@@ -28,7 +28,9 @@ type SQLiteStore struct {
 	writer *sqlite.Writer
 	reads  sqliteReads
 	claims *sqliteClaims
-	merges sync.WaitGroup
+	merges sync.WaitGroup // merges and the search backfill
+
+	stop context.CancelFunc // ends the search backfill
 }
 
 var _ Store = (*SQLiteStore)(nil)
@@ -61,7 +63,7 @@ func sqliteMigrations() sqlite.Migrations {
 // The read queries. Each one is a range of the primary key or an index.
 const (
 	sqliteMessageColumns = `id, room_id, seq, sender_id, sender_name, content, mentions, temp_id, created_at,
-		reply_to, edited_at, deleted_at, deleted_by, pinned_at, rev`
+		reply_to, edited_at, deleted_at, deleted_by, pinned_at, rev, attachments`
 	sqliteBefore = `SELECT ` + sqliteMessageColumns + ` FROM messages
 		WHERE room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`
 	sqliteAfter = `SELECT ` + sqliteMessageColumns + ` FROM messages
@@ -107,12 +109,16 @@ func NewSQLiteStore(ctx context.Context, db *sql.DB, writer *sqlite.Writer) (*SQ
 		s.reads.close()
 		return nil, wire.Unavailablef("prepare messages queries", err)
 	}
+	bg, stop := context.WithCancel(context.Background())
+	s.stop = stop
+	s.merges.Go(func() { s.backfillSearch(bg) })
 	return s, nil
 }
 
 // Close releases the prepared statements once the merges under way are
 // done. The writer and the database belong to the caller.
 func (s *SQLiteStore) Close() error {
+	s.stop()
 	s.merges.Wait()
 	s.reads.close()
 	return nil
@@ -218,11 +224,11 @@ func scanSQLiteMessageAfter(row interface{ Scan(...any) error }, leading ...any)
 
 func scanSQLiteRow(row interface{ Scan(...any) error }, leading, extra []any) (Message, error) {
 	var m Message
-	var mentions, tempID, replyTo, deletedBy sql.NullString
+	var mentions, tempID, replyTo, deletedBy, files sql.NullString
 	var created int64
 	var edited, deleted, pinned sql.NullInt64
 	dest := append(leading[:len(leading):len(leading)], &m.ID, &m.RoomID, &m.Seq, &m.SenderID, &m.SenderName, &m.Content,
-		&mentions, &tempID, &created, &replyTo, &edited, &deleted, &deletedBy, &pinned, &m.Rev)
+		&mentions, &tempID, &created, &replyTo, &edited, &deleted, &deletedBy, &pinned, &m.Rev, &files)
 	dest = append(dest, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return Message{}, err
@@ -230,6 +236,11 @@ func scanSQLiteRow(row interface{ Scan(...any) error }, leading, extra []any) (M
 	if mentions.Valid {
 		if err := json.Unmarshal([]byte(mentions.String), &m.Mentions); err != nil {
 			return Message{}, fmt.Errorf("%w: mentions of %s: %w", ErrCorrupt, m.ID, err)
+		}
+	}
+	if files.Valid {
+		if err := json.Unmarshal([]byte(files.String), &m.AttachmentIDs); err != nil {
+			return Message{}, fmt.Errorf("%w: attachments of %s: %w", ErrCorrupt, m.ID, err)
 		}
 	}
 	m.TempID, m.ReplyToID, m.DeletedBy = tempID.String, replyTo.String, deletedBy.String

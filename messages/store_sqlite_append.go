@@ -18,7 +18,7 @@ import (
 
 const (
 	sqliteInsert = `INSERT INTO messages (` + sqliteMessageColumns + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	sqliteMention = `INSERT OR IGNORE INTO message_mentions (room_id, user_id, seq) VALUES (?, ?, ?)`
 	// sqliteClaimOf reads the merged claim of a (sender, tempId) pair.
 	sqliteClaimOf = `SELECT message_id, created_at FROM message_dedupe WHERE sender_id = ? AND temp_id = ?`
@@ -188,17 +188,27 @@ func insertSQLiteMessage(tx *storage.Tx, m Message) (int64, error) {
 	if m.TempID != "" {
 		tempID = m.TempID
 	}
-	var replyTo any
+	var replyTo, files any
 	if m.ReplyToID != "" {
 		replyTo = m.ReplyToID
 	}
+	if len(m.AttachmentIDs) > 0 {
+		encoded, err := json.Marshal(m.AttachmentIDs)
+		if err != nil {
+			return 0, err
+		}
+		files = string(encoded)
+	}
 	res, err := tx.Exec(sqliteInsert, m.ID, m.RoomID, m.Seq, m.SenderID, m.SenderName, m.Content,
-		mentions, tempID, m.CreatedAt.UnixMilli(), replyTo, nil, nil, nil, nil, 0)
+		mentions, tempID, m.CreatedAt.UnixMilli(), replyTo, nil, nil, nil, nil, 0, files)
 	if err != nil {
 		return 0, err
 	}
 	n, err := res.LastInsertId()
 	if err != nil {
+		return 0, err
+	}
+	if err := indexSQLite(tx, n, m.Content); err != nil {
 		return 0, err
 	}
 	for _, user := range m.Mentions {

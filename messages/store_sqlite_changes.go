@@ -15,7 +15,7 @@ const (
 	sqliteChange    = `INSERT INTO message_changes (room_id, rev, message_id, kind, at) VALUES (?, ?, ?, ?, ?)`
 	sqlitePinCount  = `SELECT COUNT(*) FROM messages WHERE room_id = ? AND pinned_at IS NOT NULL`
 	sqliteReacted   = `SELECT COUNT(*) FROM message_reactions WHERE message_id = ? AND emoji = ? AND user_id = ?`
-	sqliteReactions = `SELECT message_id, emoji, user_id, at FROM message_reactions WHERE message_id = ?`
+	sqliteReactions = `SELECT message_id, emoji, user_id, at, rev FROM message_reactions WHERE message_id = ?`
 	sqliteChangesOf = `SELECT c.rev, c.kind, ` + sqliteMessageColumnsOfM + `
 		FROM message_changes c JOIN messages m ON m.id = c.message_id
 		WHERE c.room_id = ? AND c.rev > ? ORDER BY c.rev LIMIT ?`
@@ -24,12 +24,12 @@ const (
 
 	sqliteEdit = `UPDATE messages SET content = ?, mentions = ?, edited_at = ?, rev = ? WHERE id = ?`
 	// A deleted message keeps who sent it and when: its content, mentions,
-	// quote, edit and pin go, with its mention and reaction rows.
+	// quote, edit, pin and files go, with its mention and reaction rows.
 	sqliteErase = `UPDATE messages SET content = '', mentions = NULL, reply_to = NULL, edited_at = NULL,
-		pinned_at = NULL, deleted_at = ?, deleted_by = ?, rev = ? WHERE id = ?`
+		pinned_at = NULL, attachments = NULL, deleted_at = ?, deleted_by = ?, rev = ? WHERE id = ?`
 	sqliteEraseMentions  = `DELETE FROM message_mentions WHERE room_id = ? AND seq = ?`
 	sqliteEraseReactions = `DELETE FROM message_reactions WHERE message_id = ?`
-	sqliteReact          = `INSERT OR IGNORE INTO message_reactions (message_id, emoji, user_id, at) VALUES (?, ?, ?, ?)`
+	sqliteReact          = `INSERT OR IGNORE INTO message_reactions (message_id, emoji, user_id, at, rev) VALUES (?, ?, ?, ?, ?)`
 	sqliteUnreact        = `DELETE FROM message_reactions WHERE message_id = ? AND emoji = ? AND user_id = ?`
 	sqlitePin            = `UPDATE messages SET pinned_at = ?, rev = ? WHERE id = ?`
 	sqliteRev            = `UPDATE messages SET rev = ? WHERE id = ?`
@@ -37,7 +37,7 @@ const (
 
 // sqliteMessageColumnsOfM is sqliteMessageColumns of the table named m.
 const sqliteMessageColumnsOfM = `m.id, m.room_id, m.seq, m.sender_id, m.sender_name, m.content, m.mentions,
-	m.temp_id, m.created_at, m.reply_to, m.edited_at, m.deleted_at, m.deleted_by, m.pinned_at, m.rev`
+	m.temp_id, m.created_at, m.reply_to, m.edited_at, m.deleted_at, m.deleted_by, m.pinned_at, m.rev, m.attachments`
 
 // LastRev implements Store.
 func (s *SQLiteStore) LastRev(ctx context.Context, roomID string) (int64, error) {
@@ -50,8 +50,9 @@ func (s *SQLiteStore) LastRev(ctx context.Context, roomID string) (int64, error)
 
 // Apply implements Store: one job of the writer, so each change and its
 // rev are one transaction, and each is decided on the message as the
-// changes before it left it. A delete then has the write-ahead log
-// checkpointed and truncated, so the erased content is left in no file.
+// changes before it left it. A delete or an edit then has the write-ahead
+// log checkpointed and truncated, so the text it erased or replaced is
+// left in no file.
 func (s *SQLiteStore) Apply(ctx context.Context, roomID string, nextRev int64, ops []Op) ([]Outcome, error) {
 	var outs []Outcome
 	var erased bool
@@ -65,7 +66,7 @@ func (s *SQLiteStore) Apply(ctx context.Context, roomID string, nextRev int64, o
 			}
 			if o.Rev > 0 {
 				rev++
-				erased = erased || o.Kind == KindDeleted
+				erased = erased || o.Kind == KindDeleted || o.Kind == KindEdited
 			}
 			outs = append(outs, o)
 		}
@@ -134,13 +135,13 @@ func applySQLite(tx *storage.Tx, op Op, rev int64) (Outcome, error) {
 		return Outcome{Message: e.Message, Kind: op.Kind}, nil
 	}
 	e.Message.Rev = rev
-	if err := sqliteEffect(tx, e, rev); err != nil {
+	if err := sqliteEffect(tx, e, m.Content, rev); err != nil {
 		return Outcome{}, err
 	}
 	if _, err := tx.Exec(sqliteChange, op.RoomID, rev, m.ID, e.Kind, op.At.UnixMilli()); err != nil {
 		return Outcome{}, err
 	}
-	return Outcome{Message: e.Message, Rev: rev, Kind: e.Kind, NewMentions: e.NewMentions}, nil
+	return Outcome{Message: e.Message, Rev: rev, Kind: e.Kind, NewMentions: e.NewMentions, Erased: e.Erased}, nil
 }
 
 // sqliteState reads what Decide needs of the room for op.
@@ -158,8 +159,8 @@ func sqliteState(tx *storage.Tx, op Op) (State, error) {
 	return st, nil
 }
 
-// sqliteEffect writes what a change does.
-func sqliteEffect(tx *storage.Tx, e Effect, rev int64) error {
+// sqliteEffect writes what a change does; old is the content before it.
+func sqliteEffect(tx *storage.Tx, e Effect, old string, rev int64) error {
 	m := e.Message
 	switch e.Kind {
 	case KindEdited:
@@ -182,8 +183,11 @@ func sqliteEffect(tx *storage.Tx, e Effect, rev int64) error {
 				return err
 			}
 		}
-		return nil
+		return reindexSQLite(tx, m.ID, old, m.Content)
 	case KindDeleted:
+		if err := reindexSQLite(tx, m.ID, old, ""); err != nil {
+			return err
+		}
 		return execAll(tx,
 			stmt{sqliteErase, []any{m.DeletedAt.UnixMilli(), m.DeletedBy, rev, m.ID}},
 			stmt{sqliteEraseMentions, []any{m.RoomID, m.Seq}},
@@ -192,7 +196,7 @@ func sqliteEffect(tx *storage.Tx, e Effect, rev int64) error {
 		r := e.Reaction
 		react := stmt{sqliteUnreact, []any{r.MessageID, r.Emoji, r.UserID}}
 		if e.Add {
-			react = stmt{sqliteReact, []any{r.MessageID, r.Emoji, r.UserID, r.At.UnixMilli()}}
+			react = stmt{sqliteReact, []any{r.MessageID, r.Emoji, r.UserID, r.At.UnixMilli(), rev}}
 		}
 		return execAll(tx, react, stmt{sqliteRev, []any{rev, m.ID}})
 	case KindPinned, KindUnpinned:

@@ -67,7 +67,7 @@ func sqliteReactionRows(ctx context.Context, q sqliteQuerier, ids []string) (map
 		for i, id := range chunk {
 			args[i] = id
 		}
-		rows, err := scanReactionRows(q.QueryContext(ctx, `SELECT message_id, emoji, user_id, at FROM message_reactions
+		rows, err := scanReactionRows(q.QueryContext(ctx, `SELECT message_id, emoji, user_id, at, rev FROM message_reactions
 			WHERE message_id IN (`+inList(len(chunk))+`)`, args...))
 		if err != nil {
 			return nil, err
@@ -88,7 +88,7 @@ func scanReactionRows(rows *sql.Rows, err error) ([]ReactionRow, error) {
 	for rows.Next() {
 		var r ReactionRow
 		var at int64
-		if err := rows.Scan(&r.MessageID, &r.Emoji, &r.UserID, &at); err != nil {
+		if err := rows.Scan(&r.MessageID, &r.Emoji, &r.UserID, &at, &r.Rev); err != nil {
 			_ = rows.Close()
 			return nil, err
 		}
@@ -98,9 +98,7 @@ func scanReactionRows(rows *sql.Rows, err error) ([]ReactionRow, error) {
 	if err := errorsOf(rows); err != nil {
 		return nil, err
 	}
-	slices.SortFunc(out, func(a, b ReactionRow) int {
-		return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.Emoji, b.Emoji), cmp.Compare(a.UserID, b.UserID))
-	})
+	slices.SortFunc(out, func(a, b ReactionRow) int { return cmp.Compare(a.Rev, b.Rev) })
 	return out, nil
 }
 

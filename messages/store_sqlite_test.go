@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -100,8 +101,8 @@ func TestSQLiteStoreRecordsSchemaVersion(t *testing.T) {
 		e := openEmbedded(t, dir)
 		var v int
 		err := e.db.QueryRow(`SELECT version FROM schema_versions WHERE component = 'messages'`).Scan(&v)
-		if err != nil || v != 4 {
-			t.Fatalf("messages schema version = %d, %v; want 4", v, err)
+		if err != nil || v != 6 {
+			t.Fatalf("messages schema version = %d, %v; want 6", v, err)
 		}
 		e.close()
 	}
@@ -313,7 +314,10 @@ func TestSQLiteStoreDeleteErases(t *testing.T) {
 	e := openEmbedded(t, dir)
 	l := e.log()
 	room, alice, bob := wire.NewID(), storetest.User(), storetest.User()
-	marker := "MARKER-" + wire.NewID()
+	word := wire.NewID()
+	marker := "MARKER-" + word
+	// The search index holds the words of the text hex-encoded.
+	indexed := hex.EncodeToString([]byte(word))
 	m := storetest.Message(room, alice, "the code is "+marker+", tell @bob")
 	m.Mentions = []string{bob}
 	m = storetest.Send(t, l, m)
@@ -331,7 +335,7 @@ func TestSQLiteStoreDeleteErases(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if bytes.Contains(b, []byte(marker)) {
+			if bytes.Contains(b, []byte(marker)) || bytes.Contains(b, []byte(indexed)) {
 				in = append(in, f.Name())
 			}
 		}
@@ -354,5 +358,24 @@ func TestSQLiteStoreDeleteErases(t *testing.T) {
 	var rows int
 	if err := e.db.QueryRow(`SELECT COUNT(*) FROM message_mentions WHERE room_id = ? AND seq = ?`, room, m.Seq).Scan(&rows); err != nil || rows != 0 {
 		t.Errorf("%d mention rows of the deleted message left, %v", rows, err)
+	}
+
+	// An edit keeps no history either: the text it replaced is gone too.
+	word = wire.NewID()
+	marker, indexed = "MARKER-"+word, hex.EncodeToString([]byte(word))
+	typo := storetest.Send(t, l, storetest.Message(room, alice, "first draft "+marker))
+	if len(found()) == 0 {
+		t.Fatal("the second marker is in no file")
+	}
+	edit := messages.Op{Kind: messages.KindEdited, RoomID: room, MessageID: typo.ID, By: alice, Content: "final text", At: wire.Now()}
+	if _, err := l.Change(context.Background(), edit).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for in := found(); len(in) > 0; in = found() {
+		if time.Now().After(deadline) {
+			t.Fatalf("the text an edit replaced is still in %v", in)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

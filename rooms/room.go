@@ -115,6 +115,9 @@ type Store interface {
 	// MarkRead moves userID's read marker in the room forward to seq; a seq
 	// at or below the current marker changes nothing.
 	MarkRead(ctx context.Context, roomID, userID string, seq int64) error
+	// RemovedAt returns the last time a member left or was removed from
+	// the room, zero if never; ErrRoomNotFound if there is no such room.
+	RemovedAt(ctx context.Context, roomID string) (time.Time, error)
 	// ReadMarkers returns userID's read markers by room id (rooms without a
 	// marker are absent: their marker is 0).
 	ReadMarkers(ctx context.Context, userID string) (map[string]int64, error)

@@ -225,6 +225,17 @@ func (s *Service) readRoom(ctx context.Context, roomID string) (Room, error) {
 	return r, nil
 }
 
+// RemovedAt returns the last time a member left or was removed from the
+// room (zero if never).
+func (s *Service) RemovedAt(ctx context.Context, roomID string) (time.Time, error) {
+	return s.store.RemovedAt(ctx, roomID)
+}
+
+// RoomIDs returns the ids of the rooms userID is a member of.
+func (s *Service) RoomIDs(ctx context.Context, userID string) ([]string, error) {
+	return s.store.RoomIDsOf(ctx, userID)
+}
+
 // Role returns userID's role in the room: "dm" in a direct-message room,
 // "owner" for its owner, else "member"; forbidden unless userID is a
 // member.

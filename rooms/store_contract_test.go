@@ -146,12 +146,22 @@ func testRoomStoreRemoveMember(t *testing.T, s Store) {
 	if err := s.CreateRoom(ctx, r); err != nil {
 		t.Fatalf("CreateRoom: %v", err)
 	}
+	if at, err := s.RemovedAt(ctx, r.ID); err != nil || !at.IsZero() {
+		t.Errorf("RemovedAt of a room nobody left = %v, %v; want zero", at, err)
+	}
+	before := time.Now().Add(-time.Millisecond)
 	for _, user := range []string{b, b, d} { // b twice, and d never joined
 		if err := s.RemoveMember(ctx, r.ID, user); err != nil {
 			t.Fatalf("RemoveMember: %v", err)
 		}
 	}
 	roomTestMembers(t, s, r.ID, []string{a, c})
+	if at, err := s.RemovedAt(ctx, r.ID); err != nil || at.Before(before) || at.After(time.Now()) {
+		t.Errorf("RemovedAt after a removal = %v, %v; want about now", at, err)
+	}
+	if _, err := s.RemovedAt(ctx, wire.NewID()); !errors.Is(err, ErrRoomNotFound) {
+		t.Errorf("RemovedAt of an unknown room = %v", err)
+	}
 	if of, err := s.RoomsOf(ctx, b); err != nil || len(of) != 0 {
 		t.Errorf("RoomsOf(removed member) = %v, %v; want none", of, err)
 	}

@@ -224,6 +224,13 @@ func (s *MongoStore) RemoveMember(ctx context.Context, roomID, userID string) er
 	case err != nil:
 		return wire.Unavailablef("remove member", err)
 	case res.DeletedCount > 0:
+		// $max: of two removals at once the later time stays (on MongoDB;
+		// FerretDB may keep the earlier, which only lets links live longer).
+		_, err := s.rooms.UpdateOne(ctx, bson.D{{Key: "_id", Value: roomID}},
+			bson.D{{Key: "$max", Value: bson.D{{Key: "removedAt", Value: time.Now().UTC()}}}})
+		if err != nil {
+			return wire.Unavailablef("remove member", err)
+		}
 		return nil
 	}
 	n, err := s.rooms.CountDocuments(ctx, bson.D{{Key: "_id", Value: roomID}})
@@ -234,6 +241,21 @@ func (s *MongoStore) RemoveMember(ctx context.Context, roomID, userID string) er
 		return ErrRoomNotFound
 	}
 	return nil
+}
+
+// RemovedAt implements Store.
+func (s *MongoStore) RemovedAt(ctx context.Context, roomID string) (time.Time, error) {
+	var d struct {
+		RemovedAt time.Time `bson:"removedAt"`
+	}
+	err := s.rooms.FindOne(ctx, bson.D{{Key: "_id", Value: roomID}}, options.FindOne().SetProjection(bson.D{{Key: "removedAt", Value: 1}})).Decode(&d)
+	switch {
+	case errors.Is(err, mongo.ErrNoDocuments):
+		return time.Time{}, ErrRoomNotFound
+	case err != nil:
+		return time.Time{}, wire.Unavailablef("room removals", err)
+	}
+	return d.RemovedAt.UTC(), nil
 }
 
 // MarkRead implements Store. $max moves the marker forward only. An upsert

@@ -173,14 +173,26 @@ func (s *SQLiteStore) AddMember(ctx context.Context, roomID, userID string) (Roo
 
 // RemoveMember implements Store.
 func (s *SQLiteStore) RemoveMember(ctx context.Context, roomID, userID string) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM room_members WHERE room_id = ? AND user_id = ?`,
-		roomID, userID)
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return wire.Unavailablef("remove member", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	res, err := tx.ExecContext(ctx, `DELETE FROM room_members WHERE room_id = ? AND user_id = ?`, roomID, userID)
 	if err != nil {
 		return wire.Unavailablef("remove member", err)
 	}
 	if n, err := res.RowsAffected(); err == nil && n > 0 {
+		_, err := tx.ExecContext(ctx, `UPDATE rooms SET removed_at = MAX(removed_at, ?) WHERE id = ?`, time.Now().UnixMilli(), roomID)
+		if err == nil {
+			err = tx.Commit()
+		}
+		if err != nil {
+			return wire.Unavailablef("remove member", err)
+		}
 		return nil
 	}
+	_ = tx.Rollback()
 	var one int
 	err = s.db.QueryRowContext(ctx, `SELECT 1 FROM rooms WHERE id = ?`, roomID).Scan(&one)
 	switch {
@@ -190,6 +202,21 @@ func (s *SQLiteStore) RemoveMember(ctx context.Context, roomID, userID string) e
 		return wire.Unavailablef("remove member", err)
 	}
 	return nil
+}
+
+// RemovedAt implements Store.
+func (s *SQLiteStore) RemovedAt(ctx context.Context, roomID string) (time.Time, error) {
+	var ms int64
+	err := s.db.QueryRowContext(ctx, `SELECT removed_at FROM rooms WHERE id = ?`, roomID).Scan(&ms)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return time.Time{}, ErrRoomNotFound
+	case err != nil:
+		return time.Time{}, wire.Unavailablef("room removals", err)
+	case ms == 0:
+		return time.Time{}, nil
+	}
+	return time.UnixMilli(ms).UTC(), nil
 }
 
 // MarkRead implements Store: an upsert whose update only applies to a

@@ -17,6 +17,7 @@ import (
 	"github.com/zishang520/socket.io/servers/socket/v3"
 
 	"github.com/roomchat/chat/adapter"
+	"github.com/roomchat/chat/attachments"
 	"github.com/roomchat/chat/auth"
 	"github.com/roomchat/chat/messages"
 	"github.com/roomchat/chat/rooms"
@@ -38,6 +39,7 @@ type Main struct {
 	sessions *auth.Sessions
 	rooms    *rooms.Service
 	messages *messages.Service
+	files    *attachments.Service
 	registry *prometheus.Registry
 	sockets  prometheus.Gauge
 
@@ -99,7 +101,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 }
 
 func (m *Main) buildServices() error {
-	tokens, err := m.tokens()
+	secret, err := jwtSecret(m.cfg)
+	if err != nil {
+		return err
+	}
+	tokens, err := m.tokens(secret)
 	if err != nil {
 		return err
 	}
@@ -117,6 +123,9 @@ func (m *Main) buildServices() error {
 	m.messages = messages.NewService(messages.Config{MaxContent: m.cfg.MaxContent, EditWindow: m.cfg.EditWindow}, m.stores.messages,
 		membership{m}, m.auth, m.cluster.Limiter, out, m.log, m.registry)
 	m.rooms = rooms.NewService(m.stores.rooms, activity{m.messages}, m.auth, m.cluster.Presence, out, m.log)
+	m.files = attachments.NewService(attachments.Config{MaxUpload: m.cfg.MaxUpload}, m.stores.files, m.stores.blobs,
+		secret, m.rooms, m.cluster.Limiter, m.log)
+	m.messages.UseFiles(m.files)
 	m.applyLimits()
 	m.cluster.Presence.OnExpired(m.rooms.WentOffline)
 	m.io.Of("/", nil).Use(m.auth.SocketMiddleware())
@@ -124,11 +133,7 @@ func (m *Main) buildServices() error {
 	return nil
 }
 
-func (m *Main) tokens() (*auth.Tokens, error) {
-	secret, err := jwtSecret(m.cfg)
-	if err != nil {
-		return nil, err
-	}
+func (m *Main) tokens(secret []byte) (*auth.Tokens, error) {
 	tc := auth.TokenConfig{Secret: secret, TTL: m.cfg.TokenTTL, Issuer: m.cfg.JWTIssuer, Audience: m.cfg.JWTAudience,
 		Leeway: m.cfg.JWTLeeway}
 	if tc.Leeway == 0 {
@@ -247,6 +252,9 @@ func (m *Main) Close() error {
 	if m.rooms != nil {
 		m.rooms.Close()
 	}
+	if m.files != nil {
+		m.files.Close()
+	}
 	if m.messages != nil {
 		errs = append(errs, m.messages.Close(ctx))
 	}
@@ -324,4 +332,23 @@ func (ms membership) Members(ctx context.Context, roomID, userID string) ([]stri
 
 func (ms membership) Role(ctx context.Context, roomID, userID string) (string, error) {
 	return ms.m.rooms.Role(ctx, roomID, userID)
+}
+
+func (ms membership) RoomIDs(ctx context.Context, userID string) ([]string, error) {
+	return ms.m.rooms.RoomIDs(ctx, userID)
+}
+
+// authenticator lets attachments check the bearer token of a file request.
+type authenticator struct{ auth *auth.Service }
+
+func (a authenticator) UserID(ctx context.Context, token string) (string, error) {
+	u, err := a.auth.Authenticate(ctx, token)
+	return u.ID, err
+}
+
+// requestUser is the id of the signed-in user of a request behind the
+// auth middleware.
+func requestUser(r *http.Request) string {
+	u, _ := auth.UserFrom(r.Context())
+	return u.ID
 }

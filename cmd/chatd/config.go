@@ -38,6 +38,7 @@ type Config struct {
 	SessionTokenTTL  time.Duration
 	JWTLeeway        time.Duration
 	MaxContent       int
+	MaxUpload        int64
 	EditWindow       time.Duration
 	ShutdownTimeout  time.Duration
 	LogLevel         string
@@ -74,6 +75,7 @@ var settings = []setting{
 	{"session-ttl", "720h", "", "how long a browser stays signed in without opening the page (every visit starts it again)"},
 	{"session-token-ttl", "10m", "", "lifetime of the access tokens of a browser session; the page renews them before they expire"},
 	{"max-content", "4000", "", "longest message, in Unicode code points"},
+	{"max-upload", "25MiB", "", "largest file upload, such as `10MiB`, `1GB` or a number of bytes"},
 	{"edit-window", "0", "`0`: no limit", "how long after sending a message its sender may edit it, such as `15m`"},
 	{"shutdown-timeout", "15s", "", "how long SIGTERM waits for in-flight work"},
 	{"log-level", "info", "", "`debug`, `info`, `warn` or `error`"},
@@ -158,6 +160,9 @@ func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Con
 		errs = append(errs, fmt.Errorf("max-content: want a positive number, got %q", get("max-content")))
 	}
 	cfg.MaxContent = n
+	if cfg.MaxUpload, err = parseSize(get("max-upload")); err != nil {
+		errs = append(errs, fmt.Errorf("max-upload: %w", err))
+	}
 	return cfg, errors.Join(errs...)
 }
 
@@ -196,6 +201,31 @@ func parseDuration(v, name string, errs []error) (time.Duration, []error) {
 		return 0, append(errs, fmt.Errorf("%s: want a duration such as 30s, got %q", name, v))
 	}
 	return d, errs
+}
+
+// sizeUnits are the suffixes parseSize reads, longest first.
+var sizeUnits = []struct {
+	suffix string
+	bytes  int64
+}{
+	{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10},
+	{"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3}, {"kB", 1e3}, {"B", 1},
+}
+
+// parseSize reads a positive size in bytes, with an optional unit.
+func parseSize(v string) (int64, error) {
+	num, unit := v, int64(1)
+	for _, u := range sizeUnits {
+		if strings.HasSuffix(v, u.suffix) {
+			num, unit = strings.TrimSpace(strings.TrimSuffix(v, u.suffix)), u.bytes
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n < 1 || n > (1<<62)/unit {
+		return 0, fmt.Errorf("want a size such as 25MiB, got %q", v)
+	}
+	return n * unit, nil
 }
 
 func splitList(s string) []string {

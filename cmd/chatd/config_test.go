@@ -62,6 +62,7 @@ func TestLoadConfigEnvironment(t *testing.T) {
 		{"CHAT_SESSION_TOKEN_TTL", "--session-token-ttl", "5m", "90s", func(c Config) any { return c.SessionTokenTTL }, 5 * time.Minute, 90 * time.Second},
 		{"CHAT_JWT_LEEWAY", "--jwt-leeway", "5s", "0s", func(c Config) any { return c.JWTLeeway }, 5 * time.Second, time.Duration(0)},
 		{"CHAT_MAX_CONTENT", "--max-content", "100", "200", func(c Config) any { return c.MaxContent }, 100, 200},
+		{"CHAT_MAX_UPLOAD", "--max-upload", "10MiB", "1000", func(c Config) any { return c.MaxUpload }, int64(10 << 20), int64(1000)},
 		{"CHAT_SHUTDOWN_TIMEOUT", "--shutdown-timeout", "3s", "4s", func(c Config) any { return c.ShutdownTimeout }, 3 * time.Second, 4 * time.Second},
 		{"CHAT_PPROF_ADDR", "--pprof-addr", "127.0.0.1:6060", "127.0.0.1:6061", func(c Config) any { return c.PprofAddr }, "127.0.0.1:6060", "127.0.0.1:6061"},
 	}
@@ -114,6 +115,8 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"leeway over 30s", []string{"--jwt-leeway", "1m"}, nil, []string{"jwt-leeway"}},
 		{"negative leeway", []string{"--jwt-leeway", "-1s"}, nil, []string{"jwt-leeway"}},
 		{"max content not a number", []string{"--max-content", "many"}, nil, []string{"max-content", "many"}},
+		{"max upload with an unknown unit", []string{"--max-upload", "5TB"}, nil, []string{"max-upload", "5TB"}},
+		{"zero max upload", []string{"--max-upload", "0"}, nil, []string{"max-upload"}},
 		{"two bad values", []string{"--send-rate", "x", "--max-content", "y"}, nil, []string{"send-rate", "max-content"}},
 		{"unknown flag", []string{"--colour", "blue"}, nil, []string{"colour"}},
 		{"stray argument", []string{"serve"}, nil, []string{"serve"}},
@@ -156,6 +159,20 @@ func TestSplitList(t *testing.T) {
 	for in, want := range tests {
 		if got := splitList(in); !reflect.DeepEqual(got, want) {
 			t.Errorf("splitList(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	good := map[string]int64{"1": 1, "25MiB": 25 << 20, "2 GiB": 2 << 30, "512KiB": 512 << 10, "1GB": 1e9, "3MB": 3e6, "7kB": 7000, "9B": 9}
+	for in, want := range good {
+		if got, err := parseSize(in); err != nil || got != want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "MiB", "-1MiB", "1.5MiB", "10 bytes", "99999999999GiB"} {
+		if got, err := parseSize(in); err == nil {
+			t.Errorf("parseSize(%q) = %d, want an error", in, got)
 		}
 	}
 }

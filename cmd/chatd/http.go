@@ -87,11 +87,13 @@ func (m *Main) router() http.Handler {
 	r.Handle("/socket.io/*", m.originGuard(wstransport.ReleaseOnUpgrade(m.io.ServeHandler(nil))))
 	m.auth.PublicRoutes(r)
 	m.sessions.Routes(r)
+	m.files.PublicRoutes(r, authenticator{m.auth})
 	r.Group(func(r chi.Router) {
 		r.Use(m.auth.Middleware)
 		m.auth.Routes(r)
 		m.rooms.Routes(r)
 		m.messages.Routes(r)
+		m.files.Routes(r, requestUser)
 	})
 	r.Handle("/*", static.Handler())
 	return r
@@ -142,7 +144,7 @@ func (m *Main) cors(next http.Handler) http.Handler {
 		h.Add("Vary", "Origin")
 		h.Set("Access-Control-Allow-Origin", origin)
 		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
-			h.Set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")
+			h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS")
 			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
 			h.Set("Access-Control-Max-Age", "600")
 			w.WriteHeader(http.StatusNoContent)

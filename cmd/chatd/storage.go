@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/roomchat/chat/attachments"
 	"github.com/roomchat/chat/auth"
 	"github.com/roomchat/chat/messages"
 	"github.com/roomchat/chat/rooms"
@@ -23,6 +24,8 @@ type stores struct {
 	sessions auth.SessionStore
 	rooms    rooms.Store
 	messages messages.Store
+	files    attachments.Store
+	blobs    attachments.Blobs
 	ping     func(ctx context.Context) error
 	close    func(ctx context.Context) error
 }
@@ -53,12 +56,14 @@ func openEmbedded(ctx context.Context, cfg Config) (*stores, error) {
 	roomStore, err2 := rooms.NewSQLiteStore(ctx, db)
 	msgs, err3 := messages.NewSQLiteStore(ctx, db, writer)
 	sessions, err4 := auth.NewSQLiteSessionStore(ctx, db)
-	if err := errors.Join(err1, err2, err3, err4); err != nil {
+	files, err5 := attachments.NewSQLiteStore(ctx, db)
+	blobs, err6 := attachments.NewDiskBlobs(filepath.Join(cfg.DataDir, "attachments"))
+	if err := errors.Join(err1, err2, err3, err4, err5, err6); err != nil {
 		_ = errors.Join(writer.Close(), db.Close())
 		return nil, fmt.Errorf("prepare embedded database: %w", err)
 	}
 	return &stores{
-		users: users, sessions: sessions, rooms: roomStore, messages: msgs,
+		users: users, sessions: sessions, rooms: roomStore, messages: msgs, files: files, blobs: blobs,
 		ping: db.PingContext,
 		close: func(context.Context) error {
 			return errors.Join(msgs.Close(), writer.Close(), db.Close())
@@ -75,14 +80,17 @@ func openMongo(ctx context.Context, cfg Config) (*stores, error) {
 	roomStore, err2 := rooms.NewMongoStore(ctx, db)
 	msgs, err3 := messages.NewMongoStore(ctx, db)
 	sessions, err4 := auth.NewMongoSessionStore(ctx, db)
-	if err := errors.Join(err1, err2, err3, err4); err != nil {
+	files, err5 := attachments.NewMongoStore(ctx, db)
+	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
 		_ = client.Disconnect(context.Background())
 		return nil, fmt.Errorf("prepare MongoDB collections: %w", err)
 	}
 	return &stores{
-		users: users, sessions: sessions, rooms: roomStore, messages: msgs,
-		ping:  func(ctx context.Context) error { return client.Ping(ctx, nil) },
-		close: client.Disconnect,
+		users: users, sessions: sessions, rooms: roomStore, messages: msgs, files: files, blobs: attachments.NewGridFSBlobs(db),
+		ping: func(ctx context.Context) error { return client.Ping(ctx, nil) },
+		close: func(ctx context.Context) error {
+			return errors.Join(msgs.Close(), client.Disconnect(ctx))
+		},
 	}, nil
 }
 

@@ -4,12 +4,12 @@
 // (e2e/artifacts/screen-*.png) for a person to look at.
 import { after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, newUser } from '../lib/client.mjs';
+import { connect, emitAck, newUser } from '../lib/client.mjs';
 import { createDM, createRoom, joinRoom, sendMany, sendMessage } from '../lib/chat.mjs';
 import { screenshot } from '../lib/browser.mjs';
 import { axeViolations, countByImpact, describe as describeViolations } from '../lib/axe.mjs';
 import { DESKTOP, PHONE, TOUCH, browserTest, useBrowser } from './fixture.mjs';
-import { composer, openRoom, signIn } from '../lib/page.mjs';
+import { composer, message, openRoom, signIn } from '../lib/page.mjs';
 
 const results = [];
 
@@ -49,6 +49,30 @@ async function aConversation(fx) {
   await joinRoom(s, design.id);
   const typing = () => s.emit('typing', { roomId: design.id, isTyping: true });
   return { maya, sam, design, typing };
+}
+
+/** fixedMessages fills a room with what happens to messages after they are sent: an edit, a delete, a reply, reactions, a pin. */
+async function fixedMessages(fx) {
+  const maya = await newUser(fx.url, 'a11y', { displayName: 'Maya Chen' });
+  const sam = await newUser(fx.url, 'a11y', { displayName: 'Sam Rivera' });
+  const room = await createRoom(sam, 'release', [maya.id]);
+  const s = await connect(fx.url, sam.token);
+  const m = await connect(fx.url, maya.token);
+  const ok = async (socket, event, payload) => {
+    const ack = await emitAck(socket, event, payload);
+    assert.ok(ack?.ok, `${event}: ${JSON.stringify(ack)}`);
+    return ack;
+  };
+  const plan = await sendMessage(s, room.id, 'The release goes out on Thursday at 10.');
+  await ok(s, 'edit_message', { roomId: room.id, messageId: plan.id, content: 'The release goes out on Thursday at 11.' });
+  const oops = await sendMessage(s, room.id, 'Wrong room, sorry');
+  await ok(s, 'delete_message', { roomId: room.id, messageId: oops.id });
+  await sendMessage(m, room.id, 'Great, I will write the notes.', { replyTo: plan.id });
+  for (const [socket, emoji] of [[m, '👍'], [s, '👍'], [s, '🎉']]) await ok(socket, 'react', { roomId: room.id, messageId: plan.id, emoji, add: true });
+  assert.equal((await sam.api.post(`/rooms/${room.id}/pins`, { messageId: plan.id })).status, 200);
+  await sendMessage(m, room.id, 'Notes are in the shared folder.');
+  m.disconnect();
+  return { maya, sam, room };
 }
 
 describe('accessibility of every screen', () => {
@@ -127,6 +151,63 @@ describe('accessibility of every screen', () => {
       await check(page, screen);
     }
     await fx.server.restart();
+  });
+
+  browserTest(fx, 'desktop: edits, deletes, replies, reactions and pins; the message menu, the picker, the delete and pinned dialogs', async () => {
+    const { maya } = await fixedMessages(fx);
+    const page = await fx.page(DESKTOP);
+    await signIn(page, maya);
+    await openRoom(page, 'release');
+    const plan = message(page, 'The release goes out on Thursday at 11.');
+    await plan.locator('.flag-edited').waitFor();
+    await plan.locator('.reaction').first().hover();
+    await page.locator('.tooltip').getByText('Sam Rivera and you reacted with 👍').waitFor();
+    await check(page, 'room-changed-messages');
+
+    const own = message(page, 'Notes are in the shared folder.');
+    await own.hover();
+    await own.getByRole('button', { name: 'Message actions' }).click();
+    await page.getByRole('menu', { name: 'Message actions' }).waitFor();
+    await check(page, 'message-menu');
+    await page.getByRole('menuitem', { name: 'Add a reaction' }).click();
+    await page.getByRole('dialog', { name: 'Add a reaction' }).waitFor();
+    await check(page, 'emoji-picker');
+    await page.keyboard.press('Escape');
+
+    await plan.hover();
+    await plan.getByRole('button', { name: 'Reply', exact: true }).click();
+    await composer(page).fill('Sounds good');
+    await check(page, 'replying');
+    await composer(page).press('Escape');
+    await composer(page).fill('');
+    await composer(page).press('ArrowUp');
+    await page.locator('.compose-bar').getByText('Editing your message').waitFor();
+    await check(page, 'editing');
+    await composer(page).press('Escape');
+
+    await own.hover();
+    await own.getByRole('button', { name: 'Message actions' }).click();
+    await page.getByRole('menuitem', { name: 'Delete' }).click();
+    await page.getByRole('dialog', { name: 'Delete this message?' }).waitFor();
+    await check(page, 'dialog-delete-message');
+    await page.keyboard.press('Escape');
+
+    await page.getByRole('button', { name: 'Pinned messages' }).click();
+    await page.getByRole('dialog', { name: 'Pinned messages' }).locator('.pin-item').waitFor();
+    await check(page, 'dialog-pinned-messages');
+  });
+
+  browserTest(fx, 'phone: a room of changed messages and a message\'s menu', async () => {
+    const { maya } = await fixedMessages(fx);
+    const page = await fx.page(PHONE, TOUCH);
+    await signIn(page, maya);
+    await openRoom(page, 'release');
+    const own = message(page, 'Notes are in the shared folder.');
+    await own.locator('.bubble').tap();
+    await check(page, 'phone-room-changed-messages');
+    await own.getByRole('button', { name: 'Message actions' }).tap();
+    await page.getByRole('menu', { name: 'Message actions' }).waitFor();
+    await check(page, 'phone-message-menu');
   });
 
   browserTest(fx, 'phone: the list, a room and its members', async () => {

@@ -22,7 +22,7 @@ export function assertRecent(s, slackMs = 60_000, what = 'time') {
   assert.ok(Math.abs(Date.parse(s) - Date.now()) < slackMs, `${what} ${s} is not close to now`);
 }
 
-const MESSAGE_KEYS = ['content', 'createdAt', 'deletedAt', 'deletedBy', 'editedAt', 'id', 'mentions', 'pinnedAt',
+const MESSAGE_KEYS = ['attachments', 'content', 'createdAt', 'deletedAt', 'deletedBy', 'editedAt', 'id', 'mentions', 'pinnedAt',
   'reactions', 'replyTo', 'rev', 'roomId', 'senderId', 'senderName', 'seq'];
 
 /**
@@ -50,10 +50,29 @@ export function assertMessage(m, expected = {}) {
     assert.deepEqual(Object.keys(r).sort(), ['count', 'emoji', 'userIds'], `reaction ${JSON.stringify(r)}`);
     assert.ok(Number.isInteger(r.count) && r.count >= 1 && r.userIds.length <= Math.min(r.count, 100), `reaction ${JSON.stringify(r)}`);
   }
+  assert.ok(Array.isArray(m.attachments), 'attachments must be an array');
+  for (const a of m.attachments) assertAttachment(a);
   if (m.replyTo !== null) {
     assert.deepEqual(Object.keys(m.replyTo).sort(), ['deleted', 'excerpt', 'id', 'senderId', 'senderName', 'seq'], `replyTo ${JSON.stringify(m.replyTo)}`);
   }
   for (const [k, v] of Object.entries(expected)) assert.deepEqual(m[k], v, `message ${k}`);
+}
+
+const ATTACHMENT_KEYS = ['contentType', 'id', 'name', 'size', 'url'];
+const IMAGE_KEYS = [...ATTACHMENT_KEYS, 'height', 'thumbnailUrl', 'width'].sort();
+
+/** assertAttachment checks the shape of an attachment: an image's has its size and thumbnail. */
+export function assertAttachment(a, expected = {}) {
+  const image = 'width' in a;
+  assert.deepEqual(Object.keys(a).sort(), image ? IMAGE_KEYS : ATTACHMENT_KEYS, `attachment fields: ${JSON.stringify(a)}`);
+  assert.ok(isObjectId(a.id), `attachment id ${a.id}`);
+  assert.ok(Number.isInteger(a.size) && a.size >= 0, `attachment size ${a.size}`);
+  assert.match(a.url, new RegExp(`^/attachments/${a.id}/[^/?]+\\?`), `attachment url ${a.url}`);
+  if (image) {
+    assert.ok(Number.isInteger(a.width) && a.width > 0 && Number.isInteger(a.height) && a.height > 0, `image size ${a.width}x${a.height}`);
+    assert.match(a.thumbnailUrl, new RegExp(`^/attachments/${a.id}/thumbnail\\?`), `thumbnail url ${a.thumbnailUrl}`);
+  }
+  for (const [k, v] of Object.entries(expected)) assert.deepEqual(a[k], v, `attachment ${k}`);
 }
 
 const ROOM_KEYS = ['createdAt', 'id', 'lastMessageAt', 'lastRev', 'lastSeq', 'members', 'name', 'ownerId', 'type'];

@@ -19,11 +19,13 @@ CREATE TABLE message_changes (
 	PRIMARY KEY (room_id, rev)
 ) WITHOUT ROWID;
 -- One row per (message, emoji, user): a reaction is there once, and the
--- reactions of a message are a range of the key.
+-- reactions of a message are a range of the key; rev is the room's rev of
+-- the change that made it, which orders them.
 CREATE TABLE message_reactions (
 	message_id TEXT NOT NULL,
 	emoji      TEXT NOT NULL,
 	user_id    TEXT NOT NULL,
 	at         INTEGER NOT NULL,
+	rev        INTEGER NOT NULL,
 	PRIMARY KEY (message_id, emoji, user_id)
 ) WITHOUT ROWID;

@@ -68,7 +68,7 @@ func Run(t *testing.T, f Factory) {
 		{"LogSeqGapFreeAcrossInstances", testLogSeqAcrossInstances},
 		{"LogPublishesInSeqOrder", testLogPublishOrder},
 	}
-	for _, tt := range append(tests, changeTests...) {
+	for _, tt := range slices.Concat(tests, changeTests, searchTests) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			tt.run(t, f(t))

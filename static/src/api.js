@@ -53,6 +53,10 @@ export async function fetchJSON(method, path, { body, token, keepalive = false }
   throw new ApiError(e.code || 'internal', e.message || '', res.status, e.retryAfterMs || 0);
 }
 
+function messagePath(roomId, messageId) {
+  return `/rooms/${encodeURIComponent(roomId)}/messages/${encodeURIComponent(messageId)}`;
+}
+
 /**
  * Api makes authenticated calls with the session's access token. A refused
  * token is renewed once and the call made again; if it cannot be renewed,
@@ -111,6 +115,37 @@ export class Api {
     if (before) q.set('before', before);
     if (after != null) q.set('after', String(after));
     return this.request('GET', `/rooms/${encodeURIComponent(roomId)}/messages?${q}`);
+  }
+
+  editMessage(roomId, messageId, content) {
+    return this.request('PATCH', messagePath(roomId, messageId), { content });
+  }
+
+  deleteMessage(roomId, messageId) {
+    return this.request('DELETE', messagePath(roomId, messageId));
+  }
+
+  /** react adds (add true) or takes back the user's reaction with emoji. */
+  react(roomId, messageId, emoji, add) {
+    return this.request(add ? 'PUT' : 'DELETE', `${messagePath(roomId, messageId)}/reactions/${encodeURIComponent(emoji)}`);
+  }
+
+  /** changes pages a room's change stream: the changes after rev. */
+  changes(roomId, after, limit = 100) {
+    return this.request('GET', `/rooms/${encodeURIComponent(roomId)}/changes?${new URLSearchParams({ after: String(after), limit: String(limit) })}`);
+  }
+
+  /** pins lists a room's pinned messages, the newest pin first. */
+  pins(roomId) {
+    return this.request('GET', `/rooms/${encodeURIComponent(roomId)}/pins`);
+  }
+
+  pin(roomId, messageId) {
+    return this.request('POST', `/rooms/${encodeURIComponent(roomId)}/pins`, { messageId });
+  }
+
+  unpin(roomId, messageId) {
+    return this.request('DELETE', `/rooms/${encodeURIComponent(roomId)}/pins/${encodeURIComponent(messageId)}`);
   }
 
   markRead(roomId, messageId, options) {

@@ -3,7 +3,9 @@
 
 import { io } from 'socket.io-client';
 import { ApiError } from './api.js';
-import { firstUnread, mergeMessages, maxSeq, newRoomState } from './store.js';
+import { countsAsUnread, firstUnread, mergeMessages, maxSeq, newRoomState } from './store.js';
+import { Changes } from './changes.js';
+import { coalesce } from './coalesce.js';
 import { Outbox } from './outbox.js';
 import { ReadMarkers } from './reads.js';
 import { Typing } from './typing.js';
@@ -28,6 +30,9 @@ export class Chat {
     this.outbox = new Outbox(this);
     this.typing = new Typing(this);
     this.reads = new ReadMarkers(this);
+    this.changes = new Changes(this);
+    /** refreshRooms reloads the room list: counts, new rooms, rooms left (calls while it runs get one more reload after it). */
+    this.refreshRooms = coalesce(() => this.loadRooms());
     this.everConnected = false;
   }
 
@@ -78,6 +83,7 @@ export class Chat {
     s.on('signed_out', () => this.session.end('You signed out on another device or tab.'));
     s.on('message', (m) => this.receive(m));
     s.on('message_ack', (a) => this.outbox.acked(a));
+    s.on('message_updated', (ev) => this.changes.updated(ev));
     s.on('typing', (t) => this.typing.received(t));
     s.on('mention', (m) => this.mentioned(m));
     s.on('presence', (p) => this.presence(p));
@@ -112,7 +118,8 @@ export class Chat {
     if (reconnect) await this.refreshUsers(this.memberIds());
     this.setConnection('online');
     if (reconnect) {
-      for (const room of this.store.rooms.values()) if (room.loaded) this.catchUp(room);
+      // New messages first, then what changed in the loaded history meanwhile.
+      for (const room of this.store.rooms.values()) if (room.loaded) this.catchUp(room).then(() => this.changes.sync(room));
     }
     this.outbox.flush();
   }
@@ -123,6 +130,7 @@ export class Chat {
     try {
       const res = await this.request('join_room', { roomId: room.id });
       if (res.lastSeq > room.lastSeq && room.loaded) this.catchUp(room);
+      this.changes.known(room, res.lastRev);
     } catch (err) {
       room.joined = false;
       if (err.code === 'forbidden' || err.code === 'not_found') this.dropRoom(room.id);
@@ -133,24 +141,6 @@ export class Chat {
   /** retryLater runs fn once the server's wait is over, when err was rate_limited. */
   retryLater(err, fn) {
     if (err?.code === 'rate_limited') setTimeout(fn, Math.max(err.retryAfterMs || 0, 100));
-  }
-
-  /**
-   * refreshRooms reloads the room list: counts, new rooms, rooms left. Calls
-   * made while a reload runs are served by one more reload after it.
-   */
-  refreshRooms() {
-    if (this.refreshing) {
-      this.refreshAgain = true;
-      return this.refreshing;
-    }
-    this.refreshing = (async () => {
-      do {
-        this.refreshAgain = false;
-        await this.loadRooms();
-      } while (this.refreshAgain);
-    })().finally(() => { this.refreshing = null; });
-    return this.refreshing;
   }
 
   async loadRooms() {
@@ -177,6 +167,7 @@ export class Chat {
           cur.lastSeq = r.lastSeq;
           if (cur.loaded) this.catchUp(cur);
         }
+        this.changes.known(cur, r.lastRev);
       } else {
         rooms.set(r.id, newRoomState(r));
         this.join(rooms.get(r.id));
@@ -268,14 +259,18 @@ export class Chat {
   async loadNewest(room) {
     if (room.loading) return;
     room.loading = true;
+    // The page is at least as new as the newest rev known now.
+    const rev = room.lastRev;
     try {
       const page = await this.api.messages(room.id, { limit: PAGE });
       mergeMessages(room, page.messages);
       room.hasMore = page.hasMore;
       room.loaded = true;
+      room.rev = rev;
       page.messages.forEach((m) => this.store.learnUser({ id: m.senderId, username: m.senderName }));
       this.store.emit('messages', room.id, 'reset');
       if (room.lastSeq > maxSeq(room)) this.catchUp(room);
+      this.changes.known(room);
     } catch (err) {
       room.loadError = err;
       this.store.emit('messages', room.id, 'error');
@@ -310,7 +305,13 @@ export class Chat {
    * open the room there. It answers that message's seq (0: nothing unread).
    */
   async loadToFirstUnread(room) {
-    for (let pages = 0; pages < BACK_PAGES && room.hasMore && firstUnread(room, this.store.me.id) == null;) {
+    await this.loadBackUntil(room, () => firstUnread(room, this.store.me.id) != null);
+    return firstUnread(room, this.store.me.id) ?? room.messages.find((m) => countsAsUnread(m, this.store.me.id))?.seq ?? 0;
+  }
+
+  /** loadBackUntil loads older pages until done() holds, the history starts, or BACK_PAGES pages are loaded. */
+  async loadBackUntil(room, done) {
+    for (let pages = 0; pages < BACK_PAGES && room.hasMore && !done();) {
       if (room.loadingOlder) {
         await new Promise((r) => setTimeout(r, 50));
         continue;
@@ -318,7 +319,7 @@ export class Chat {
       if (!(await this.loadOlder(room, BACK_PAGE))) break;
       pages++;
     }
-    return firstUnread(room, this.store.me.id) ?? room.messages.find((m) => m.senderId !== this.store.me.id)?.seq ?? 0;
+    return done();
   }
 
   /** catchUp fetches what was missed after the newest loaded message. */
@@ -364,7 +365,7 @@ export class Chat {
       room.lastSeq = m.seq;
       room.lastMessageAt = m.createdAt;
       room.lastMessage = m;
-      if (!mine && m.seq > room.markedSeq) room.unread++;
+      if (countsAsUnread(m, this.store.me.id) && m.seq > room.markedSeq) room.unread++;
       if (!mine && (m.mentions || []).includes(this.store.me.id)) this.countMention(room, m);
     }
     if (room.loaded) {
@@ -393,8 +394,12 @@ export class Chat {
     }
     if (this.mentionsSeen.has(ev.messageId)) return;
     this.mentionsSeen.add(ev.messageId);
-    room.unreadMentions++;
-    this.store.emit('rooms');
+    // An edit can mention someone in a message they have already read.
+    const m = room.messages.find((x) => x.id === ev.messageId);
+    if (!m || m.seq > room.markedSeq) {
+      room.unreadMentions++;
+      this.store.emit('rooms');
+    }
     this.onMention?.(room, ev);
   }
 

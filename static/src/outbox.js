@@ -4,6 +4,7 @@
 
 import { plainWords } from './api.js';
 import { mentionedUsernames } from './mentions.js';
+import { quoteOf } from './revisions.js';
 
 const SEND_TIMEOUT_MS = 10000;
 const RATE_LIMIT_RETRIES = 3;
@@ -34,11 +35,13 @@ export class Outbox {
     return ids;
   }
 
-  send(room, content) {
+  /** send sends content to room; replyTo is the message it answers, if any. */
+  send(room, content, { replyTo = null } = {}) {
     const p = {
       tempId: newTempId(),
       roomId: room.id,
       content,
+      replyTo: replyTo ? quoteOf(replyTo) : null,
       mentions: this.mentionsIn(room, content),
       createdAt: new Date().toISOString(),
       status: 'sending',
@@ -59,7 +62,7 @@ export class Outbox {
     p.attempts++;
     try {
       const res = await this.chat.request('send_message',
-        { roomId: room.id, content: p.content, mentions: p.mentions, tempId: p.tempId }, SEND_TIMEOUT_MS);
+        { roomId: room.id, content: p.content, mentions: p.mentions, tempId: p.tempId, replyTo: p.replyTo?.id }, SEND_TIMEOUT_MS);
       p.inflight = false;
       this.chat.receive(res.message);
       this.settled(room, p.tempId);
@@ -71,7 +74,7 @@ export class Outbox {
         return;
       }
       p.status = 'failed';
-      p.error = plainWords(err);
+      p.error = err.code === 'not_found' && p.replyTo ? 'The message it answers was deleted.' : plainWords(err);
       this.store.emit('messages', room.id, 'status');
     }
   }
@@ -110,7 +113,7 @@ export class Outbox {
       if (!p) continue;
       const me = this.store.me;
       this.chat.receive({ id: messageId, roomId: room.id, seq, senderId: me.id, senderName: me.username,
-        content: p.content, mentions: p.mentions, tempId, createdAt: p.createdAt });
+        content: p.content, mentions: p.mentions, replyTo: p.replyTo, tempId, createdAt: p.createdAt });
       return;
     }
   }

@@ -2,6 +2,8 @@
 // newest message seen, so that badges clear here and on the user's other
 // devices.
 
+import { countsAsUnread } from './store.js';
+
 const SEND_DELAY_MS = 250;
 
 /** ReadMarkers moves read markers, at most one request per room per short pause. */
@@ -16,7 +18,7 @@ export class ReadMarkers {
     if (!m || m.seq <= room.markedSeq) return;
     const { store } = this.chat;
     room.markedSeq = m.seq;
-    const others = room.messages.filter((x) => x.seq > m.seq && x.senderId !== store.me.id);
+    const others = room.messages.filter((x) => x.seq > m.seq && countsAsUnread(x, store.me.id));
     const mentions = others.filter((x) => (x.mentions || []).includes(store.me.id)).length;
     if (others.length !== room.unread || mentions !== room.unreadMentions) {
       room.unread = others.length;

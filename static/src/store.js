@@ -2,6 +2,8 @@
 // met, and who is online. Views subscribe to its events; only the
 // controller (chat.js) changes it.
 
+import { settle } from './revisions.js';
+
 /** Emitter is a minimal event emitter: on() returns an unsubscribe. */
 export class Emitter {
   #handlers = new Map();
@@ -40,6 +42,10 @@ export function newRoomState(room) {
     markedSeq: room.unread ? 0 : room.lastSeq || 0,
     view: null,
     joined: false,
+    // Changes: the newest rev heard of, and the rev the loaded history is up to date with.
+    lastRev: room.lastRev || 0,
+    rev: 0,
+    newer: new Map(),
   };
 }
 
@@ -49,26 +55,32 @@ export function maxSeq(room) {
   return last ? last.seq : 0;
 }
 
+/** countsAsUnread reports whether message m, when after the reader's marker, is unread: others sent it and it is not deleted. */
+export function countsAsUnread(m, meId) {
+  return m.senderId !== meId && !m.deletedAt;
+}
+
 /**
  * firstUnread finds where a room's unread messages start: the seq of the
- * room.unread-th newest message that someone else sent (everything after
- * the reader's marker that others sent is unread, whatever the reader sent
- * in between). 0 when nothing is unread; null when that message is not
- * loaded yet.
+ * room.unread-th newest message that counts as unread (everything after
+ * the reader's marker that others sent and is not deleted, whatever the
+ * reader sent in between). 0 when nothing is unread; null when that
+ * message is not loaded yet.
  */
 export function firstUnread(room, meId) {
   let left = room.unread;
   if (left <= 0) return 0;
   for (let i = room.messages.length - 1; i >= 0; i--) {
     const m = room.messages[i];
-    if (m.senderId !== meId && --left === 0) return m.seq;
+    if (countsAsUnread(m, meId) && --left === 0) return m.seq;
   }
   return null;
 }
 
 /**
  * mergeMessages adds messages to the loaded history, ascending by seq.
- * A message already there (same id or seq) is replaced. Returns the number of
+ * A message already there (same id or seq) is replaced, unless the copy
+ * there is a later version (see revisions.js). Returns the number of
  * messages that were new.
  */
 export function mergeMessages(room, incoming) {
@@ -78,10 +90,10 @@ export function mergeMessages(room, incoming) {
     let i = list.length;
     while (i > 0 && list[i - 1].seq > m.seq) i--;
     if (i > 0 && (list[i - 1].seq === m.seq || list[i - 1].id === m.id)) {
-      list[i - 1] = m;
+      list[i - 1] = settle(room, m, list[i - 1]);
       continue;
     }
-    list.splice(i, 0, m);
+    list.splice(i, 0, settle(room, m));
     added++;
   }
   return added;

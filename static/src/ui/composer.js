@@ -1,12 +1,17 @@
 // The message box: on a keyboard Enter sends and Shift+Enter breaks the
 // line; on a touch screen Enter breaks the line and the button sends. "@"
 // suggests room members, keystrokes drive the typing indicator, and what is
-// typed stays as the room's draft until it is sent.
+// typed stays as the room's draft until it is sent. The box also writes a
+// reply to a message, or edits one of the user's own (Up in an empty box
+// edits the last one; Esc leaves either).
 
 import { h, icon, ICONS } from '../dom.js';
+import { plainWords } from '../api.js';
+import { canEdit } from '../changes.js';
 import { loadDraft, saveDraft } from '../drafts.js';
 import { mentionQuery } from '../mentions.js';
 import { avatar, presenceOf } from './parts.js';
+import { ComposeBar } from './reply.js';
 
 const MAX_CHARS = 4000;
 const WARN_CHARS = 3500;
@@ -26,6 +31,8 @@ export class Composer {
     this.matches = [];
     this.active = 0;
     this.query = null;
+    this.mode = null;
+    this.bar = new ComposeBar({ store, onCancel: () => this.leaveMode() });
     this.touch = touchTyping();
     this.input = h('textarea', {
       class: 'composer-input', rows: 1, spellcheck: true,
@@ -38,6 +45,7 @@ export class Composer {
       attrs: { 'aria-label': 'Send message', title: this.touch ? 'Send' : 'Send (Enter)' } }, icon(ICONS.send, { size: 18 }));
     this.el = h('form', { class: 'composer', on: { submit: (e) => { e.preventDefault(); this.send(); } } },
       this.suggest,
+      this.bar.el,
       h('div', { class: 'composer-box' }, this.input, this.sendBtn),
       this.counter);
     this.setLabel();
@@ -58,9 +66,64 @@ export class Composer {
     this.input.placeholder = label;
   }
 
-  /** destroy keeps the draft as it is now. */
+  /** destroy keeps the draft as it is now (not an edit left unsaved). */
   destroy() {
-    saveDraft(this.store.me.id, this.room.id, this.input.value);
+    saveDraft(this.store.me.id, this.room.id, this.mode?.kind === 'edit' ? this.mode.draft : this.input.value);
+  }
+
+  /** reply makes the box answer message m. */
+  reply(m) {
+    if (this.mode?.kind === 'edit') this.leaveMode();
+    this.mode = { kind: 'reply', message: m };
+    this.bar.show('reply', m);
+    this.focus();
+  }
+
+  /** edit puts the text of the user's message m into the box to change it; the draft waits meanwhile. */
+  edit(m) {
+    const draft = this.mode?.kind === 'edit' ? this.mode.draft : this.input.value;
+    this.mode = { kind: 'edit', message: m, draft };
+    this.bar.show('edit', m);
+    this.input.value = m.content;
+    this.onInput({ typing: false });
+    this.focus();
+    this.input.setSelectionRange(this.input.value.length, this.input.value.length);
+  }
+
+  /** leaveMode stops replying or editing; after an edit the draft comes back. */
+  leaveMode({ focus = true } = {}) {
+    const mode = this.mode;
+    this.mode = null;
+    this.bar.hide();
+    if (mode?.kind === 'edit') {
+      this.input.value = mode.draft;
+      this.onInput({ typing: false });
+    }
+    if (focus) this.focus();
+  }
+
+  /**
+   * follow keeps the bar in step with the message it is about: edited, it
+   * shows the new text; deleted, the box stops replying to or editing it.
+   */
+  follow() {
+    const mode = this.mode;
+    const now = mode && this.room.messages.find((x) => x.id === mode.message.id);
+    if (!now || now === mode.message) return;
+    if (!now.deletedAt) {
+      mode.message = now;
+      if (mode.kind === 'reply') this.bar.show('reply', now);
+      return;
+    }
+    this.leaveMode({ focus: false });
+    this.bar.notice(mode.kind === 'edit' ? 'The message you were editing was deleted.' : 'The message you were replying to was deleted.');
+  }
+
+  /** editLast edits the newest message of the user's own that is loaded; it answers whether there was one. */
+  editLast() {
+    const m = this.room.messages.findLast((x) => canEdit(this.store, x));
+    if (m) this.edit(m);
+    return !!m;
   }
 
   focus() {
@@ -80,6 +143,7 @@ export class Composer {
     this.sendBtn.disabled = blank || n > MAX_CHARS;
     this.counter.textContent = n >= WARN_CHARS ? `${n.toLocaleString()} / ${MAX_CHARS.toLocaleString()}` : '';
     this.counter.classList.toggle('over', n > MAX_CHARS);
+    if (this.mode?.kind === 'edit') return;
     saveDraft(this.store.me.id, this.room.id, this.input.value);
     if (!typing) return;
     this.chat.typing.set(this.room.id, !blank);
@@ -114,16 +178,46 @@ export class Composer {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && !this.touch) {
       e.preventDefault();
       this.send();
+    } else if (e.key === 'Escape' && this.mode) {
+      e.preventDefault();
+      this.leaveMode();
+    } else if (e.key === 'ArrowUp' && !this.mode && this.input.value === '' && this.editLast()) {
+      e.preventDefault();
     }
   }
 
   send() {
     const content = this.input.value.trim();
     if (!content || this.length() > MAX_CHARS) return;
-    this.chat.outbox.send(this.room, content);
+    if (this.mode?.kind === 'edit') {
+      if (!this.mode.saving) this.saveEdit(this.mode.message, content);
+      return;
+    }
+    this.chat.outbox.send(this.room, content, { replyTo: this.mode?.message });
+    if (this.mode) this.leaveMode();
+    else this.bar.hide();
     this.input.value = '';
     this.onInput();
     this.focus();
+  }
+
+  async saveEdit(m, content) {
+    if (content === m.content) {
+      this.leaveMode();
+      return;
+    }
+    const mode = this.mode;
+    mode.saving = true;
+    this.sendBtn.disabled = true;
+    try {
+      await this.chat.changes.edit(this.room, m, content);
+      if (this.mode === mode) this.leaveMode();
+    } catch (err) {
+      if (this.mode === mode) this.bar.fail(`Not saved. ${plainWords(err)}`);
+    } finally {
+      mode.saving = false;
+      this.onInput({ typing: false });
+    }
   }
 
   /** members lists the known members of the room whose username starts with prefix. */

@@ -1,5 +1,5 @@
 // The open room: header with presence, the history, who is typing, the
-// message box, and the member panel.
+// message box, the member panel, and the pinned messages.
 
 import { h, icon, ICONS } from '../dom.js';
 import { ago, plural } from '../format.js';
@@ -7,6 +7,8 @@ import { avatar, button, presenceOf } from './parts.js';
 import { MessageList } from './message-list.js';
 import { Composer } from './composer.js';
 import { MembersPanel } from './members-panel.js';
+import { MessageActions } from './message-menu.js';
+import { pinsDialog } from './pins.js';
 
 function typingText(store, room) {
   const names = [...room.typing.entries()].map(([id, t]) => store.user(id)?.displayName || t.username);
@@ -39,6 +41,8 @@ export class Conversation {
     this.list = new MessageList({ store, chat, room });
     this.composer = new Composer({ store, chat, room });
     this.panel = new MembersPanel({ store, chat, room, onClose: () => this.togglePanel(false) });
+    this.actions = new MessageActions({ store, chat, room, list: this.list, composer: this.composer });
+    this.list.onAction = (action, li, btn) => this.actions.handle(action, li, btn);
     this.typingLine = h('div', { class: 'typing-line', attrs: { 'aria-live': 'polite' } });
     this.title = h('h2', { class: 'conv-title' });
     this.subtitle = h('p', { class: 'conv-sub' });
@@ -49,12 +53,14 @@ export class Conversation {
       button('Back to conversations', { kind: 'ghost', iconPaths: ICONS.back, hideLabel: true, onClick: onBack, attrs: { 'data-back': '' } }),
       this.headAvatar,
       h('div', { class: 'conv-heading' }, this.title, this.subtitle),
+      button('Pinned messages', { kind: 'ghost', iconPaths: ICONS.pin, hideLabel: true, attrs: { 'aria-haspopup': 'dialog' },
+        onClick: () => pinsDialog({ store, chat, room, onGo: (m) => this.actions.goTo(m.id, m.seq) }) }),
       this.membersBtn);
     this.el = h('section', { class: 'conversation', attrs: { 'aria-labelledby': `title-${room.id}` },
       on: { keydown: (e) => this.onKey(e) } },
     header,
     h('div', { class: 'conv-main' },
-      h('div', { class: 'conv-column' }, this.list.el, this.typingLine, this.composer.el),
+      h('div', { class: 'conv-column' }, this.list.el, this.actions.note, this.typingLine, this.composer.el),
       this.panel.el));
     this.title.id = `title-${room.id}`;
     const refresh = () => {
@@ -63,7 +69,11 @@ export class Conversation {
       this.panel.render();
     };
     this.unsub = [
-      store.on('messages', (id, kind) => { if (id === room.id) this.list.render(kind); }),
+      store.on('messages', (id, kind) => {
+        if (id !== room.id) return;
+        this.list.render(kind);
+        this.composer.follow();
+      }),
       store.on('typing', (id) => { if (id === room.id) this.renderTyping(); }),
       store.on('users', () => {
         refresh();
@@ -91,6 +101,7 @@ export class Conversation {
 
   destroy() {
     this.unsub.forEach((f) => f());
+    this.actions.destroy();
     this.list.destroy();
     this.composer.destroy();
   }

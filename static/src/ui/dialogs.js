@@ -1,4 +1,5 @@
-// Modal dialogs: new room, new direct message, add people.
+// Modal dialogs: new room, new direct message, add people; modal() and its
+// parts are shared with the other dialogs of the page.
 
 import { h, icon, ICONS } from '../dom.js';
 import { plainWords } from '../api.js';
@@ -6,7 +7,7 @@ import { field } from './parts.js';
 import { userPicker } from './user-picker.js';
 
 /** modal opens a <dialog>; it removes itself when closed. */
-function modal(title, ...body) {
+export function modal(title, ...body) {
   const heading = h('h2', { id: `dlg-${Math.random().toString(36).slice(2, 8)}`, text: title });
   const dlg = h('dialog', { class: 'dialog', attrs: { 'aria-labelledby': heading.id } },
     h('div', { class: 'dialog-head' }, heading,
@@ -18,11 +19,13 @@ function modal(title, ...body) {
   return dlg;
 }
 
-function actions(...buttons) {
+/** actions is a dialog's row of buttons. */
+export function actions(...buttons) {
   return h('div', { class: 'dialog-actions' }, ...buttons);
 }
 
-function cancel() {
+/** cancel is a button that closes its dialog. */
+export function cancel() {
   return h('button', { type: 'button', class: 'btn btn-secondary', text: 'Cancel', on: { click: (e) => e.target.closest('dialog').close() } });
 }
 

@@ -3,18 +3,22 @@
 // reader left the room, or at the first unread message (loading back to it),
 // and keeps its place while messages come in, older pages arrive or the view
 // changes size. What the reader has seen is reported by a ReadTracker.
+// Clicks on a message's buttons ([data-action]) go to onAction; a redraw
+// keeps the focus on the same button of a message drawn again.
 
 import { h, icon, ICONS } from '../dom.js';
 import { dayKey, dayLabel, plural } from '../format.js';
 import { firstUnread } from '../store.js';
 import { avatar } from './parts.js';
 import { messageEl, statusEl } from './message-item.js';
+import { ReactionTips } from './reactions.js';
 import { ReadTracker } from './read-tracker.js';
 
 const GROUP_GAP_MS = 5 * 60 * 1000;
 const LOAD_OLDER_PX = 300;
 const AT_BOTTOM_PX = 48;
 const DIVIDER_MARGIN_PX = 8;
+const FLASH_MS = 2000;
 
 /**
  * reconcile makes parent's children exactly nodes, touching only what moved,
@@ -52,14 +56,15 @@ export class MessageList {
     this.placed = false;
     this.pinned = true;
     this.top = h('div', { class: 'history-top' });
-    this.list = h('ol', { class: 'messages',
-      on: { click: (e) => e.target.closest('.msg')?.classList.toggle('show-time') } });
+    this.onAction = null;
+    this.list = h('ol', { class: 'messages', on: { click: (e) => this.onClick(e) } });
     this.jumpLabel = h('span', { class: 'jump-label' });
     this.jump = h('button', { type: 'button', class: 'jump', hidden: true, on: { click: () => this.scrollToBottom() } },
       icon(ICONS.down, { size: 16 }), this.jumpLabel);
     this.scroller = h('div', { class: 'scroller', tabIndex: 0, attrs: { 'aria-label': 'Message history' }, on: { scroll: () => this.onScroll() } },
       this.top, h('div', { attrs: { role: 'log', 'aria-label': 'Messages' } }, this.list));
     this.el = h('div', { class: 'history' }, this.scroller, this.jump);
+    this.tips = new ReactionTips(this.list, { store, room, host: this.el });
     this.tracker = new ReadTracker(this.scroller, (seq) => this.seen(seq));
     this.resized = new ResizeObserver(() => this.keepPlace());
     this.resized.observe(this.scroller);
@@ -71,6 +76,32 @@ export class MessageList {
     if (this.placed) this.room.view = this.pinned ? null : this.anchor();
     this.tracker.destroy();
     this.resized.disconnect();
+    this.tips.destroy();
+  }
+
+  onClick(e) {
+    const btn = e.target.closest('[data-action]');
+    if (btn && this.onAction) this.onAction(btn.dataset.action, btn.closest('.msg'), btn);
+    else e.target.closest('.msg')?.classList.toggle('show-time');
+  }
+
+  /** elementOf is the element of the loaded message id, if drawn. */
+  elementOf(id) {
+    return [...this.list.children].find((el) => el.dataset.id === id) || null;
+  }
+
+  /** reveal scrolls to message id, points it out and gives it the focus; it answers whether the message is there. */
+  reveal(id) {
+    const el = this.elementOf(id);
+    if (!el) return false;
+    this.scroller.scrollTop = Math.max(0, el.offsetTop - (this.scroller.clientHeight - el.offsetHeight) / 2);
+    this.pinned = this.atBottom();
+    this.lastPlace = this.pinned ? null : this.anchor();
+    this.updateJump();
+    el.classList.add('flash');
+    setTimeout(() => el.classList.remove('flash'), FLASH_MS);
+    el.focus({ preventScroll: true });
+    return true;
   }
 
   atBottom() {
@@ -129,7 +160,23 @@ export class MessageList {
 
   draw() {
     this.renderTop();
+    const focus = this.focusKey();
     reconcile(this.list, this.items());
+    if (focus && !focus.el.isConnected) this.refocus(focus);
+    this.tips.refresh();
+  }
+
+  /** focusKey says which message and which of its buttons has the focus, if one does. */
+  focusKey() {
+    const el = document.activeElement;
+    const li = el && this.list.contains(el) ? el.closest('li.msg') : null;
+    return li?.dataset.id ? { el, id: li.dataset.id, action: el.dataset.action, emoji: el.dataset.emoji } : null;
+  }
+
+  refocus({ id, action, emoji }) {
+    const li = this.elementOf(id);
+    const same = action && [...(li?.querySelectorAll(`[data-action="${action}"]`) || [])].find((b) => b.dataset.emoji === emoji);
+    (same || li)?.focus({ preventScroll: true });
   }
 
   /** anchor describes the scroll position by the first message in view. */

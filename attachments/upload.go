@@ -1,0 +1,200 @@
+package attachments
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"path"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/roomchat/chat/wire"
+)
+
+// multipartSlack is what an upload's body may hold besides the file: the
+// multipart headers and boundaries.
+const multipartSlack = 64 << 10
+
+// maxName bounds a file name, in bytes.
+const maxName = 255
+
+// Upload reads the multipart body of r, whose field "file" is the file, and
+// stores it as an attachment of roomID uploaded by userID. The file is
+// streamed to storage, never held whole; past MaxUpload it is refused
+// (ErrTooLarge) and nothing is kept, as when the upload is cut short.
+func (s *Service) Upload(ctx context.Context, w http.ResponseWriter, r *http.Request, userID, roomID string) (Attachment, error) {
+	if !wire.ValidID(roomID) {
+		return Attachment{}, errInvalidRoom
+	}
+	if _, err := s.rooms.Members(ctx, roomID, userID); err != nil {
+		return Attachment{}, err
+	}
+	if ok, retry, err := s.limiter.Allow(ctx, "upload:"+userID); err != nil {
+		return Attachment{}, err
+	} else if !ok {
+		return Attachment{}, wire.WithRetryAfter(ErrUploadRate, retry)
+	}
+	if r.ContentLength > s.cfg.MaxUpload+multipartSlack {
+		return Attachment{}, ErrTooLarge
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload+multipartSlack)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return Attachment{}, ErrNoFile
+	}
+	for {
+		part, err := mr.NextPart()
+		switch {
+		case errors.Is(err, io.EOF):
+			return Attachment{}, ErrNoFile
+		case err != nil:
+			return Attachment{}, uploadError(err)
+		}
+		if part.FormName() != "file" {
+			continue
+		}
+		return s.save(ctx, userID, roomID, fileName(part.FileName()), part)
+	}
+}
+
+var (
+	errInvalidRoom = wire.NewError(wire.InvalidArgument, "roomId must be a 24-hex-character id")
+	// ErrUploadRate answers uploads past the rate limit.
+	ErrUploadRate = wire.NewError(wire.RateLimited, "uploading too fast")
+)
+
+// uploadError tells a body over the limit from a broken upload.
+func uploadError(err error) error {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return ErrTooLarge
+	}
+	return wire.Errorf(wire.InvalidArgument, "the upload was cut short or is not multipart/form-data")
+}
+
+// fileName makes a name to show and serve from what the client sent: no
+// path, no control characters, valid UTF-8, at most maxName bytes.
+func fileName(name string) string {
+	name = path.Base(strings.ReplaceAll(name, `\`, "/"))
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(name, ""))
+	for len(name) > maxName {
+		_, size := utf8.DecodeLastRuneInString(name)
+		name = name[:len(name)-size]
+	}
+	if name == "" || name == "." || name == "/" {
+		return "file"
+	}
+	return name
+}
+
+// countingReader counts what is read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// save streams one file into a blob, learns what it is, and records it.
+func (s *Service) save(ctx context.Context, userID, roomID, name string, body io.Reader) (Attachment, error) {
+	a := Attachment{ID: wire.NewID(), RoomID: roomID, UploaderID: userID, Name: name, CreatedAt: wire.Now()}
+	br := bufio.NewReaderSize(body, 512)
+	head, _ := br.Peek(512)
+	a.ContentType = http.DetectContentType(head)
+	bw, err := s.blobs.Create(ctx, a.ID)
+	if err != nil {
+		return Attachment{}, err
+	}
+	var dst io.Writer = bw
+	if a.ContentType == "image/jpeg" {
+		dst = newEXIFStripper(bw)
+	}
+	in := &countingReader{r: br}
+	stored := &countingWriter{w: dst}
+	_, err = io.Copy(stored, io.LimitReader(in, s.cfg.MaxUpload+1))
+	switch {
+	case err != nil && !errors.Is(err, errNotJPEG):
+		bw.Abort()
+		return Attachment{}, uploadError(err)
+	case in.n > s.cfg.MaxUpload:
+		bw.Abort()
+		return Attachment{}, ErrTooLarge
+	case errors.Is(err, errNotJPEG):
+		// It only looked like a JPEG: keep it whole, as a download.
+		bw.Abort()
+		return Attachment{}, wire.NewError(wire.InvalidArgument, "the file looks like a JPEG image but is not one")
+	}
+	if err := bw.Commit(); err != nil {
+		return Attachment{}, err
+	}
+	a.Size = stored.n
+	s.describeImage(ctx, &a)
+	if err := s.store.Create(ctx, a); err != nil {
+		_ = s.blobs.Delete(ctx, a.ID)
+		_ = s.blobs.Delete(ctx, thumbKey(a.ID))
+		return Attachment{}, err
+	}
+	return s.signer.Sign(a, wire.Now()), nil
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// describeImage gives an image its size and a thumbnail; a file of an
+// image type that does not decode is served as a download.
+func (s *Service) describeImage(ctx context.Context, a *Attachment) {
+	if _, ok := imageTypes[a.ContentType]; !ok {
+		return
+	}
+	blob, err := s.blobs.Open(ctx, a.ID)
+	if err != nil {
+		return
+	}
+	w, h, ok := imageSize(a.ContentType, blob)
+	_ = blob.Close()
+	if !ok {
+		a.ContentType = "application/octet-stream"
+		return
+	}
+	a.Width, a.Height = w, h
+	if w*h > maxThumbnailPixels {
+		return
+	}
+	if blob, err = s.blobs.Open(ctx, a.ID); err != nil {
+		return
+	}
+	thumb, err := thumbnail(a.ContentType, blob)
+	_ = blob.Close()
+	if err != nil {
+		return
+	}
+	tw, err := s.blobs.Create(ctx, thumbKey(a.ID))
+	if err != nil {
+		return
+	}
+	if _, err := tw.Write(thumb); err != nil {
+		tw.Abort()
+		return
+	}
+	a.Thumbnail = tw.Commit() == nil
+}
