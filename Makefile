@@ -55,7 +55,8 @@ test-browser: build
 
 ## fuzz: run each fuzz target for a while (the seed corpora run in `go test`).
 fuzz:
-	$(GO) test ./adapter/wire -run '^$$' -fuzz FuzzDecodeEvent -fuzztime 30s
+	$(GO) test ./wire -run '^$$' -fuzz FuzzDecodeEvent -fuzztime 30s
+	$(GO) test ./wire -run '^$$' -fuzz FuzzValidText -fuzztime 30s
 	$(GO) test ./auth -run '^$$' -fuzz FuzzParseToken -fuzztime 30s
 	$(GO) test ./messages -run '^$$' -fuzz FuzzMentionedNames -fuzztime 30s
 	$(GO) test ./cmd/chatbench -run '^$$' -fuzz FuzzParseFrame -fuzztime 30s

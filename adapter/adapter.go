@@ -35,9 +35,11 @@ type Cluster struct {
 	// Limiter is the send rate limiter shared by every instance.
 	Limiter Limiter
 
-	adapter socket.AdapterConstructor
-	ping    func(ctx context.Context) error
-	close   func(ctx context.Context) error
+	adapter  socket.AdapterConstructor
+	ping     func(ctx context.Context) error
+	close    func(ctx context.Context) error
+	windows  func(name string, limit int, window time.Duration) Window
+	limiters func(name string, rate float64, burst int) Limiter
 }
 
 // Adapter is the Socket.IO adapter constructor to pass to the server.
@@ -45,7 +47,7 @@ func (c *Cluster) Adapter() socket.AdapterConstructor { return c.adapter }
 
 // Fanout returns the fan-out of events through io, the server built with
 // Adapter.
-func (c *Cluster) Fanout(io *socket.Server) *Fanout { return &Fanout{io: io} }
+func (c *Cluster) Fanout(io *socket.Server) *Fanout { return newFanout(io) }
 
 // Presence tracks the connected sockets of users across instances.
 type Presence interface {

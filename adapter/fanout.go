@@ -1,6 +1,9 @@
 package adapter
 
 import (
+	"errors"
+	"sync"
+
 	"github.com/zishang520/socket.io/parsers/socket/v3/parser"
 	"github.com/zishang520/socket.io/servers/socket/v3"
 
@@ -8,8 +11,9 @@ import (
 	"github.com/roomchat/chat/sockets/wstransport"
 )
 
-// Fanout delivers events to Socket.IO rooms on every instance and takes
-// users out of rooms; it is what the domain packages call Broadcaster.
+// Fanout delivers events to Socket.IO rooms on every instance and
+// announces membership changes to them; it is what the domain packages call
+// Broadcaster.
 //
 // Neither method waits for the network. The sockets of this instance get
 // an event (or leave a room) before the call returns; the other instances
@@ -19,6 +23,19 @@ import (
 // by the delivery of the one before it.
 type Fanout struct {
 	io *socket.Server
+
+	mu       sync.Mutex // guards onChange
+	onChange []func(room, userID string, member bool)
+}
+
+// membershipEvent is the server-side event that carries a membership
+// change to the other instances: [room, userID, member].
+const membershipEvent = "chat:membership"
+
+func newFanout(io *socket.Server) *Fanout {
+	f := &Fanout{io: io}
+	_ = io.Of("/", nil).On(membershipEvent, f.received)
+	return f
 }
 
 // Broadcast sends event with payload to the sockets in rooms, everywhere.
@@ -30,12 +47,50 @@ func (f *Fanout) Broadcast(to []string, event string, payload any) {
 	_ = f.io.To(rs...).Emit(event, payload)
 }
 
-// Evict makes every socket of userID leave room, on every instance, so a
-// removed member stops receiving it at once.
-func (f *Fanout) Evict(room, userID string) {
-	user := socket.Room(sockets.UserRoom(userID))
-	f.io.Local().In(user).SocketsLeave(socket.Room(room))
-	f.io.In(user).SocketsLeave(socket.Room(room))
+// ChangeMembership announces on every instance that userID became a member
+// of room (member true) or stopped being one. Each instance runs the
+// functions registered with OnMembershipChange and then, for a user who is
+// no longer a member, makes the user's sockets leave the room: this
+// instance before the call returns, the others when the announcement
+// reaches them. Call it once the change is stored, so that whoever hears of
+// it and reads the store reads the change.
+func (f *Fanout) ChangeMembership(room, userID string, member bool) {
+	f.apply(room, userID, member)
+	_ = f.io.ServerSideEmit(membershipEvent, room, userID, member)
+}
+
+// OnMembershipChange registers fn, run on this instance for every
+// membership change announced by any instance, before the user's sockets
+// leave the room.
+func (f *Fanout) OnMembershipChange(fn func(room, userID string, member bool)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.onChange = append(f.onChange, fn)
+}
+
+// received applies a change announced by another instance.
+func (f *Fanout) received(args ...any) {
+	if len(args) < 3 {
+		return
+	}
+	room, ok1 := args[0].(string)
+	userID, ok2 := args[1].(string)
+	member, ok3 := args[2].(bool)
+	if ok1 && ok2 && ok3 {
+		f.apply(room, userID, member)
+	}
+}
+
+func (f *Fanout) apply(room, userID string, member bool) {
+	f.mu.Lock()
+	fns := f.onChange
+	f.mu.Unlock()
+	for _, fn := range fns {
+		fn(room, userID, member)
+	}
+	if !member {
+		f.io.Local().In(socket.Room(sockets.UserRoom(userID))).SocketsLeave(socket.Room(room))
+	}
 }
 
 // remote is what a cluster adapter needs of the broker beyond the
@@ -44,6 +99,7 @@ func (f *Fanout) Evict(room, userID string) {
 type remote interface {
 	publishBroadcast(inner socket.Adapter, p *parser.Packet, opts *socket.BroadcastOptions)
 	publishLeave(inner socket.Adapter, opts *socket.BroadcastOptions, rooms []socket.Room)
+	publishServerSideEmit(inner socket.Adapter, packet []any)
 }
 
 // clusterBuilder builds the adapter of a namespace: the library's adapter
@@ -92,6 +148,24 @@ func (a *clusterAdapter) DelSockets(opts *socket.BroadcastOptions, rooms []socke
 		a.remote.publishLeave(a.Adapter, opts, rooms)
 	}
 }
+
+// ServerSideEmit implements socket.Adapter: the packet is published like a
+// broadcast, without waiting for the broker (the library's Redis adapter
+// publishes it synchronously). With a single instance there is nobody to
+// tell. Acknowledged server-side emits are not supported.
+func (a *clusterAdapter) ServerSideEmit(packet []any) error {
+	if n := len(packet); n > 0 {
+		if _, withAck := packet[n-1].(socket.Ack); withAck {
+			return errServerSideAck
+		}
+	}
+	if a.remote != nil {
+		a.remote.publishServerSideEmit(a.Adapter, packet)
+	}
+	return nil
+}
+
+var errServerSideAck = errors.New("adapter: server-side emits with an acknowledgement are not supported")
 
 func localOnly(opts *socket.BroadcastOptions) bool {
 	return opts != nil && opts.Flags != nil && opts.Flags.Local

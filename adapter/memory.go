@@ -17,6 +17,10 @@ func newMemory(cfg Config) *Cluster {
 		adapter:  &clusterBuilder{inner: &socket.AdapterBuilder{}},
 		Presence: NewMemoryPresence(),
 		Limiter:  lim,
+		windows: func(_ string, limit int, window time.Duration) Window {
+			return NewMemoryWindow(limit, window)
+		},
+		limiters: func(_ string, rate float64, burst int) Limiter { return NewMemoryLimiter(rate, burst) },
 	}
 }
 

@@ -74,6 +74,13 @@ func openRedis(ctx context.Context, cfg Config, prefix string, log *slog.Logger)
 			}
 			return nil
 		},
+		windows: func(name string, limit int, window time.Duration) Window {
+			return NewRedisWindow(pub, prefix+":"+name, limit, window, log)
+		},
+		limiters: func(name string, rate float64, burst int) Limiter {
+			l, _ := NewRedisLimiter(pub, prefix+":"+name, rate, burst, log) // NewLimiter checked rate and burst
+			return l
+		},
 		close: func(ctx context.Context) error {
 			publish.close(ctx)
 			err := presence.Close()

@@ -94,7 +94,26 @@ func (p *publisher) publishLeave(inner socket.Adapter, opts *socket.BroadcastOpt
 		p.health.report(err)
 		return
 	}
-	p.enqueue(published{channel: p.key + "-request#" + inner.Nsp().Name() + "#", payload: msg})
+	p.enqueue(published{channel: p.requestChannel(inner), payload: msg})
+}
+
+// publishServerSideEmit implements remote: the library's SERVER_SIDE_EMIT
+// request, without acknowledgement.
+func (p *publisher) publishServerSideEmit(inner socket.Adapter, packet []any) {
+	ra, ok := inner.(redisadapter.RedisAdapter)
+	if !ok {
+		return
+	}
+	msg, err := json.Marshal(&sioredis.RedisRequest{Uid: ra.Uid(), Type: sioredis.SERVER_SIDE_EMIT, Data: packet})
+	if err != nil {
+		p.health.report(err)
+		return
+	}
+	p.enqueue(published{channel: p.requestChannel(inner), payload: msg})
+}
+
+func (p *publisher) requestChannel(inner socket.Adapter) string {
+	return p.key + "-request#" + inner.Nsp().Name() + "#"
 }
 
 func (p *publisher) enqueue(m published) {

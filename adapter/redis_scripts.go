@@ -7,8 +7,8 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// luaFiles holds the Lua scripts that make each Redis-side step of presence
-// and rate limiting atomic across instances.
+// luaFiles holds the Lua scripts that make each Redis-side step of presence,
+// rate limiting and windows atomic across instances.
 //
 //go:embed lua/*.lua
 var luaFiles embed.FS

@@ -114,6 +114,9 @@ func (s *SQLiteStore) Claim(ctx context.Context, ids []string, uploaderID, roomI
 		}
 		return nil
 	}
+	// Let the write lock go before reading why: the read takes a connection
+	// of the pool, which the transactions waiting for this lock may hold.
+	_ = tx.Rollback()
 	found, err := s.ByIDs(ctx, ids)
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"github.com/zishang520/socket.io/servers/socket/v3"
 
 	"github.com/roomchat/chat/sockets"
+	"github.com/roomchat/chat/sockets/sioparser"
 	"github.com/roomchat/chat/wire"
 )
 
@@ -43,20 +45,27 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, err := s.Authenticate(r.Context(), BearerToken(r.Header.Get("Authorization")))
 		if err != nil {
-			wire.WriteError(w, r, s.log, unauthorizedUnlessDown(err))
+			wire.WriteError(w, r, s.log, refusal(err))
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(WithUser(r.Context(), u)))
 	})
 }
 
-// unauthorizedUnlessDown keeps a storage failure visible as such; every
-// other failure to authenticate is simply "unauthorized".
-func unauthorizedUnlessDown(err error) error {
-	if wire.CodeOf(err) == wire.Unavailable {
+// refusal is what a client is told of a failure to authenticate: a storage
+// failure stays visible as such; anything else is unauthorized, saying
+// whether the token was missing, expired or invalid.
+func refusal(err error) error {
+	switch {
+	case wire.CodeOf(err) == wire.Unavailable:
 		return err
+	case errors.Is(err, ErrTokenExpired):
+		return ErrTokenExpired
+	case errors.Is(err, ErrNoToken):
+		return ErrNoToken
+	default:
+		return ErrInvalidToken
 	}
-	return ErrUnauthorized
 }
 
 // PublicRoutes mounts the routes that need no token.
@@ -77,6 +86,7 @@ type credentials struct {
 }
 
 func (s *Service) handleRegister(w http.ResponseWriter, r *http.Request) {
+	r = s.fromClient(r)
 	var c credentials
 	if err := wire.DecodeJSON(r, &c); err != nil {
 		wire.WriteError(w, r, s.log, err)
@@ -91,6 +101,7 @@ func (s *Service) handleRegister(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) handleLogin(w http.ResponseWriter, r *http.Request) {
+	r = s.fromClient(r)
 	var c credentials
 	if err := wire.DecodeJSON(r, &c); err != nil {
 		wire.WriteError(w, r, s.log, err)
@@ -163,19 +174,21 @@ func (s *Service) handleLookup(w http.ResponseWriter, r *http.Request) {
 func (s *Service) SocketMiddleware() socket.NamespaceMiddleware {
 	return func(sock *socket.Socket, next func(*socket.ExtendedError)) {
 		var (
-			u   User
-			err error
+			u      User
+			claims *Claims
+			err    error
 		)
-		sockets.OnFreshStack(func() { u, err = s.Authenticate(context.Background(), handshakeToken(sock)) })
+		sockets.OnFreshStack(func() { u, claims, err = s.authenticate(context.Background(), handshakeToken(sock)) })
 		if err != nil {
-			body, _ := wire.Describe(unauthorizedUnlessDown(err))
+			body, _ := wire.Describe(refusal(err))
 			if body.Code == wire.Unavailable {
 				s.log.Warn("socket auth failed", slog.Any("err", err))
 			}
-			next(socket.NewExtendedError(string(body.Code), map[string]any{"code": body.Code}))
+			next(socket.NewExtendedError(string(body.Code), map[string]any{"code": body.Code, "message": body.Message}))
 			return
 		}
-		sock.SetData(u)
+		sock.SetData(s.socketUser(u, claims))
+		sioparser.Admit(sock.Handshake().Auth)
 		next(nil)
 	}
 }
@@ -198,6 +211,6 @@ func handshakeToken(sock *socket.Socket) string {
 
 // SocketUser returns the user SocketMiddleware attached to sock.
 func SocketUser(sock *socket.Socket) (User, bool) {
-	u, ok := sock.Data().(User)
-	return u, ok
+	d, ok := sock.Data().(socketUser)
+	return d.User, ok
 }

@@ -51,7 +51,7 @@ func TestMiddleware(t *testing.T) {
 	sess := f.register(t, "alice")
 	expired := tokTestClaims(sess.User.ID)
 	expired.ExpiresAt = jwt.NewNumericDate(time.Now().Add(-time.Hour))
-	const unauthorized = `{"error":{"code":"unauthorized","message":"unauthorized"}}`
+	refused := func(why string) string { return `{"error":{"code":"unauthorized","message":"` + why + `"}}` }
 	tests := []struct {
 		name   string
 		header string
@@ -60,11 +60,11 @@ func TestMiddleware(t *testing.T) {
 	}{
 		{"valid token", "Bearer " + sess.Token, 200, sess.User.ID},
 		{"provider token", "Bearer " + f.providerToken(t, "idp|9", "ivy", ""), 200, "idp|9"},
-		{"no header", "", 401, unauthorized},
-		{"not bearer", "Basic " + sess.Token, 401, unauthorized},
-		{"invalid token", "Bearer nope", 401, unauthorized},
-		{"expired token", "Bearer " + tokTestSign(t, jwt.SigningMethodHS256, tokTestSecret, "", expired), 401, unauthorized},
-		{"alg none", "Bearer " + tokTestSign(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, "", tokTestClaims(sess.User.ID)), 401, unauthorized},
+		{"no header", "", 401, refused("no token")},
+		{"not bearer", "Basic " + sess.Token, 401, refused("no token")},
+		{"invalid token", "Bearer nope", 401, refused("invalid token")},
+		{"expired token", "Bearer " + tokTestSign(t, jwt.SigningMethodHS256, tokTestSecret, "", expired), 401, refused("token expired")},
+		{"alg none", "Bearer " + tokTestSign(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, "", tokTestClaims(sess.User.ID)), 401, refused("invalid token")},
 	}
 	h := protected(f)
 	for _, tt := range tests {

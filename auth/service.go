@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -30,7 +29,7 @@ type Service struct {
 	tokens *Tokens
 	online OnlineChecker
 	log    *slog.Logger
-	cost   int
+	guard  *guard // bcrypt at its cost, on its share of the CPUs, and the limits (throttle.go)
 
 	cache userCache
 }
@@ -40,7 +39,7 @@ func NewService(store Store, tokens *Tokens, online OnlineChecker, log *slog.Log
 	if bcryptCost == 0 {
 		bcryptCost = bcrypt.DefaultCost
 	}
-	return &Service{store: store, tokens: tokens, online: online, log: log, cost: bcryptCost,
+	return &Service{store: store, tokens: tokens, online: online, log: log, guard: newGuard(bcryptCost),
 		cache: userCache{ttl: time.Minute, m: make(map[string]cachedUser)}}
 }
 
@@ -60,13 +59,16 @@ func (s *Service) Register(ctx context.Context, username, password, displayName 
 		return Session{}, ErrInvalidPassword
 	}
 	displayName = strings.TrimSpace(displayName)
-	if utf8.RuneCountInString(displayName) > 64 {
-		return Session{}, ErrInvalidDisplay
+	if err := s.checkDisplayName(ctx, displayName, name); err != nil {
+		return Session{}, err
 	}
 	if displayName == "" {
 		displayName = name
 	}
-	hash, err := bcrypt.GenerateFromPassword(bcryptInput(password), s.cost)
+	if err := s.guard.admitRegistration(ctx); err != nil {
+		return Session{}, err
+	}
+	hash, err := s.guard.hash(ctx, password)
 	if err != nil {
 		return Session{}, fmt.Errorf("hash password: %w", err)
 	}
@@ -83,15 +85,16 @@ func (s *Service) Login(ctx context.Context, username, password string) (Session
 	if err != nil {
 		return Session{}, ErrBadCredentials
 	}
-	u, hash, err := s.store.AccountByUsername(ctx, name)
-	if errors.Is(err, ErrUserNotFound) || (err == nil && len(hash) == 0) {
-		return Session{}, ErrBadCredentials
-	}
-	if err != nil {
+	if err := s.guard.admitLogin(ctx, name); err != nil {
 		return Session{}, err
 	}
-	if bcrypt.CompareHashAndPassword(hash, bcryptInput(password)) != nil {
-		return Session{}, ErrBadCredentials
+	u, hash, err := s.store.AccountByUsername(ctx, name)
+	if err != nil && !errors.Is(err, ErrUserNotFound) {
+		return Session{}, err
+	}
+	// An unknown user (no hash) costs the same comparison as a wrong password.
+	if err := s.guard.checkPassword(ctx, name, hash, password); err != nil {
+		return Session{}, err
 	}
 	return s.session(u)
 }
@@ -119,38 +122,40 @@ func (s *Service) session(u User) (Session, error) {
 // subject is unknown creates the user, named from the token's
 // preferred_username or name (with a numeric suffix if that is taken).
 func (s *Service) Authenticate(ctx context.Context, token string) (User, error) {
+	u, _, err := s.authenticate(ctx, token)
+	return u, err
+}
+
+// authenticate is Authenticate, with the token's claims.
+func (s *Service) authenticate(ctx context.Context, token string) (User, *Claims, error) {
 	claims, err := s.tokens.Verify(ctx, token)
 	if err != nil {
-		return User{}, err
+		return User{}, nil, err
 	}
 	if u, ok := s.cache.get(claims.Subject); ok {
-		return u, nil
+		return u, claims, nil
 	}
 	u, err := s.store.UserByID(ctx, claims.Subject)
 	if errors.Is(err, ErrUserNotFound) {
 		u, err = s.createFromClaims(ctx, claims)
 	}
 	if err != nil {
-		return User{}, err
+		return User{}, nil, err
 	}
 	s.cache.put(u)
-	return u, nil
+	return u, claims, nil
 }
 
 // createFromClaims creates the user an identity provider's token names.
 func (s *Service) createFromClaims(ctx context.Context, c *Claims) (User, error) {
 	base := usernameBase(c.PreferredUsername, c.Name, c.Subject)
-	display := c.Name
-	if display == "" || utf8.RuneCountInString(display) > 64 {
-		display = base
-	}
 	for i := 0; i < 50; i++ {
 		name := base
 		if i > 0 {
 			suffix := strconv.Itoa(i + 1)
 			name = base[:min(len(base), 32-len(suffix))] + suffix
 		}
-		u := User{ID: c.Subject, Username: name, DisplayName: display, CreatedAt: wire.Now()}
+		u := User{ID: c.Subject, Username: name, DisplayName: s.displayFor(ctx, c.Name, name), CreatedAt: wire.Now()}
 		err := s.store.CreateUser(ctx, u, nil)
 		switch {
 		case err == nil:

@@ -139,7 +139,16 @@ func TestRegisterValidation(t *testing.T) {
 		{"password of 129", "grace", strings.Repeat("x", 129), "", ErrInvalidPassword},
 		{"display name of 64", "heidi", ok, strings.Repeat("日", 64), nil},
 		{"display name of 65", "ivan", ok, strings.Repeat("日", 65), ErrInvalidDisplay},
+		{"display name that is one's own username", "judy", ok, "Judy", nil},
+		{"display name that is another user's username", "mallory", ok, "alice", ErrDisplayIsUsername},
+		{"another username, with an at sign", "mallory2", ok, "@Alice", ErrDisplayIsUsername},
+		{"another username, full width", "mallory3", ok, "ａｌｉｃｅ", ErrDisplayIsUsername},
+		{"another username, with an invisible character", "mallory4", ok, "ali\u200bce", ErrDisplayIsUsername},
+		{"a username nobody has", "mallory5", ok, "Admin", nil},
+		{"a name with a space", "kate", ok, "Alice Smith", nil},
+		{"a name in another script", "leo", ok, "Лев", nil},
 	}
+	f.register(t, "alice")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := f.svc.Register(context.Background(), tt.username, tt.password, tt.display)
@@ -233,7 +242,7 @@ func TestAuthenticateBuiltIn(t *testing.T) {
 	if err != nil || u.ID != sess.User.ID || u.Username != "alice" {
 		t.Fatalf("Authenticate = %+v, %v", u, err)
 	}
-	if _, err := f.svc.Authenticate(ctx, "garbage"); !errors.Is(err, ErrUnauthorized) {
+	if _, err := f.svc.Authenticate(ctx, "garbage"); !errors.Is(err, ErrInvalidToken) {
 		t.Errorf("garbage token: %v", err)
 	}
 	expired := tokTestClaims(sess.User.ID)

@@ -43,6 +43,7 @@ func (s *Sessions) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		wire.WriteError(w, r, s.log, errCrossSite)
 		return
 	}
+	r = s.users.fromClient(r) // the login limits count the client's address
 	var c credentials
 	if err := wire.DecodeJSON(r, &c); err != nil {
 		wire.WriteError(w, r, s.log, err)
@@ -81,7 +82,7 @@ func (s *Sessions) handleRefresh(w http.ResponseWriter, r *http.Request) {
 func (s *Sessions) handleSignOut(w http.ResponseWriter, r *http.Request) {
 	u, err := s.users.Authenticate(r.Context(), BearerToken(r.Header.Get("Authorization")))
 	if err != nil {
-		wire.WriteError(w, r, s.log, unauthorizedUnlessDown(err))
+		wire.WriteError(w, r, s.log, refusal(err))
 		return
 	}
 	if err := s.SignOut(r.Context(), u.ID); err != nil {

@@ -25,7 +25,13 @@ type TokenConfig struct {
 	// Issuer and Audience, when set, must match the token's iss and aud.
 	Issuer   string
 	Audience string
+	// Leeway is the clock skew allowed on exp and nbf: DefaultLeeway when
+	// zero, none when negative.
+	Leeway time.Duration
 }
+
+// DefaultLeeway is the clock skew allowed on tokens unless configured.
+const DefaultLeeway = 30 * time.Second
 
 // KeySource finds an identity provider's public key by key id.
 type KeySource interface {
@@ -56,10 +62,16 @@ func NewTokens(cfg TokenConfig) (*Tokens, error) {
 	if cfg.TTL <= 0 {
 		cfg.TTL = 24 * time.Hour
 	}
+	switch {
+	case cfg.Leeway == 0:
+		cfg.Leeway = DefaultLeeway
+	case cfg.Leeway < 0:
+		cfg.Leeway = 0
+	}
 	opts := []jwt.ParserOption{
 		jwt.WithValidMethods([]string{"HS256", "RS256", "ES256"}),
 		jwt.WithExpirationRequired(),
-		jwt.WithLeeway(30 * time.Second),
+		jwt.WithLeeway(cfg.Leeway),
 	}
 	if cfg.Issuer != "" {
 		opts = append(opts, jwt.WithIssuer(cfg.Issuer))
@@ -94,12 +106,17 @@ func (t *Tokens) Sign(u User) (string, error) {
 	return s, nil
 }
 
-// Verify checks a token's signature and claims and returns them. Any
-// failure is ErrUnauthorized (ErrTokenExpired for an expired token).
+// Leeway is the clock skew allowed on exp: a token is accepted until its
+// exp plus Leeway.
+func (t *Tokens) Leeway() time.Duration { return t.cfg.Leeway }
+
+// Verify checks a token's signature and claims and returns them. A missing
+// token is ErrNoToken, an expired one ErrTokenExpired, any other failure
+// ErrInvalidToken.
 func (t *Tokens) Verify(ctx context.Context, token string) (*Claims, error) {
 	token = strings.TrimSpace(token)
 	if token == "" {
-		return nil, ErrUnauthorized
+		return nil, ErrNoToken
 	}
 	claims := &Claims{}
 	_, err := t.parser.ParseWithClaims(token, claims, func(tok *jwt.Token) (any, error) {
@@ -109,10 +126,10 @@ func (t *Tokens) Verify(ctx context.Context, token string) (*Claims, error) {
 	case errors.Is(err, jwt.ErrTokenExpired):
 		return nil, ErrTokenExpired
 	case err != nil:
-		return nil, fmt.Errorf("%w: %w", ErrUnauthorized, err)
+		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
 	if !ValidUserID(claims.Subject) {
-		return nil, fmt.Errorf("%w: bad sub", ErrUnauthorized)
+		return nil, fmt.Errorf("%w: bad sub", ErrInvalidToken)
 	}
 	return claims, nil
 }

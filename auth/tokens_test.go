@@ -315,3 +315,27 @@ func TestIssuerAndAudience(t *testing.T) {
 	plain := newTestTokens(t, TokenConfig{PublicKeys: map[string]crypto.PublicKey{"": &rsaKey.PublicKey}})
 	accepted(t, plain, with("https://anyone.example", "anything"))
 }
+
+func TestLeewayConfigured(t *testing.T) {
+	c := tokTestClaims("u1")
+	c.ExpiresAt = jwt.NewNumericDate(time.Now().Add(-5 * time.Second))
+	token := tokTestSign(t, jwt.SigningMethodHS256, tokTestSecret, "", c)
+	for _, tt := range []struct {
+		leeway, want time.Duration
+		accepted     bool
+	}{
+		{0, DefaultLeeway, true},
+		{10 * time.Second, 10 * time.Second, true},
+		{2 * time.Second, 2 * time.Second, false},
+		{-1, 0, false},
+	} {
+		tokens := newTestTokens(t, TokenConfig{Leeway: tt.leeway})
+		if got := tokens.Leeway(); got != tt.want {
+			t.Errorf("Leeway %v: Leeway() = %v, want %v", tt.leeway, got, tt.want)
+		}
+		_, err := tokens.Verify(context.Background(), token)
+		if (err == nil) != tt.accepted || (err != nil && !errors.Is(err, ErrTokenExpired)) {
+			t.Errorf("Leeway %v: a token expired 5s ago: %v, accepted %v", tt.leeway, err, tt.accepted)
+		}
+	}
+}

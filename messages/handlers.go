@@ -21,8 +21,16 @@ func (s *Service) Routes(r chi.Router) {
 	s.searchRoutes(r)
 }
 
+// SetEventBudget sets the per-user budget that history reads spend from;
+// call it before serving.
+func (s *Service) SetEventBudget(b *sockets.Budget) { s.budget = b }
+
 func (s *Service) handleHistory(w http.ResponseWriter, r *http.Request) {
 	u, _ := auth.UserFrom(r.Context())
+	if err := s.budget.Spend(r.Context(), u.ID); err != nil {
+		wire.WriteError(w, r, s.logger, err)
+		return
+	}
 	q := r.URL.Query()
 	req := PageRequest{RoomID: chi.URLParam(r, "roomId"), BeforeID: q.Get("before"), AroundID: q.Get("around")}
 	if q.Has("before") && req.BeforeID == "" || q.Has("around") && req.AroundID == "" {
@@ -80,6 +88,9 @@ type HistoryEvent struct {
 }
 
 func (s *Service) onFetch(ctx context.Context, sock *socket.Socket, u auth.User, payload json.RawMessage) (any, error) {
+	if err := s.budget.Spend(ctx, u.ID); err != nil {
+		return nil, err
+	}
 	var req fetchRequest
 	if err := wire.Decode(payload, &req); err != nil {
 		return nil, err

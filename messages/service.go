@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/roomchat/chat/auth"
+	"github.com/roomchat/chat/sockets"
 	"github.com/roomchat/chat/wire"
 )
 
@@ -70,6 +71,7 @@ type Service struct {
 	files     Files
 	logger    *slog.Logger
 	cfg       Config
+	budget    *sockets.Budget // history reads; nil: unlimited (SetEventBudget)
 
 	sent   prometheus.Counter
 	failed *prometheus.CounterVec

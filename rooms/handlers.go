@@ -155,22 +155,57 @@ type joinResult struct {
 	LastRev int64  `json:"lastRev"`
 }
 
+// SetEventBudget sets the per-user budget that join_room and typing spend
+// from; call it before serving.
+func (s *Service) SetEventBudget(b *sockets.Budget) { s.budget = b }
+
 func (s *Service) onJoin(ctx context.Context, sock *socket.Socket, u auth.User, payload json.RawMessage) (any, error) {
+	if err := s.budget.Spend(ctx, u.ID); err != nil {
+		return nil, err
+	}
 	var req roomRequest
 	if err := wire.Decode(payload, &req); err != nil {
 		return nil, err
 	}
-	lastSeq, err := s.LastSeq(ctx, u.ID, req.RoomID)
+	lastSeq, lastRev, err := s.join(ctx, sock, u.ID, req.RoomID)
 	if err != nil {
 		return nil, err
 	}
-	lastRev, err := s.activity.LastRev(ctx, req.RoomID)
-	if err != nil {
-		return nil, err
-	}
-	sock.Join(socket.Room(req.RoomID))
 	_ = sock.Emit("joined", roomRequest{RoomID: req.RoomID})
 	return joinResult{RoomID: req.RoomID, LastSeq: lastSeq, LastRev: lastRev}, nil
+}
+
+// joiner is what joining a room needs of a socket.
+type joiner interface {
+	Join(rooms ...socket.Room)
+}
+
+// joinAttempts bounds how often a join checks membership again because it
+// changed during the check.
+const joinAttempts = 3
+
+var errMembershipChanging = wire.NewError(wire.Unavailable, "the room's members are changing; try again")
+
+// join checks that userID belongs to the room and makes the socket join it,
+// and returns the room's last seq and rev. The socket joins only if the
+// room's membership did not change since the check began; otherwise it
+// checks again. So a removal either refuses the join or evicts the joined
+// socket, whatever the timing, and no event of the room reaches a socket
+// whose user was removed before it joined.
+func (s *Service) join(ctx context.Context, sock joiner, userID, roomID string) (lastSeq, lastRev int64, err error) {
+	for range joinAttempts {
+		epoch := s.members.epoch(roomID)
+		if lastSeq, err = s.LastSeq(ctx, userID, roomID); err != nil {
+			return 0, 0, err
+		}
+		if lastRev, err = s.activity.LastRev(ctx, roomID); err != nil {
+			return 0, 0, err
+		}
+		if s.members.ifUnchanged(roomID, epoch, func() { sock.Join(socket.Room(roomID)) }) {
+			return lastSeq, lastRev, nil
+		}
+	}
+	return 0, 0, errMembershipChanging
 }
 
 func (s *Service) onLeave(sock *socket.Socket, payload json.RawMessage) (any, error) {
@@ -187,6 +222,9 @@ func (s *Service) onLeave(sock *socket.Socket, payload json.RawMessage) (any, er
 }
 
 func (s *Service) onTyping(ctx context.Context, sock *socket.Socket, u auth.User, payload json.RawMessage) error {
+	if err := s.budget.Spend(ctx, u.ID); err != nil {
+		return err
+	}
 	var req struct {
 		RoomID   string `json:"roomId"`
 		IsTyping *bool  `json:"isTyping"`

@@ -45,12 +45,19 @@ type Users interface {
 	Exist(ctx context.Context, ids []string) (map[string]bool, error)
 }
 
-// Broadcaster delivers events to Socket.IO rooms on every instance.
+// Broadcaster delivers events to Socket.IO rooms on every instance and
+// announces membership changes to every instance.
 type Broadcaster interface {
 	Broadcast(rooms []string, event string, payload any)
-	// Evict makes every socket of userID, on every instance, leave the
-	// Socket.IO room, so a removed member stops receiving it at once.
-	Evict(room, userID string)
+	// ChangeMembership announces, once the change is stored, that userID
+	// became a member of room (member true) or stopped being one. Every
+	// instance runs the functions registered with OnMembershipChange, then
+	// makes the sockets of a user who is no longer a member leave the
+	// Socket.IO room; this instance does so before the call returns.
+	ChangeMembership(room, userID string, member bool)
+	// OnMembershipChange registers fn, run for every change any instance
+	// announces.
+	OnMembershipChange(fn func(room, userID string, member bool))
 }
 
 // Service manages rooms and membership.
@@ -63,6 +70,7 @@ type Service struct {
 	members  *memberCache
 	typing   *typingTracker
 	presence Presence
+	budget   *sockets.Budget // typing and join_room; nil: unlimited (SetEventBudget)
 }
 
 // NewService returns a Service.
@@ -70,6 +78,7 @@ func NewService(store Store, activity Activity, users Users, presence Presence, 
 	s := &Service{store: store, activity: activity, users: users, out: out, log: log, presence: presence,
 		members: newMemberCache(2 * time.Second)}
 	s.typing = newTypingTracker(TypingExpiry, s.typingExpired)
+	out.OnMembershipChange(func(room, _ string, _ bool) { s.members.changed(room) })
 	return s
 }
 
@@ -171,11 +180,10 @@ func (s *Service) memberRoom(ctx context.Context, roomID, userID string) (Room, 
 	if !wire.ValidID(roomID) {
 		return Room{}, ErrInvalidRoomID
 	}
-	r, err := s.store.Room(ctx, roomID)
+	r, err := s.readRoom(ctx, roomID)
 	if err != nil {
 		return Room{}, err
 	}
-	s.members.put(r)
 	if !r.IsMember(userID) {
 		return Room{}, ErrNotMember
 	}
@@ -191,11 +199,10 @@ func (s *Service) Members(ctx context.Context, roomID, userID string) ([]string,
 	}
 	members, ok := s.members.get(roomID)
 	if !ok {
-		r, err := s.store.Room(ctx, roomID)
+		r, err := s.readRoom(ctx, roomID)
 		if err != nil {
 			return nil, err
 		}
-		s.members.put(r)
 		members = r.Members
 	}
 	for _, m := range members {
@@ -204,6 +211,18 @@ func (s *Service) Members(ctx context.Context, roomID, userID string) ([]string,
 		}
 	}
 	return nil, ErrNotMember
+}
+
+// readRoom reads a room from the store and caches its members, unless its
+// membership changed while it was being read.
+func (s *Service) readRoom(ctx context.Context, roomID string) (Room, error) {
+	epoch := s.members.epoch(roomID)
+	r, err := s.store.Room(ctx, roomID)
+	if err != nil {
+		return Room{}, err
+	}
+	s.members.fill(r, epoch)
+	return r, nil
 }
 
 // RemovedAt returns the last time a member left or was removed from the
@@ -324,7 +343,9 @@ func (s *Service) AddMember(ctx context.Context, callerID, roomID, userID string
 	if err != nil {
 		return Room{}, err
 	}
-	s.members.put(r)
+	if !already {
+		s.out.ChangeMembership(roomID, userID, true)
+	}
 	if r, err = s.withActivity(ctx, r); err == nil && !already {
 		s.tellMembers(r, userID)
 	}
@@ -350,8 +371,7 @@ func (s *Service) RemoveMember(ctx context.Context, callerID, roomID, userID str
 	if err := s.store.RemoveMember(ctx, roomID, userID); err != nil {
 		return err
 	}
-	s.members.forget(roomID)
-	s.out.Evict(roomID, userID)
+	s.out.ChangeMembership(roomID, userID, false)
 	s.out.Broadcast([]string{sockets.UserRoom(userID)}, "room_removed", RoomRemovedEvent{RoomID: roomID})
 	return nil
 }

@@ -64,11 +64,15 @@ func (f *fakePresence) Disconnect(ctx context.Context, userID, socketID string) 
 	return f.disconnect(ctx, userID, socketID)
 }
 
-// roomsOut records broadcasts and evictions.
+// roomsOut records broadcasts and membership changes, and applies the
+// changes as the real one does on one instance: the registered functions
+// run, then the sockets of a user who is no longer a member leave the room.
 type roomsOut struct {
-	mu      sync.Mutex
-	sent    []string // "event rooms payload-JSON"
-	evicted []string // "room user"
+	mu       sync.Mutex
+	sent     []string // "event rooms payload-JSON"
+	changes  []string // "room user member"
+	onChange []func(room, userID string, member bool)
+	sockets  map[string][]*fakeSocket // by user
 }
 
 func (o *roomsOut) Broadcast(rooms []string, event string, payload any) {
@@ -91,10 +95,39 @@ func (o *roomsOut) named(event string) []string {
 	return out
 }
 
-func (o *roomsOut) Evict(room, userID string) {
+func (o *roomsOut) ChangeMembership(room, userID string, member bool) {
+	o.mu.Lock()
+	o.changes = append(o.changes, fmt.Sprintf("%s %s %t", room, userID, member))
+	o.mu.Unlock()
+	o.received(room, userID, member)
+}
+
+// received applies a change as if another instance had announced it.
+func (o *roomsOut) received(room, userID string, member bool) {
+	o.mu.Lock()
+	fns, socks := o.onChange, o.sockets[userID]
+	o.mu.Unlock()
+	for _, fn := range fns {
+		fn(room, userID, member)
+	}
+	if !member {
+		for _, s := range socks {
+			s.leave(room)
+		}
+	}
+}
+
+func (o *roomsOut) OnMembershipChange(fn func(room, userID string, member bool)) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.evicted = append(o.evicted, room+" "+userID)
+	o.onChange = append(o.onChange, fn)
+}
+
+// changed returns the changes announced so far.
+func (o *roomsOut) changed() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]string(nil), o.changes...)
 }
 
 // roomsFixture is a Service on the embedded store, with users alice, bob,
@@ -104,6 +137,7 @@ type roomsFixture struct {
 	store    *SQLiteStore
 	activity *fakeActivity
 	presence *fakePresence
+	users    *fakeUsers
 	out      *roomsOut
 	latest   map[string]Latest
 	unreadOf map[string][2]int // by room id
@@ -125,7 +159,7 @@ func newRoomsFixture(t *testing.T) *roomsFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &roomsFixture{store: store, out: &roomsOut{}, latest: map[string]Latest{}, unreadOf: map[string][2]int{}}
+	f := &roomsFixture{store: store, out: &roomsOut{sockets: map[string][]*fakeSocket{}}, latest: map[string]Latest{}, unreadOf: map[string][2]int{}}
 	f.activity = &fakeActivity{
 		activity: func(_ context.Context, userID string, markers map[string]int64) (map[string]Latest, error) {
 			if userID != "" {
@@ -154,7 +188,7 @@ func newRoomsFixture(t *testing.T) *roomsFixture {
 			return seq, nil
 		},
 	}
-	users := &fakeUsers{exist: func(_ context.Context, ids []string) (map[string]bool, error) {
+	f.users = &fakeUsers{exist: func(_ context.Context, ids []string) (map[string]bool, error) {
 		out := map[string]bool{}
 		for _, id := range ids {
 			out[id] = roomsTestUsers[id]
@@ -162,7 +196,7 @@ func newRoomsFixture(t *testing.T) *roomsFixture {
 		return out, nil
 	}}
 	f.presence = &fakePresence{}
-	f.svc = NewService(store, f.activity, users, f.presence, f.out, slog.New(slog.DiscardHandler))
+	f.svc = NewService(store, f.activity, f.users, f.presence, f.out, slog.New(slog.DiscardHandler))
 	t.Cleanup(f.svc.Close)
 	return f
 }
@@ -357,6 +391,9 @@ func TestAddMember(t *testing.T) {
 	if again, err := f.svc.AddMember(ctx, "alice", r.ID, "carol"); err != nil || len(again.Members) != 3 {
 		t.Errorf("adding a member again = %+v, %v", again, err)
 	}
+	if got, want := f.out.changed(), []string{r.ID + " carol true"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("announced %v, want %v (once: the second add changed nothing)", got, want)
+	}
 }
 
 func TestRemoveMember(t *testing.T) {
@@ -390,8 +427,8 @@ func TestRemoveMember(t *testing.T) {
 			}
 		})
 	}
-	if len(f.out.evicted) != 0 {
-		t.Fatalf("refused removals evicted %v", f.out.evicted)
+	if got := f.out.changed(); len(got) != 0 {
+		t.Fatalf("refused removals announced %v", got)
 	}
 
 	if _, err := f.svc.Members(ctx, r.ID, "carol"); err != nil {
@@ -408,9 +445,9 @@ func TestRemoveMember(t *testing.T) {
 			t.Errorf("%s after removal: %v, want not a member at once", u, err)
 		}
 	}
-	want := []string{r.ID + " carol", r.ID + " dave"}
-	if !reflect.DeepEqual(f.out.evicted, want) {
-		t.Errorf("evicted %v, want %v", f.out.evicted, want)
+	want := []string{r.ID + " carol false", r.ID + " dave false"}
+	if got := f.out.changed(); !reflect.DeepEqual(got, want) {
+		t.Errorf("announced %v, want %v", got, want)
 	}
 	got, err := f.svc.Get(ctx, "bob", r.ID)
 	if err != nil || !reflect.DeepEqual(got.Members, []string{"alice", "bob"}) {

@@ -66,7 +66,7 @@ var errShuttingDown = wire.NewError(wire.Unavailable, "server shutting down")
 // have been answered, so it sees what they did.
 func (e *Events) On(s *socket.Socket, event string, h Handler) {
 	_ = s.On(event, func(args ...any) {
-		ack, payload, ok := e.start(s, event, args)
+		ack, payload, err, ok := e.start(s, event, args)
 		if !ok {
 			return
 		}
@@ -76,7 +76,10 @@ func (e *Events) On(s *socket.Socket, event string, h Handler) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), EventTimeout)
 		defer cancel()
-		result, err := h(ctx, payload)
+		var result any
+		if err == nil {
+			result, err = h(ctx, payload)
+		}
 		e.answer(s, event, ack, result, err)
 	})
 }
@@ -87,12 +90,15 @@ func (e *Events) On(s *socket.Socket, event string, h Handler) {
 // answered.
 func (e *Events) OnStaged(s *socket.Socket, event string, h Staged) {
 	_ = s.On(event, func(args ...any) {
-		ack, payload, ok := e.start(s, event, args)
+		ack, payload, err, ok := e.start(s, event, args)
 		if !ok {
 			return
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), EventTimeout)
-		finish, err := h(ctx, payload)
+		var finish func() (any, error)
+		if err == nil {
+			finish, err = h(ctx, payload)
+		}
 		if err != nil {
 			cancel()
 			if tail := e.tail(s); tail != nil {
@@ -117,21 +123,28 @@ func (e *Events) OnStaged(s *socket.Socket, event string, h Staged) {
 }
 
 // start decodes an event's arguments and counts it as running; it answers
-// and reports false when the server is shutting down.
-func (e *Events) start(s *socket.Socket, event string, args []any) (socket.Ack, json.RawMessage, bool) {
-	ack, args := splitAck(args)
+// and reports false when the server is shutting down. refused is the error
+// to answer instead of calling the handler, when the arguments were refused
+// while decoding the packet.
+func (e *Events) start(s *socket.Socket, event string, args []any) (ack socket.Ack, payload json.RawMessage, refused error, ok bool) {
+	ack, args = splitAck(args)
 	if !e.begin() {
 		e.reportError(s, event, ack, errShuttingDown)
-		return nil, nil, false
+		return nil, nil, nil, false
 	}
-	var payload json.RawMessage = []byte("null")
+	payload = []byte("null")
 	if len(args) > 0 {
+		// The packet decoder puts an error in place of arguments it refused
+		// (text that is not UTF-8); decoded JSON is never an error.
+		if err, ok := args[0].(error); ok {
+			return ack, nil, err, true
+		}
 		raw, err := json.Marshal(args[0])
 		if err == nil {
 			payload = raw
 		}
 	}
-	return ack, payload, true
+	return ack, payload, nil, true
 }
 
 // answer acknowledges a handled event, or reports its error.

@@ -18,6 +18,7 @@ type Code string
 const (
 	InvalidArgument Code = "invalid_argument"
 	Unauthorized    Code = "unauthorized"
+	TokenExpired    Code = "token_expired" // sent to a connected socket whose token expired
 	Forbidden       Code = "forbidden"
 	NotFound        Code = "not_found"
 	Conflict        Code = "conflict"
@@ -31,6 +32,7 @@ const (
 var statuses = map[Code]int{
 	InvalidArgument: http.StatusBadRequest,
 	Unauthorized:    http.StatusUnauthorized,
+	TokenExpired:    http.StatusUnauthorized,
 	Forbidden:       http.StatusForbidden,
 	NotFound:        http.StatusNotFound,
 	Conflict:        http.StatusConflict,

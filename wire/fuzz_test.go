@@ -66,3 +66,27 @@ func FuzzDecodeEvent(f *testing.F) {
 		}
 	})
 }
+
+// FuzzValidText: text that ValidText accepts decodes without encoding/json
+// putting a replacement character anywhere the input did not spell one.
+func FuzzValidText(f *testing.F) {
+	for _, s := range []string{`"a"`, `"\ud83d\ude00"`, `"\ud800"`, "\"\xff\"", `"\\ud800"`, `["\udc00x"]`, `{"k":"\u00e9"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var v any
+		if !wire.ValidText(b) || json.Unmarshal(b, &v) != nil {
+			return
+		}
+		if bytes.Contains(b, []byte("\uFFFD")) || bytes.Contains(bytes.ToLower(b), []byte(`\ufffd`)) {
+			return
+		}
+		out, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(out, []byte("\uFFFD")) {
+			t.Errorf("ValidText accepted %q, which decodes to %s", b, out)
+		}
+	})
+}

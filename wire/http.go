@@ -13,9 +13,11 @@ import (
 // maxBodyBytes bounds every JSON request body.
 const maxBodyBytes = 1 << 20
 
-// WriteJSON writes v as a JSON response with the status.
+// WriteJSON writes v as a JSON response with the status. Browsers are told
+// not to guess another type for it (nosniff).
 func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
@@ -48,10 +50,28 @@ func Respond(w http.ResponseWriter, r *http.Request, log *slog.Logger, status in
 	}
 }
 
-// DecodeJSON decodes a JSON request body into dst. A body that is not a
-// single JSON object of the right shape is an InvalidArgument error.
+// Errors of request bodies that are not JSON text.
+var (
+	ErrBodyTooLarge = Errorf(TooLarge, "request body over %d MiB", maxBodyBytes>>20)
+	ErrInvalidText  = NewError(InvalidArgument, "request body is not valid UTF-8")
+)
+
+// DecodeJSON decodes a JSON request body into dst. A body over the size
+// limit is ErrBodyTooLarge; one that is not valid UTF-8 (ValidText) is
+// ErrInvalidText; one that is not a single JSON object of the right shape is
+// an InvalidArgument error.
 func DecodeJSON(r *http.Request, dst any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxBodyBytes))
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
+	if err != nil {
+		return Errorf(InvalidArgument, "request body: %s", describeJSONError(err))
+	}
+	if len(body) > maxBodyBytes {
+		return ErrBodyTooLarge
+	}
+	if !ValidText(body) {
+		return ErrInvalidText
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(dst); err != nil {
 		return Errorf(InvalidArgument, "request body: %s", describeJSONError(err))
 	}

@@ -22,9 +22,10 @@ type credentialsBody struct {
 
 func TestDecodeJSON(t *testing.T) {
 	tests := []struct {
-		name    string
-		body    string
-		wantErr string // "" for success; else a part of the message
+		name     string
+		body     string
+		wantErr  string // "" for success; else a part of the message
+		wantCode Code   // InvalidArgument unless set
 	}{
 		{name: "object", body: `{"username":"alice","age":3,"tags":["a"],"admin":true}`},
 		{name: "object with surrounding space", body: " \n{\"username\":\"alice\"}\n "},
@@ -42,7 +43,10 @@ func TestDecodeJSON(t *testing.T) {
 		{name: "trailing bracket", body: `{"username":"a"}]`, wantErr: "request body"},
 		{name: "trailing brace", body: `{"username":"a"}}`, wantErr: "request body"},
 		{name: "trailing garbage", body: `{"username":"a"}x`, wantErr: "request body"},
-		{name: "over the size limit", body: `{"username":"` + strings.Repeat("a", maxBodyBytes) + `"}`, wantErr: "malformed JSON"},
+		{name: "over the size limit", body: `{"username":"` + strings.Repeat("a", maxBodyBytes) + `"}`, wantErr: "over 1 MiB", wantCode: TooLarge},
+		{name: "at the size limit", body: `{"username":"alice","x":"` + strings.Repeat("a", maxBodyBytes-30) + `"}`},
+		{name: "not UTF-8", body: "{\"username\":\"al\xffice\"}", wantErr: "not valid UTF-8"},
+		{name: "lone surrogate", body: `{"username":"al\ud800ice"}`, wantErr: "not valid UTF-8"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,9 +62,13 @@ func TestDecodeJSON(t *testing.T) {
 				}
 				return
 			}
+			code := tt.wantCode
+			if code == "" {
+				code = InvalidArgument
+			}
 			var we *Error
-			if !errors.As(err, &we) || we.Code() != InvalidArgument {
-				t.Fatalf("DecodeJSON error = %v, want an invalid_argument *Error", err)
+			if !errors.As(err, &we) || we.Code() != code {
+				t.Fatalf("DecodeJSON error = %v, want a %s *Error", err, code)
 			}
 			if !strings.Contains(we.Error(), tt.wantErr) {
 				t.Errorf("message %q does not contain %q", we.Error(), tt.wantErr)
@@ -77,6 +85,9 @@ func TestWriteJSON(t *testing.T) {
 	}
 	if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Errorf("Content-Type = %q", ct)
+	}
+	if got := w.Header().Get("X-Content-Type-Options"); got != "nosniff" {
+		t.Errorf("X-Content-Type-Options = %q, want nosniff", got)
 	}
 	if got := strings.TrimSpace(w.Body.String()); got != `{"n":1}` {
 		t.Errorf("body = %s", got)

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/roomchat/chat/wire"
 )
 
 // Config is everything the service can be told at start-up. Every field is
@@ -22,6 +24,10 @@ type Config struct {
 	DataDir     string
 	CORSOrigins []string
 	SendRate    float64
+	EventRate   float64
+	// RegisterRate is accounts per client address per hour.
+	RegisterRate   float64
+	TrustedProxies wire.Proxies
 
 	JWTPublicKeyFile string
 	JWTJWKSURL       string
@@ -30,6 +36,7 @@ type Config struct {
 	TokenTTL         time.Duration
 	SessionTTL       time.Duration
 	SessionTokenTTL  time.Duration
+	JWTLeeway        time.Duration
 	MaxContent       int
 	MaxUpload        int64
 	EditWindow       time.Duration
@@ -56,11 +63,15 @@ var settings = []setting{
 	{"data-dir", "./data", "", "where embedded state lives"},
 	{"cors-origins", "", "empty: same origin only", "comma-separated allowed origins, `*` for any"},
 	{"send-rate", "10", "", "messages per second per user (burst twice that); `0` turns the limit off"},
+	{"event-rate", "20", "", "`typing`, `join_room` and history reads per second per user, together (burst twice that); `0` turns the limit off"},
+	{"register-rate", "20", "", "accounts one client address may create per hour; `0` turns the limit off"},
+	{"trusted-proxies", "", "empty: none", "comma-separated addresses or CIDR ranges of load balancers whose `X-Forwarded-For` names the client"},
 	{"jwt-public-key-file", "", "empty", "PEM public key (RS256/ES256) of an identity provider whose tokens are accepted"},
 	{"jwt-jwks-url", "", "empty", "JWKS URL of an identity provider whose tokens are accepted"},
 	{"jwt-issuer", "", "empty", "required `iss` of every token, when set"},
 	{"jwt-audience", "", "empty", "required `aud` of every token, when set"},
 	{"token-ttl", "24h", "", "lifetime of tokens issued by `/register` and `/login`"},
+	{"jwt-leeway", "30s", "", "clock skew allowed when checking a token's `exp` and `nbf`, from `0s` to `30s`"},
 	{"session-ttl", "720h", "", "how long a browser stays signed in without opening the page (every visit starts it again)"},
 	{"session-token-ttl", "10m", "", "lifetime of the access tokens of a browser session; the page renews them before they expire"},
 	{"max-content", "4000", "", "longest message, in Unicode code points"},
@@ -127,10 +138,17 @@ func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Con
 		JWTIssuer: get("jwt-issuer"), JWTAudience: get("jwt-audience"), LogLevel: get("log-level"), PprofAddr: get("pprof-addr"),
 	}
 	var errs []error
-	cfg.SendRate, errs = parseFloat(get("send-rate"), "send-rate", errs)
+	cfg.SendRate, errs = parseRate(get("send-rate"), "send-rate", errs)
+	cfg.EventRate, errs = parseRate(get("event-rate"), "event-rate", errs)
+	cfg.RegisterRate, errs = parseRate(get("register-rate"), "register-rate", errs)
 	cfg.TokenTTL, errs = parseDuration(get("token-ttl"), "token-ttl", errs)
 	cfg.SessionTTL, errs = parseDuration(get("session-ttl"), "session-ttl", errs)
 	cfg.SessionTokenTTL, errs = parseDuration(get("session-token-ttl"), "session-token-ttl", errs)
+	cfg.JWTLeeway, errs = parseLeeway(get("jwt-leeway"), errs)
+	var err error
+	if cfg.TrustedProxies, err = wire.ParseProxies(splitList(get("trusted-proxies"))); err != nil {
+		errs = append(errs, fmt.Errorf("trusted-proxies: %w", err))
+	}
 	cfg.ShutdownTimeout, errs = parseDuration(get("shutdown-timeout"), "shutdown-timeout", errs)
 	if d, err := time.ParseDuration(get("edit-window")); err != nil || d < 0 {
 		errs = append(errs, fmt.Errorf("edit-window: want 0 or a duration such as 15m, got %q", get("edit-window")))
@@ -145,10 +163,28 @@ func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Con
 	if cfg.MaxUpload, err = parseSize(get("max-upload")); err != nil {
 		errs = append(errs, fmt.Errorf("max-upload: %w", err))
 	}
-	if cfg.SendRate < 0 {
-		errs = append(errs, errors.New("send-rate: must not be negative"))
-	}
 	return cfg, errors.Join(errs...)
+}
+
+// parseRate reads a rate that may be 0 (no limit) but not negative.
+func parseRate(v, name string, errs []error) (float64, []error) {
+	f, errs := parseFloat(v, name, errs)
+	if f < 0 {
+		return 0, append(errs, fmt.Errorf("%s: must not be negative", name))
+	}
+	return f, errs
+}
+
+// maxLeeway bounds the clock skew allowed on tokens: a token stays usable
+// that long after its exp.
+const maxLeeway = 30 * time.Second
+
+func parseLeeway(v string, errs []error) (time.Duration, []error) {
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 || d > maxLeeway {
+		return 0, append(errs, fmt.Errorf("jwt-leeway: want a duration from 0s to %s, got %q", maxLeeway, v))
+	}
+	return d, errs
 }
 
 func parseFloat(v, name string, errs []error) (float64, []error) {

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"reflect"
 	"strings"
@@ -27,9 +28,9 @@ func mustLoad(t *testing.T, args []string, env map[string]string) Config {
 func TestLoadConfigDefaults(t *testing.T) {
 	cfg := mustLoad(t, nil, nil)
 	got := []any{cfg.Addr, cfg.MongoURI, cfg.MongoDB, cfg.RedisURL, cfg.JWTSecret, cfg.DataDir, cfg.CORSOrigins,
-		cfg.SendRate, cfg.TokenTTL, cfg.MaxContent, cfg.ShutdownTimeout}
+		cfg.SendRate, cfg.EventRate, cfg.RegisterRate, len(cfg.TrustedProxies), cfg.TokenTTL, cfg.JWTLeeway, cfg.MaxContent, cfg.ShutdownTimeout}
 	want := []any{":3000", "", "chat", "", "", "./data", []string(nil),
-		10.0, 24 * time.Hour, 4000, 15 * time.Second}
+		10.0, 20.0, 20.0, 0, 24 * time.Hour, 30 * time.Second, 4000, 15 * time.Second}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("defaults = %v\nwant       %v", got, want)
 	}
@@ -52,9 +53,14 @@ func TestLoadConfigEnvironment(t *testing.T) {
 		{"CHAT_CORS_ORIGINS", "--cors-origins", "http://a, http://b", "*", func(c Config) any { return c.CORSOrigins },
 			[]string{"http://a", "http://b"}, []string{"*"}},
 		{"CHAT_SEND_RATE", "--send-rate", "2.5", "0", func(c Config) any { return c.SendRate }, 2.5, 0.0},
+		{"CHAT_EVENT_RATE", "--event-rate", "5", "0", func(c Config) any { return c.EventRate }, 5.0, 0.0},
+		{"CHAT_REGISTER_RATE", "--register-rate", "3", "0", func(c Config) any { return c.RegisterRate }, 3.0, 0.0},
+		{"CHAT_TRUSTED_PROXIES", "--trusted-proxies", "10.0.0.0/8, 127.0.0.1", "::1", func(c Config) any { return fmt.Sprint(c.TrustedProxies) },
+			"[10.0.0.0/8 127.0.0.1/32]", "[::1/128]"},
 		{"CHAT_TOKEN_TTL", "--token-ttl", "1h", "90m", func(c Config) any { return c.TokenTTL }, time.Hour, 90 * time.Minute},
 		{"CHAT_SESSION_TTL", "--session-ttl", "48h", "1h", func(c Config) any { return c.SessionTTL }, 48 * time.Hour, time.Hour},
 		{"CHAT_SESSION_TOKEN_TTL", "--session-token-ttl", "5m", "90s", func(c Config) any { return c.SessionTokenTTL }, 5 * time.Minute, 90 * time.Second},
+		{"CHAT_JWT_LEEWAY", "--jwt-leeway", "5s", "0s", func(c Config) any { return c.JWTLeeway }, 5 * time.Second, time.Duration(0)},
 		{"CHAT_MAX_CONTENT", "--max-content", "100", "200", func(c Config) any { return c.MaxContent }, 100, 200},
 		{"CHAT_MAX_UPLOAD", "--max-upload", "10MiB", "1000", func(c Config) any { return c.MaxUpload }, int64(10 << 20), int64(1000)},
 		{"CHAT_SHUTDOWN_TIMEOUT", "--shutdown-timeout", "3s", "4s", func(c Config) any { return c.ShutdownTimeout }, 3 * time.Second, 4 * time.Second},
@@ -103,6 +109,11 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"zero token TTL", []string{"--token-ttl", "0s"}, nil, []string{"token-ttl"}},
 		{"negative shutdown timeout", []string{"--shutdown-timeout", "-5s"}, nil, []string{"shutdown-timeout"}},
 		{"zero max content", []string{"--max-content", "0"}, nil, []string{"max-content"}},
+		{"negative event rate", []string{"--event-rate", "-2"}, nil, []string{"event-rate"}},
+		{"register rate not a number", []string{"--register-rate", "many"}, nil, []string{"register-rate", "many"}},
+		{"a proxy that is not an address", []string{"--trusted-proxies", "lb.local"}, nil, []string{"trusted-proxies", "lb.local"}},
+		{"leeway over 30s", []string{"--jwt-leeway", "1m"}, nil, []string{"jwt-leeway"}},
+		{"negative leeway", []string{"--jwt-leeway", "-1s"}, nil, []string{"jwt-leeway"}},
 		{"max content not a number", []string{"--max-content", "many"}, nil, []string{"max-content", "many"}},
 		{"max upload with an unknown unit", []string{"--max-upload", "5TB"}, nil, []string{"max-upload", "5TB"}},
 		{"zero max upload", []string{"--max-upload", "0"}, nil, []string{"max-upload"}},

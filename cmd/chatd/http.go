@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -17,6 +16,8 @@ import (
 	"github.com/zishang520/socket.io/servers/socket/v3"
 	"github.com/zishang520/socket.io/v3/pkg/types"
 
+	"github.com/roomchat/chat/sockets/backlog"
+	"github.com/roomchat/chat/sockets/sioparser"
 	"github.com/roomchat/chat/sockets/wstransport"
 	"github.com/roomchat/chat/static"
 	"github.com/roomchat/chat/wire"
@@ -27,6 +28,15 @@ import (
 // (4,000 code points of up to 4 bytes, JSON-escaped) and its envelope.
 const maxPacketBytes = 1 << 20
 
+// maxQueueBytes is how much may wait to be sent to one connection, on
+// either transport; past it the connection is closed and its client
+// catches up by seq when it reconnects.
+const maxQueueBytes = 1 << 20
+
+// maxUnauthenticatedBytes bounds a packet of a connection that has not
+// authenticated yet: room for a CONNECT with an identity provider's token.
+const maxUnauthenticatedBytes = 8 << 10
+
 // newSocketServer builds the Socket.IO server. Every option goes to
 // NewServer: ServeHandler only configures the engine.
 func newSocketServer(cfg Config, adapterCtor socket.AdapterConstructor) *socket.Server {
@@ -34,27 +44,22 @@ func newSocketServer(cfg Config, adapterCtor socket.AdapterConstructor) *socket.
 	opts.SetServeClient(false)
 	opts.SetAdapter(adapterCtor)
 	opts.SetMaxHttpBufferSize(maxPacketBytes)
+	opts.SetParser(sioparser.New(sioparser.Config{MaxPacket: maxPacketBytes, MaxUnauthenticated: maxUnauthenticatedBytes}))
 	opts.SetPingInterval(25 * time.Second)
 	opts.SetPingTimeout(20 * time.Second)
 	opts.SetConnectTimeout(45 * time.Second)
-	opts.SetTransports(types.NewSet(engine.Polling, engine.TransportCtor(wstransport.New(wstransport.Config{}))))
+	opts.SetTransports(types.NewSet(engine.Polling, engine.TransportCtor(wstransport.New(wstransport.Config{MaxQueue: maxQueueBytes}))))
 	if len(cfg.CORSOrigins) > 0 {
-		opts.SetCors(&types.Cors{Origin: corsOriginValue(cfg.CORSOrigins), Credentials: !slices.Contains(cfg.CORSOrigins, "*")})
+		// originGuard has checked the origin of every request the engine
+		// sees, knowing the request's host; the engine's own check knows
+		// only the list, and its WebSocket upgrader would refuse the page's
+		// own origin. Here the engine only answers with CORS headers.
+		opts.SetCors(&types.Cors{Origin: func(string) bool { return true }, Credentials: !slices.Contains(cfg.CORSOrigins, "*")})
 	}
-	opts.SetAllowRequest(func(ctx *types.HttpContext) error {
-		if !originAllowed(cfg.CORSOrigins, ctx.Request()) {
-			return errors.New("origin not allowed")
-		}
-		return nil
-	})
-	return socket.NewServer(nil, opts)
-}
-
-func corsOriginValue(origins []string) any {
-	if slices.Contains(origins, "*") {
-		return "*"
-	}
-	return origins
+	io := socket.NewServer(nil, opts)
+	io.ServeHandler(nil) // creates the engine
+	backlog.Bound(io.Engine(), maxQueueBytes)
+	return io
 }
 
 // originAllowed lets through requests without an Origin (non-browser
@@ -79,7 +84,7 @@ func (m *Main) router() http.Handler {
 	})
 	r.Get("/readyz", m.handleReady)
 	r.Handle("/metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
-	r.Handle("/socket.io/*", wstransport.ReleaseOnUpgrade(m.io.ServeHandler(nil)))
+	r.Handle("/socket.io/*", m.originGuard(wstransport.ReleaseOnUpgrade(m.io.ServeHandler(nil))))
 	m.auth.PublicRoutes(r)
 	m.sessions.Routes(r)
 	m.files.PublicRoutes(r, authenticator{m.auth})
@@ -109,6 +114,20 @@ func (m *Main) handleReady(w http.ResponseWriter, r *http.Request) {
 		m.log.Warn("cluster backend not ready", slog.Any("err", err))
 	}
 	wire.WriteJSON(w, code, status)
+}
+
+var errOrigin = wire.NewError(wire.Forbidden, "origin not allowed")
+
+// originGuard refuses Socket.IO requests, long-polling and WebSocket alike,
+// from an origin that is neither the server's own nor a configured one.
+func (m *Main) originGuard(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !originAllowed(m.cfg.CORSOrigins, r) {
+			wire.WriteError(w, r, m.log, errOrigin)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // cors answers cross-origin REST requests from the configured origins; with

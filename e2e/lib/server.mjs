@@ -65,9 +65,22 @@ function baseEnv() {
   return env;
 }
 
+/**
+ * TEST_DEFAULTS are the settings every test server gets unless a test says
+ * otherwise: the shared secret, and the per-user and per-address limits off
+ * (tests create many users and sockets from one address, fast); the tests
+ * of each limit turn it on.
+ */
+export const TEST_DEFAULTS = {
+  CHAT_JWT_SECRET: TEST_JWT_SECRET,
+  CHAT_SEND_RATE: '0',
+  CHAT_EVENT_RATE: '0',
+  CHAT_REGISTER_RATE: '0',
+};
+
 // mergeEnv applies overrides; a null or undefined value removes the variable.
 function mergeEnv(overrides) {
-  const env = { ...baseEnv(), CHAT_JWT_SECRET: TEST_JWT_SECRET, CHAT_SEND_RATE: '0' };
+  const env = { ...baseEnv(), ...TEST_DEFAULTS };
   for (const [k, v] of Object.entries(overrides || {})) {
     if (v === null || v === undefined) delete env[k];
     else env[k] = String(v);
@@ -78,8 +91,7 @@ function mergeEnv(overrides) {
 /**
  * startServer starts chatd and resolves once it prints its listening line.
  *
- * options.env     variables over the defaults (CHAT_JWT_SECRET = TEST_JWT_SECRET,
- *                 CHAT_SEND_RATE = 0); a null value unsets a variable
+ * options.env     variables over TEST_DEFAULTS; a null value unsets a variable
  * options.args    extra command-line arguments
  * options.dataDir data directory (default: a fresh temporary one)
  * options.port    port to listen on (default 0: a free one)

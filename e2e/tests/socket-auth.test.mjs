@@ -7,21 +7,24 @@ import { TEST_JWT_SECRET } from '../lib/server.mjs';
 import { TRANSPORTS, UPGRADE, newUser, connect, connectError, collect, emitAck, open, randomHex, uniqueName, waitUpgrade, sleep } from '../lib/client.mjs';
 import { signToken, nowSeconds } from '../lib/jwt.mjs';
 
+// badTokens are refused tokens, each with the reason the refusal gives.
 function badTokens() {
   const claims = { sub: randomHex(24), name: uniqueName('x'), iat: nowSeconds(), exp: nowSeconds() + 3600 };
   return {
-    garbage: 'not-a-jwt',
-    empty: '',
-    expired: signToken({ ...claims, iat: nowSeconds() - 7200, exp: nowSeconds() - 60 }, TEST_JWT_SECRET),
-    'alg none': signToken(claims, '', { alg: 'none' }),
-    'wrong secret': signToken(claims, 'some-other-secret-0123456789abcdef0123456789'),
-    'HS384 with the right secret': signToken(claims, TEST_JWT_SECRET, { alg: 'HS384' }),
+    garbage: ['not-a-jwt', 'invalid token'],
+    empty: ['', 'no token'],
+    expired: [signToken({ ...claims, iat: nowSeconds() - 7200, exp: nowSeconds() - 60 }, TEST_JWT_SECRET), 'token expired'],
+    'alg none': [signToken(claims, '', { alg: 'none' }), 'invalid token'],
+    'wrong secret': [signToken(claims, 'some-other-secret-0123456789abcdef0123456789'), 'invalid token'],
+    'HS384 with the right secret': [signToken(claims, TEST_JWT_SECRET, { alg: 'HS384' }), 'invalid token'],
   };
 }
 
-function assertUnauthorized(err, what) {
+// assertUnauthorized checks a refusal: message "unauthorized", data
+// {code: "unauthorized", message: why}.
+function assertUnauthorized(err, what, why) {
   assert.equal(err.message, 'unauthorized', `${what}: connect_error message (${err.message})`);
-  assert.deepEqual(err.data, { code: 'unauthorized' }, `${what}: connect_error data`);
+  assert.deepEqual(err.data, { code: 'unauthorized', message: why }, `${what}: connect_error data`);
 }
 
 for (const tr of TRANSPORTS) {
@@ -50,19 +53,20 @@ for (const tr of TRANSPORTS) {
       assert.equal(socket.connected, true);
     });
 
-    test('no token: connect_error "unauthorized" with data {code: "unauthorized"}', async () => {
-      assertUnauthorized(await connectError(srv.url, null, opts), 'no token');
-      assertUnauthorized(await connectError(srv.url, null, { ...opts, auth: {} }), 'empty auth');
-      assertUnauthorized(await connectError(srv.url, null, { ...opts, auth: { token: 42 } }), 'numeric token');
+    test('no token: connect_error "unauthorized" with data {code: "unauthorized", message: "no token"}', async () => {
+      assertUnauthorized(await connectError(srv.url, null, opts), 'no token', 'no token');
+      assertUnauthorized(await connectError(srv.url, null, { ...opts, auth: {} }), 'empty auth', 'no token');
+      assertUnauthorized(await connectError(srv.url, null, { ...opts, auth: { token: 42 } }), 'numeric token', 'no token');
     });
 
-    for (const [kind, token] of Object.entries(badTokens())) {
-      test(`a bad token (${kind}) is refused wherever it comes from`, async () => {
-        assertUnauthorized(await connectError(srv.url, null, { ...opts, auth: { token } }), `${kind} in auth`);
-        assertUnauthorized(await connectError(srv.url, null, { ...opts, query: { token } }), `${kind} in query`);
+    for (const [kind, [token, why]] of Object.entries(badTokens())) {
+      test(`a bad token (${kind}) is refused wherever it comes from, saying "${why}"`, async () => {
+        assertUnauthorized(await connectError(srv.url, null, { ...opts, auth: { token } }), `${kind} in auth`, why);
+        assertUnauthorized(await connectError(srv.url, null, { ...opts, query: { token } }), `${kind} in query`, why);
         assertUnauthorized(
           await connectError(srv.url, null, { ...opts, extraHeaders: { Authorization: `Bearer ${token}` } }),
           `${kind} in header`,
+          why,
         );
       });
     }
@@ -74,7 +78,7 @@ for (const tr of TRANSPORTS) {
       socket.on('connect_error', (err) => errors.push(err));
       await sleep(1_000);
       assert.equal(errors.length, 1, 'one connect_error');
-      assertUnauthorized(errors[0], 'garbage');
+      assertUnauthorized(errors[0], 'garbage', 'invalid token');
       assert.equal(socket.connected, false);
       assert.deepEqual(events.events(), []);
     });
@@ -101,6 +105,6 @@ describe('socket authentication with the default transports (upgrade)', () => {
     assert.equal(socket.io.engine.transport.name, 'websocket');
     const ack = await emitAck(socket, 'join_room', { roomId: randomHex(24) });
     assert.equal(ack.error?.code, 'not_found');
-    assertUnauthorized(await connectError(srv.url, 'not-a-jwt'), 'garbage');
+    assertUnauthorized(await connectError(srv.url, 'not-a-jwt'), 'garbage', 'invalid token');
   });
 });

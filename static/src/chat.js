@@ -134,7 +134,13 @@ export class Chat {
     } catch (err) {
       room.joined = false;
       if (err.code === 'forbidden' || err.code === 'not_found') this.dropRoom(room.id);
+      else this.retryLater(err, () => this.join(room));
     }
+  }
+
+  /** retryLater runs fn once the server's wait is over, when err was rate_limited. */
+  retryLater(err, fn) {
+    if (err?.code === 'rate_limited') setTimeout(fn, Math.max(err.retryAfterMs || 0, 100));
   }
 
   async loadRooms() {
@@ -268,6 +274,7 @@ export class Chat {
     } catch (err) {
       room.loadError = err;
       this.store.emit('messages', room.id, 'error');
+      this.retryLater(err, () => this.loadNewest(room));
     } finally {
       room.loading = false;
     }
@@ -332,8 +339,8 @@ export class Chat {
         }
         if (!page.hasMore) break;
       }
-    } catch {
-      /* the next reconnect or refresh tries again */
+    } catch (err) {
+      this.retryLater(err, () => this.catchUp(room)); // else the next reconnect or refresh tries again
     } finally {
       room.catchingUp = false;
       if (room.catchUpAgain) {

@@ -9,6 +9,20 @@ const AUTH_WORDS = {
   conflict: 'That username is taken. Try another one.',
 };
 
+/** waitWords says how long a refused sign-in or sign-up must wait. */
+function waitWords(err) {
+  const minutes = Math.ceil((err.retryAfterMs || 0) / 60000);
+  const when = minutes > 1 ? `in ${minutes} minutes` : 'in a minute';
+  return err.message?.startsWith('too many accounts')
+    ? `Too many accounts were created from here. Try again ${when}.`
+    : `Too many attempts. Try again ${when}.`;
+}
+
+function authWords(err) {
+  if (err.code === 'rate_limited') return waitWords(err);
+  return AUTH_WORDS[err.code] || plainWords(err);
+}
+
 /** authView renders the sign-in card; onSignedIn runs once session is signed in. */
 export function authView({ session, notice, onSignedIn }) {
   let mode = 'login';
@@ -66,7 +80,7 @@ export function authView({ session, notice, onSignedIn }) {
       else await session.register(u, password.value, displayName.value.trim());
       onSignedIn();
     } catch (err) {
-      error.textContent = AUTH_WORDS[err.code] || plainWords(err);
+      error.textContent = authWords(err);
     } finally {
       submit.disabled = false;
       form.removeAttribute('aria-busy');
