@@ -8,7 +8,12 @@ BIN     := bin/chatd
 CACHE   := $(CURDIR)/.cache
 GOFILES := $(shell find . -name '*.go' -not -path './e2e/*' -not -path './.cache/*' 2>/dev/null)
 
-.PHONY: run build page test test-deps test-go test-e2e test-browser services-up services-down fuzz lint bench clean
+.PHONY: help run build page test test-deps test-go test-e2e test-browser fuzz bench clean
+
+## help: list the targets and what each does.
+help:
+	@awk '/^## [a-z0-9-]+:/ { sub(/^## /, ""); split($$0, p, ": "); printf "  %-13s %s\n", p[1], substr($$0, length(p[1]) + 3); next } \
+		/^##/ { sub(/^## ?/, ""); printf "  %-13s %s\n", "", $$0 }' $(MAKEFILE_LIST)
 
 ## run: build the page and the binary, then start the service with the embedded default.
 run: build
@@ -17,8 +22,10 @@ run: build
 ## build: the binary, with the chat page embedded.
 build: page $(BIN)
 
+# -buildvcs=auto: stamp the commit into the binary (chatd --version) even
+# where GOFLAGS turns stamping off.
 $(BIN): $(GOFILES) go.mod go.sum static/dist/index.html
-	$(GO) build -o $(BIN) ./cmd/chatd
+	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/chatd
 
 ## page: bundle static/src into static/dist (only when the sources changed).
 page: static/dist/index.html
@@ -37,15 +44,18 @@ test: test-deps build
 test-deps:
 	e2e/scripts/install-deps.sh
 
+## test-go: go vet (for Linux, Windows and macOS) and every Go test, with the race detector.
 test-go:
 	$(GO) vet ./...
 	GOOS=windows $(GO) vet ./...
 	GOOS=darwin $(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 
+## test-e2e: the real binary driven by socket.io-client (needs the services of `make test`).
 test-e2e: build
 	cd e2e && CHATD_BIN=$(CURDIR)/$(BIN) node --test --test-concurrency=1 --test-reporter=spec tests/*.test.mjs
 
+## test-browser: the chat page in headless Chromium (needs the services of `make test`).
 test-browser: build
 	cd e2e && CHATD_BIN=$(CURDIR)/$(BIN) node --test --test-concurrency=1 --test-reporter=spec browser/*.test.mjs
 
@@ -68,5 +78,6 @@ bin/chatbench: $(GOFILES) go.mod go.sum
 e2e/bench/node_modules/.package-lock.json: e2e/bench/package.json e2e/bench/package-lock.json
 	cd e2e/bench && npm ci --no-audit --no-fund --loglevel=error
 
+## clean: remove the binaries and the built page.
 clean:
 	rm -rf bin static/dist/*.js static/dist/*.css static/dist/index.html

@@ -105,8 +105,13 @@ func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Con
 		}
 		vals[s.name] = fs.String(s.name, def, s.help())
 	}
+	version := fs.Bool("version", false, "print the version and exit")
+	setUsage(fs, usage)
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
+	}
+	if *version {
+		return Config{}, errVersion
 	}
 	if fs.NArg() > 0 {
 		return Config{}, fmt.Errorf("unexpected arguments: %v", fs.Args())
