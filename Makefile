@@ -8,7 +8,7 @@ BIN     := bin/chatd
 CACHE   := $(CURDIR)/.cache
 GOFILES := $(shell find . -name '*.go' -not -path './e2e/*' -not -path './.cache/*' 2>/dev/null)
 
-.PHONY: help run build page test test-deps test-go test-e2e test-browser fuzz bench clean
+.PHONY: help run build page admin-ui test test-deps test-go test-e2e test-browser fuzz bench clean
 
 ## help: list the targets and what each does.
 help:
@@ -19,12 +19,12 @@ help:
 run: build
 	./$(BIN)
 
-## build: the binary, with the chat page embedded.
-build: page $(BIN)
+## build: the binary, with the chat page and the Socket.IO Admin UI embedded.
+build: page admin-ui $(BIN)
 
 # -buildvcs=auto: stamp the commit into the binary (chatd --version) even
 # where GOFLAGS turns stamping off.
-$(BIN): $(GOFILES) go.mod go.sum static/dist/index.html
+$(BIN): $(GOFILES) go.mod go.sum static/dist/index.html admin/ui/dist/index.html
 	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/chatd
 
 ## page: bundle static/src into static/dist (only when the sources changed).
@@ -35,6 +35,18 @@ static/node_modules/.package-lock.json: static/package.json static/package-lock.
 
 static/dist/index.html: static/node_modules/.package-lock.json $(shell find static/src static/build.mjs 2>/dev/null)
 	cd static && node build.mjs
+
+## admin-ui: copy the built Socket.IO Admin UI out of its npm package into admin/ui/dist.
+admin-ui: admin/ui/dist/index.html
+
+admin/ui/node_modules/.package-lock.json: admin/ui/package.json admin/ui/package-lock.json
+	cd admin/ui && npm ci --no-audit --no-fund --loglevel=error
+
+# The source maps stay out: they are most of the package's size.
+admin/ui/dist/index.html: admin/ui/node_modules/.package-lock.json
+	rm -rf admin/ui/dist/*
+	cp -R admin/ui/node_modules/@socket.io/admin-ui/ui/dist/. admin/ui/dist/
+	find admin/ui/dist -name '*.map' -delete
 
 ## test: install what the tests need, then run every test.
 test: test-deps build
@@ -78,6 +90,6 @@ bin/chatbench: $(GOFILES) go.mod go.sum
 e2e/bench/node_modules/.package-lock.json: e2e/bench/package.json e2e/bench/package-lock.json
 	cd e2e/bench && npm ci --no-audit --no-fund --loglevel=error
 
-## clean: remove the binaries and the built page.
+## clean: remove the binaries, the built page and the copied Admin UI.
 clean:
-	rm -rf bin static/dist/*.js static/dist/*.css static/dist/index.html
+	rm -rf bin static/dist/*.js static/dist/*.css static/dist/index.html admin/ui/dist/*

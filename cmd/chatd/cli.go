@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,6 +10,8 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 // errVersion is what LoadConfig returns for --version: main prints the
@@ -18,6 +21,8 @@ var errVersion = errors.New("version requested")
 // usageHeader opens `chatd --help`: what the program is, and how to start it.
 const usageHeader = `chatd is a room chat server for socket.io-client v4: Socket.IO and REST on one port, history in an embedded database or MongoDB, many instances through Redis.
 Example: chatd --addr 127.0.0.1:3000 --data-dir ./data   (then open http://127.0.0.1:3000)
+
+chatd hash-password reads a password on standard input and prints its bcrypt hash, for CHAT_ADMIN_PASSWORD_HASH.
 
 Every flag is also an environment variable: --mongo-uri is CHAT_MONGO_URI; a flag wins over the variable.
 
@@ -30,6 +35,28 @@ func setUsage(fs *flag.FlagSet, out io.Writer) {
 		fmt.Fprint(out, usageHeader)
 		fs.PrintDefaults()
 	}
+}
+
+// hashPassword is `chatd hash-password`: the bcrypt hash of the first line
+// of in, for CHAT_ADMIN_PASSWORD_HASH. It returns the exit status.
+func hashPassword(in io.Reader, out, errOut io.Writer) int {
+	line, err := bufio.NewReader(in).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		fmt.Fprintln(errOut, "chatd hash-password:", err)
+		return 1
+	}
+	password := strings.TrimRight(line, "\r\n")
+	if password == "" {
+		fmt.Fprintln(errOut, "chatd hash-password: give the password on standard input, such as: echo \"$PASSWORD\" | chatd hash-password")
+		return 2
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		fmt.Fprintln(errOut, "chatd hash-password:", err)
+		return 1
+	}
+	fmt.Fprintln(out, string(hash))
+	return 0
 }
 
 // versionLine is what `chatd --version` prints: the module version and, when

@@ -87,6 +87,7 @@ func (m *Main) router() http.Handler {
 		m.rooms.Routes(r)
 		m.messages.Routes(r)
 	})
+	m.adminRoutes(r)
 	r.Handle("/*", static.Handler())
 	return r
 }

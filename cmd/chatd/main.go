@@ -17,6 +17,9 @@ import (
 )
 
 func main() {
+	if len(os.Args) == 2 && os.Args[1] == "hash-password" {
+		os.Exit(hashPassword(os.Stdin, os.Stdout, os.Stderr))
+	}
 	cfg, err := LoadConfig(os.Args[1:], osEnv, os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return
