@@ -145,7 +145,11 @@ func scrubURL(raw string) string {
 	if u.RawQuery == "" {
 		return u.String()
 	}
-	q := u.Query()
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		u.RawQuery = url.QueryEscape(redacted)
+		return u.String()
+	}
 	for k := range q {
 		if sensitive(k) {
 			q[k] = []string{redacted}

@@ -11,6 +11,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"testing"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 func TestHelpStartsWithWhatItIsAndAnExample(t *testing.T) {
@@ -126,6 +128,47 @@ func TestListeningLine(t *testing.T) {
 	for _, tt := range tests {
 		if got := listeningLine(tt.addr); got != tt.want {
 			t.Errorf("listeningLine(%v) = %q, want %q", tt.addr, got, tt.want)
+		}
+	}
+}
+
+func TestHashPassword(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := hashPassword(strings.NewReader("correct horse\n"), &out, &errOut); code != 0 {
+		t.Fatalf("hash-password exited %d: %s", code, errOut.String())
+	}
+	hash := strings.TrimSpace(out.String())
+	if err := bcrypt.CompareHashAndPassword([]byte(hash), []byte("correct horse")); err != nil {
+		t.Errorf("the printed hash %q is not the password's: %v", hash, err)
+	}
+	out.Reset()
+	if code := hashPassword(strings.NewReader("\n"), &out, &errOut); code != 2 || out.Len() != 0 {
+		t.Errorf("an empty password: exit %d, output %q; want 2 and nothing", code, out.String())
+	}
+}
+
+func TestAdminSettings(t *testing.T) {
+	hash, err := bcrypt.GenerateFromPassword([]byte("pw"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := mustLoad(t, nil, map[string]string{"CHAT_ADMIN_USER": "operator", "CHAT_ADMIN_PASSWORD_HASH": string(hash),
+		"CHAT_ADMIN_MODE": "development"})
+	if cfg.AdminUser != "operator" || cfg.AdminPasswordHash != string(hash) || cfg.AdminMode != "development" || !adminEnabled(cfg) {
+		t.Errorf("admin settings = %q %q %q", cfg.AdminUser, cfg.AdminPasswordHash, cfg.AdminMode)
+	}
+	if off := mustLoad(t, nil, nil); adminEnabled(off) || off.AdminMode != "readonly" {
+		t.Errorf("by default the Admin UI is on (%v) or not read-only (%q)", adminEnabled(off), off.AdminMode)
+	}
+	for name, env := range map[string]map[string]string{
+		"user without hash": {"CHAT_ADMIN_USER": "operator"},
+		"hash without user": {"CHAT_ADMIN_PASSWORD_HASH": string(hash)},
+		"not a bcrypt hash": {"CHAT_ADMIN_USER": "operator", "CHAT_ADMIN_PASSWORD_HASH": "pw"},
+		"unknown mode":      {"CHAT_ADMIN_USER": "operator", "CHAT_ADMIN_PASSWORD_HASH": string(hash), "CHAT_ADMIN_MODE": "root"},
+		"unknown mode, off": {"CHAT_ADMIN_MODE": "root"},
+	} {
+		if _, err := LoadConfig(nil, envOf(env), &bytes.Buffer{}); err == nil {
+			t.Errorf("%s: accepted", name)
 		}
 	}
 }
