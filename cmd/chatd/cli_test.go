@@ -172,3 +172,13 @@ func TestAdminSettings(t *testing.T) {
 		}
 	}
 }
+
+// testAdminHash is a bcrypt hash for tests that turn the Admin UI on.
+func testAdminHash(t *testing.T) string {
+	t.Helper()
+	hash, err := bcrypt.GenerateFromPassword([]byte("pw"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(hash)
+}

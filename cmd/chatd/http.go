@@ -17,6 +17,7 @@ import (
 	"github.com/zishang520/socket.io/servers/socket/v3"
 	"github.com/zishang520/socket.io/v3/pkg/types"
 
+	"github.com/roomchat/chat/api"
 	"github.com/roomchat/chat/sockets/wstransport"
 	"github.com/roomchat/chat/static"
 	"github.com/roomchat/chat/wire"
@@ -79,6 +80,7 @@ func (m *Main) router() http.Handler {
 	})
 	r.Get("/readyz", m.handleReady)
 	r.Handle("/metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
+	r.Method(http.MethodGet, "/openapi.json", api.Handler())
 	r.Handle("/socket.io/*", wstransport.ReleaseOnUpgrade(m.io.ServeHandler(nil)))
 	m.auth.PublicRoutes(r)
 	r.Group(func(r chi.Router) {
