@@ -26,6 +26,7 @@ install_debian_packages() {
 	have redis-server || missing+=(redis-server)
 	have chromium || missing+=(chromium)
 	have haproxy || missing+=(haproxy)
+	have curl || missing+=(curl) # the README's walkthrough uses it
 	if [ ${#missing[@]} -eq 0 ]; then
 		return
 	fi
