@@ -81,13 +81,15 @@ func (a *Admin) localSockets() []any {
 	return out
 }
 
-// answerSockets answers another instance's socketsRequest.
+// answerSockets answers another instance's socketsRequest, on a goroutine
+// of its own: the adapter calls it from the loop that reads every request
+// of the namespace.
 func (a *Admin) answerSockets(args ...any) {
 	if len(args) == 0 {
 		return
 	}
 	if ack, ok := args[len(args)-1].(func([]any, error)); ok {
-		ack([]any{a.localSockets()}, nil)
+		go ack([]any{a.localSockets()}, nil)
 	}
 }
 

@@ -5,7 +5,7 @@
 import { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { test, useServer } from '../lib/harness.mjs';
-import { api, connect, connectError, collect, emitAck, newUser, sleep, waitFor } from '../lib/client.mjs';
+import { connect, connectError, collect, emitAck, newUser, sleep, waitFor } from '../lib/client.mjs';
 import { ADMIN_PASSWORD, ADMIN_USER, adminEnv, connectAdmin } from '../lib/admin.mjs';
 import { clusterSkipReason, startCluster } from '../lib/cluster.mjs';
 
@@ -28,6 +28,13 @@ async function twoClients(url) {
   return { alice, bob, room, sa, sb };
 }
 
+// getFile fetches one of the UI's files: not REST, so not through api()
+// and its OpenAPI check.
+async function getFile(url, path) {
+  const res = await fetch(url + path, { signal: AbortSignal.timeout(5_000) });
+  return { status: res.status, headers: res.headers, body: await res.text() };
+}
+
 // allSockets waits for the all_sockets event and returns its list.
 async function allSockets(events, predicate = () => true) {
   return (await events.waitFor('all_sockets', ([list]) => predicate(list), 10_000))[0];
@@ -44,7 +51,7 @@ describe('the Admin UI is off by default', () => {
   test('no /admin namespace and no UI files', async () => {
     const err = await connectError(`${srv.url}/admin`, null, { auth: { username: ADMIN_USER, password: ADMIN_PASSWORD } });
     assert.equal(err.message, 'Invalid namespace');
-    const page = await api(srv.url).get('/admin/');
+    const page = await getFile(srv.url, '/admin/');
     assert.equal(page.status, 404);
   });
 });
@@ -79,16 +86,15 @@ describe('Admin UI login', async () => {
   });
 
   test('the UI files are served at /admin/, from the npm package', async () => {
-    const open = api(srv.url);
     const redirect = await fetch(`${srv.url}/admin`, { redirect: 'manual' });
     assert.equal(redirect.status, 301);
     assert.equal(redirect.headers.get('location'), '/admin/');
-    const page = await open.get('/admin/');
+    const page = await getFile(srv.url, '/admin/');
     assert.equal(page.status, 200);
     assert.match(page.body, /<title>Socket.IO Admin UI<\/title>/);
     assert.match(page.headers.get('content-security-policy'), /script-src 'self'/);
     const script = /<script src="(js\/app\.[0-9a-f]+\.js)">/.exec(page.body)[1];
-    const js = await open.get(`/admin/${script}`);
+    const js = await getFile(srv.url, `/admin/${script}`);
     assert.equal(js.status, 200);
     assert.match(js.headers.get('content-type'), /javascript/);
     assert.match(js.headers.get('cache-control'), /immutable/);
@@ -152,9 +158,17 @@ describe('Admin UI, read-only (the default mode)', async () => {
     // Message bodies never reach the UI.
     const body = `a message body the UI never sees ${Date.now()}`;
     assert.equal((await emitAck(sa, 'send_message', { roomId: room.id, content: body })).ok, true);
-    const newcomer = await connect(srv.url, alice.token);
+    // A client that starts on long-polling and upgrades, as the default
+    // client does: connected on polling, then updated to WebSocket.
+    const newcomer = await connect(srv.url, alice.token, { transports: ['polling', 'websocket'] });
     const connected = await first(events, 'socket_connected', (s) => s.id === newcomer.id);
     assert.deepEqual(connected.data, { userId: alice.id, username: alice.username });
+    assert.equal(connected.transport, 'polling');
+    assert.deepEqual(await first(events, 'socket_updated', (u) => u.id === newcomer.id), {
+      id: newcomer.id,
+      nsp: '/',
+      transport: 'websocket',
+    });
     const bobID = sb.id;
     sb.close();
     const [gone, goneID, reason] = await events.waitFor('socket_disconnected', ([, i]) => i === bobID);
