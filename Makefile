@@ -8,17 +8,24 @@ BIN     := bin/chatd
 CACHE   := $(CURDIR)/.cache
 GOFILES := $(shell find . -name '*.go' -not -path './e2e/*' -not -path './.cache/*' 2>/dev/null)
 
-.PHONY: run build page test test-deps test-go test-page test-e2e test-browser services-up services-down fuzz lint bench clean
+.PHONY: help run build page admin-ui test test-deps test-go test-page test-e2e test-browser fuzz bench clean
+
+## help: list the targets and what each does.
+help:
+	@awk '/^## [a-z0-9-]+:/ { sub(/^## /, ""); split($$0, p, ": "); printf "  %-13s %s\n", p[1], substr($$0, length(p[1]) + 3); next } \
+		/^##/ { sub(/^## ?/, ""); printf "  %-13s %s\n", "", $$0 }' $(MAKEFILE_LIST)
 
 ## run: build the page and the binary, then start the service with the embedded default.
 run: build
 	./$(BIN)
 
-## build: the binary, with the chat page embedded.
-build: page $(BIN)
+## build: the binary, with the chat page and the Socket.IO Admin UI embedded.
+build: page admin-ui $(BIN)
 
-$(BIN): $(GOFILES) go.mod go.sum static/dist/index.html
-	$(GO) build -o $(BIN) ./cmd/chatd
+# -buildvcs=auto: stamp the commit into the binary (chatd --version) even
+# where GOFLAGS turns stamping off.
+$(BIN): $(GOFILES) go.mod go.sum static/dist/index.html admin/ui/dist/index.html
+	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/chatd
 
 ## page: bundle static/src into static/dist (only when the sources changed).
 page: static/dist/index.html
@@ -29,6 +36,18 @@ static/node_modules/.package-lock.json: static/package.json static/package-lock.
 static/dist/index.html: static/node_modules/.package-lock.json $(shell find static/src static/build.mjs 2>/dev/null)
 	cd static && node build.mjs
 
+## admin-ui: copy the built Socket.IO Admin UI out of its npm package into admin/ui/dist.
+admin-ui: admin/ui/dist/index.html
+
+admin/ui/node_modules/.package-lock.json: admin/ui/package.json admin/ui/package-lock.json
+	cd admin/ui && npm ci --no-audit --no-fund --loglevel=error
+
+# The source maps stay out: they are most of the package's size.
+admin/ui/dist/index.html: admin/ui/node_modules/.package-lock.json
+	rm -rf admin/ui/dist/*
+	cp -R admin/ui/node_modules/@socket.io/admin-ui/ui/dist/. admin/ui/dist/
+	find admin/ui/dist -name '*.map' -delete
+
 ## test: install what the tests need, then run every test.
 test: test-deps build
 	e2e/scripts/with-services.sh $(MAKE) --no-print-directory test-go test-page test-e2e test-browser
@@ -37,6 +56,7 @@ test: test-deps build
 test-deps:
 	e2e/scripts/install-deps.sh
 
+## test-go: go vet (for Linux, Windows and macOS) and every Go test, with the race detector.
 test-go:
 	$(GO) vet ./...
 	GOOS=windows $(GO) vet ./...
@@ -47,9 +67,11 @@ test-go:
 test-page:
 	cd static && node --test --test-reporter=spec test/*.test.mjs
 
+## test-e2e: the real binary driven by socket.io-client (needs the services of `make test`).
 test-e2e: build
 	cd e2e && CHATD_BIN=$(CURDIR)/$(BIN) node --test --test-concurrency=1 --test-reporter=spec tests/*.test.mjs
 
+## test-browser: the chat page in headless Chromium (needs the services of `make test`).
 test-browser: build
 	cd e2e && CHATD_BIN=$(CURDIR)/$(BIN) node --test --test-concurrency=1 --test-reporter=spec browser/*.test.mjs
 
@@ -73,5 +95,6 @@ bin/chatbench: $(GOFILES) go.mod go.sum
 e2e/bench/node_modules/.package-lock.json: e2e/bench/package.json e2e/bench/package-lock.json
 	cd e2e/bench && npm ci --no-audit --no-fund --loglevel=error
 
+## clean: remove the binaries, the built page and the copied Admin UI.
 clean:
-	rm -rf bin static/dist/*.js static/dist/*.css static/dist/index.html
+	rm -rf bin static/dist/*.js static/dist/*.css static/dist/index.html admin/ui/dist/*

@@ -14,6 +14,7 @@ import (
 	redisadapter "github.com/zishang520/socket.io/adapters/redis/v3/adapter"
 	"github.com/zishang520/socket.io/parsers/socket/v3/parser"
 	"github.com/zishang520/socket.io/servers/socket/v3"
+	"github.com/zishang520/socket.io/v3/pkg/types"
 )
 
 // publishQueue bounds the messages waiting for Redis. At the rate of a busy
@@ -64,20 +65,46 @@ func newPublisher(client *redis.Client, key string, log *slog.Logger) *publisher
 }
 
 // publishBroadcast implements remote, in the format of the library's (and
-// Node's) Redis adapter: the channel of the room when there is one room.
+// Node's) Redis adapter, on a channel the receiving side does not drop.
+// The library's receiver ignores a message on the namespace's bare channel
+// (socket.io#/#), which is where it and Node publish a broadcast to no room
+// or to several: such broadcasts never reached the other instances. So a
+// broadcast to the whole namespace goes to the channel of the room ""
+// (socket.io#/##, which Node's receiver accepts as well), and one to
+// several rooms goes out once per room, on that room's channel, each
+// excepting the rooms before it, so that a socket in several of them gets
+// it once.
 func (p *publisher) publishBroadcast(inner socket.Adapter, pk *parser.Packet, opts *socket.BroadcastOptions) {
 	ra, ok := inner.(redisadapter.RedisAdapter)
 	if !ok {
 		return
 	}
+	channel := p.key + "#" + inner.Nsp().Name() + "#"
+	if opts == nil || opts.Rooms == nil || opts.Rooms.Len() == 0 {
+		p.enqueueBroadcast(ra, channel+"#", pk, opts)
+		return
+	}
+	rooms := opts.Rooms.Keys()
+	if len(rooms) == 1 {
+		p.enqueueBroadcast(ra, channel+string(rooms[0])+"#", pk, opts)
+		return
+	}
+	except := types.NewSet[socket.Room]()
+	if opts.Except != nil {
+		except.Add(opts.Except.Keys()...)
+	}
+	for _, room := range rooms {
+		one := &socket.BroadcastOptions{Rooms: types.NewSet(room), Except: types.NewSet(except.Keys()...), Flags: opts.Flags}
+		p.enqueueBroadcast(ra, channel+string(room)+"#", pk, one)
+		except.Add(room)
+	}
+}
+
+func (p *publisher) enqueueBroadcast(ra redisadapter.RedisAdapter, channel string, pk *parser.Packet, opts *socket.BroadcastOptions) {
 	msg, err := ra.Parser().Encode(&sioredis.RedisPacket{Uid: ra.Uid(), Packet: pk, Opts: clusteradapter.EncodeOptions(opts)})
 	if err != nil {
 		p.health.report(err)
 		return
-	}
-	channel := p.key + "#" + inner.Nsp().Name() + "#"
-	if opts != nil && opts.Rooms != nil && opts.Rooms.Len() == 1 {
-		channel += string(opts.Rooms.Keys()[0]) + "#"
 	}
 	p.enqueue(published{channel: channel, payload: msg})
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/zishang520/socket.io/servers/socket/v3"
 
 	"github.com/roomchat/chat/adapter"
+	"github.com/roomchat/chat/admin"
 	"github.com/roomchat/chat/attachments"
 	"github.com/roomchat/chat/auth"
 	"github.com/roomchat/chat/messages"
@@ -47,6 +48,7 @@ type Main struct {
 	http     *http.Server
 	served   chan error
 	profiler *profiler
+	admin    *admin.Admin
 }
 
 // NewMain returns a Main for cfg.
@@ -130,7 +132,7 @@ func (m *Main) buildServices() error {
 	m.cluster.Presence.OnExpired(m.rooms.WentOffline)
 	m.io.Of("/", nil).Use(m.auth.SocketMiddleware())
 	_ = m.io.On("connection", func(args ...any) { m.onConnection(args[0].(*socket.Socket)) })
-	return nil
+	return m.startAdmin()
 }
 
 func (m *Main) tokens(secret []byte) (*auth.Tokens, error) {
@@ -243,6 +245,7 @@ func (m *Main) Close() error {
 			errs = append(errs, fmt.Errorf("events in flight: %w", err))
 		}
 	}
+	m.admin.Close()
 	if m.io != nil {
 		m.io.Close(nil)
 	}

@@ -43,6 +43,10 @@ type Config struct {
 	ShutdownTimeout  time.Duration
 	LogLevel         string
 	PprofAddr        string
+
+	AdminUser         string
+	AdminPasswordHash string
+	AdminMode         string
 }
 
 // setting is one configuration value: its flag name, its default, the
@@ -80,6 +84,9 @@ var settings = []setting{
 	{"shutdown-timeout", "15s", "", "how long SIGTERM waits for in-flight work"},
 	{"log-level", "info", "", "`debug`, `info`, `warn` or `error`"},
 	{"pprof-addr", "", "empty: off", "address of a `net/http/pprof` listener, such as `127.0.0.1:6060`"},
+	{"admin-user", "", "empty: the Admin UI is off", "username of the Socket.IO Admin UI (see below); with `CHAT_ADMIN_PASSWORD_HASH` it turns the UI on"},
+	{"admin-password-hash", "", "empty", "bcrypt hash of the Admin UI's password, as `chatd hash-password` prints it"},
+	{"admin-mode", "readonly", "", "`readonly`: the Admin UI watches; `development`: it may also emit, join, leave and disconnect sockets"},
 }
 
 // help is the flag's usage text: the meaning without Markdown, and the
@@ -124,8 +131,13 @@ func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Con
 		}
 		vals[s.name] = fs.String(s.name, def, s.help())
 	}
+	version := fs.Bool("version", false, "print the version and exit")
+	setUsage(fs, usage)
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
+	}
+	if *version {
+		return Config{}, errVersion
 	}
 	if fs.NArg() > 0 {
 		return Config{}, fmt.Errorf("unexpected arguments: %v", fs.Args())
@@ -136,6 +148,7 @@ func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Con
 		JWTSecret: *vals["jwt-secret"], DataDir: get("data-dir"), CORSOrigins: splitList(get("cors-origins")),
 		JWTPublicKeyFile: get("jwt-public-key-file"), JWTJWKSURL: get("jwt-jwks-url"),
 		JWTIssuer: get("jwt-issuer"), JWTAudience: get("jwt-audience"), LogLevel: get("log-level"), PprofAddr: get("pprof-addr"),
+		AdminUser: get("admin-user"), AdminPasswordHash: get("admin-password-hash"), AdminMode: get("admin-mode"),
 	}
 	var errs []error
 	cfg.SendRate, errs = parseRate(get("send-rate"), "send-rate", errs)
@@ -163,6 +176,7 @@ func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Con
 	if cfg.MaxUpload, err = parseSize(get("max-upload")); err != nil {
 		errs = append(errs, fmt.Errorf("max-upload: %w", err))
 	}
+	errs = append(errs, checkAdmin(cfg))
 	return cfg, errors.Join(errs...)
 }
 

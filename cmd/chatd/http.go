@@ -16,6 +16,7 @@ import (
 	"github.com/zishang520/socket.io/servers/socket/v3"
 	"github.com/zishang520/socket.io/v3/pkg/types"
 
+	"github.com/roomchat/chat/api"
 	"github.com/roomchat/chat/sockets/backlog"
 	"github.com/roomchat/chat/sockets/sioparser"
 	"github.com/roomchat/chat/sockets/wstransport"
@@ -84,6 +85,7 @@ func (m *Main) router() http.Handler {
 	})
 	r.Get("/readyz", m.handleReady)
 	r.Handle("/metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
+	r.Method(http.MethodGet, "/openapi.json", api.Handler())
 	r.Handle("/socket.io/*", m.originGuard(wstransport.ReleaseOnUpgrade(m.io.ServeHandler(nil))))
 	m.auth.PublicRoutes(r)
 	m.sessions.Routes(r)
@@ -95,6 +97,7 @@ func (m *Main) router() http.Handler {
 		m.messages.Routes(r)
 		m.files.Routes(r, requestUser)
 	})
+	m.adminRoutes(r)
 	r.Handle("/*", static.Handler())
 	return r
 }

@@ -9,14 +9,23 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
 func main() {
+	if len(os.Args) == 2 && os.Args[1] == "hash-password" {
+		os.Exit(hashPassword(os.Stdin, os.Stdout, os.Stderr))
+	}
 	cfg, err := LoadConfig(os.Args[1:], osEnv, os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if errors.Is(err, errVersion) {
+		fmt.Println(versionLine(debug.ReadBuildInfo()))
 		return
 	}
 	if err != nil {
@@ -33,7 +42,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "chatd: cannot start:", err)
 		os.Exit(1)
 	}
-	fmt.Printf("chatd listening on %s\n", m.URL())
+	fmt.Println(listeningLine(m.listener.Addr().(*net.TCPAddr)))
 	log.Info("listening", slog.String("url", m.URL()), slog.String("storage", storageName(cfg)),
 		slog.Bool("redis", cfg.RedisURL != ""))
 

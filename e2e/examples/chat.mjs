@@ -1,14 +1,14 @@
 // A terminal chat client on the official socket.io-client: it joins a room,
 // prints what arrives, and sends each line typed on stdin.
 //
-//   node examples/chat.mjs http://127.0.0.1:3000 "$TOKEN" "$ROOM_ID"
+//   node e2e/examples/chat.mjs http://127.0.0.1:3000 "$TOKEN" "$ROOM_ID"   (from the repository's folder)
 import { io } from 'socket.io-client';
 import { createInterface } from 'node:readline';
 import { randomUUID } from 'node:crypto';
 
 const [url, token, roomId] = process.argv.slice(2);
 if (!url || !token || !roomId) {
-  console.error('usage: node examples/chat.mjs URL TOKEN ROOM_ID');
+  console.error('usage: node e2e/examples/chat.mjs URL TOKEN ROOM_ID');
   process.exit(2);
 }
 

@@ -3,6 +3,7 @@
 // bounded so that no test can hang.
 import { randomBytes } from 'node:crypto';
 import { io } from 'socket.io-client';
+import { checkDocument, checkResponse } from './openapi.mjs';
 
 /** DEFAULT_TIMEOUT_MS bounds every wait of this module unless told otherwise ($E2E_TIMEOUT_MS to change it). */
 export const DEFAULT_TIMEOUT_MS = Number(process.env.E2E_TIMEOUT_MS) || 5_000;
@@ -40,7 +41,10 @@ export function randomHex(n = 24) {
 /**
  * api returns a small REST client for the server at url, authenticated with
  * token when one is given. Each call resolves with {status, body, headers};
- * body is parsed JSON when the answer is JSON, else text.
+ * body is parsed JSON when the answer is JSON, else text. Every answer is
+ * checked against the OpenAPI document (lib/openapi.mjs): one the document
+ * does not allow (an undocumented path, method or status, a body of another
+ * shape) rejects the call, and so fails the test.
  *   const a = api(url, token);
  *   await a.get('/rooms'); await a.post('/rooms', {name}); await a.del(path);
  *   await a.request('POST', path, '{"raw": ', {raw: true, headers: {...}});
@@ -54,6 +58,7 @@ export function api(url, token) {
       payload = raw ? body : JSON.stringify(body);
       if (!Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) h['content-type'] = 'application/json';
     }
+    await checkDocument();
     const res = await fetch(url + path, { method, headers: h, body: payload, signal: AbortSignal.timeout(timeoutMs) });
     const text = await res.text();
     let parsed = text;
@@ -64,6 +69,7 @@ export function api(url, token) {
         parsed = text;
       }
     }
+    checkResponse(method, path, res.status, res.headers.get('content-type'), text, parsed);
     return { status: res.status, body: parsed, headers: res.headers };
   };
   return {

@@ -173,7 +173,9 @@ class ChatServer {
       proc.once('exit', onExit);
       lines(proc.stdout, (line) => {
         this.keep(`stdout: ${line}`);
-        const m = /chatd listening on (http:\/\/\S+)/.exec(line);
+        // "chatd listening on http://HOST:PORT", or, on every interface,
+        // "chatd listening on every interface, port P; open http://127.0.0.1:P".
+        const m = /chatd listening on .*?(http:\/\/\S+)/.exec(line);
         if (m) finish(null, m[1].replace(/\/$/, ''));
       });
     });

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need and is quick when it is all there already:
 # Debian's redis-server, chromium and haproxy (the balancer of e2e/lb/), only
-# those missing; the npm packages of e2e/ and static/, when node_modules
+# those missing; the npm packages of e2e/, static/ and admin/ui/, when node_modules
 # is missing or older than the lock file; and the FerretDB test binary.
 set -euo pipefail
 
@@ -26,6 +26,7 @@ install_debian_packages() {
 	have redis-server || missing+=(redis-server)
 	have chromium || missing+=(chromium)
 	have haproxy || missing+=(haproxy)
+	have curl || missing+=(curl) # the README's walkthrough uses it
 	if [ ${#missing[@]} -eq 0 ]; then
 		return
 	fi
@@ -77,4 +78,5 @@ build_ferretdb() {
 install_debian_packages
 npm_ci "$root/e2e"
 npm_ci "$root/static"
+npm_ci "$root/admin/ui"
 build_ferretdb

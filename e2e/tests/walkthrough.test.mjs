@@ -1,35 +1,51 @@
-// Two people chat, as the README walks a newcomer through it: accounts over
-// REST (sent the way curl sends them), a room, messages both ways over
-// socket.io-client (the README's own terminal client), history, restart.
+// Two people chat, as the README walks a newcomer through it, followed
+// literally: each of the README's terminal blocks runs in a shell of its
+// own (bash, started afresh in the repository's folder with nothing of the
+// others' variables), as a newcomer who opens a new terminal for each would
+// run it. curl makes the accounts and the room, the README's terminal
+// client (e2e/examples/chat.mjs) chats both ways, the server restarts, and
+// the history comes back over REST.
 import { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from '../lib/harness.mjs';
 import { startServer } from '../lib/server.mjs';
 import { api, register, connect, collect, emitAck, uniqueName, closeAllSockets, withTimeout } from '../lib/client.mjs';
 
-const EXAMPLE = fileURLToPath(new URL('../examples/chat.mjs', import.meta.url));
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const README_URL = 'http://127.0.0.1:3000';
 
-// curl does what `curl -s -XPOST URL -d BODY [-H HEADER]` does: a form
-// content type, the body as given, and the answer as text.
-async function curl(url, { method = 'GET', body, auth } = {}) {
-  const headers = {};
-  if (body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
-  if (auth) headers.authorization = `Bearer ${auth}`;
-  const res = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(5_000) });
-  return res.text();
+// readmeBlocks returns the shell blocks of the README's walkthrough by the
+// name of the comment above each (<!-- walkthrough: NAME -->).
+function readmeBlocks() {
+  const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+  const blocks = {};
+  for (const m of readme.matchAll(/<!-- walkthrough: (\w+) -->\n```sh\n([\s\S]*?)```/g)) blocks[m[1]] = m[2];
+  return blocks;
 }
 
-// sed applies the README's `sed 's/RE/\1/'` to the answer's first line.
-function sed(text, re) {
-  return text.split('\n')[0].replace(re, '$1');
+// repoFolder is a folder that stands for the repository's: e2e/ is the
+// repository's own, and whatever the walkthrough writes stays in it.
+function repoFolder() {
+  const dir = mkdtempSync(join(tmpdir(), 'chatd-walkthrough-'));
+  symlinkSync(join(REPO, 'e2e'), join(dir, 'e2e'));
+  return dir;
 }
 
-// terminal runs examples/chat.mjs: lines typed with type(), output awaited
-// with waitLine() (patiently: a node process of its own has to start first).
-function terminal(url, token, roomId) {
-  const proc = spawn(process.execPath, [EXAMPLE, url, token, roomId], { stdio: ['pipe', 'pipe', 'pipe'] });
+// terminal runs a README block in a fresh bash in cwd, with only PATH and
+// HOME from this process: lines typed with type() reach the command's
+// standard input, its output is awaited with waitLine() (patiently: a node
+// process of its own has to start first).
+function terminal(cwd, script) {
+  const proc = spawn('bash', ['-e', '-c', script], {
+    cwd,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const out = [];
   const waiters = new Set();
   let rest = '';
@@ -42,10 +58,12 @@ function terminal(url, token, roomId) {
   };
   proc.stdout.setEncoding('utf8').on('data', onData);
   proc.stderr.setEncoding('utf8').on('data', onData);
-  const exited = new Promise((resolve) => proc.once('exit', resolve));
+  const exited = new Promise((resolve) => proc.once('exit', (code) => resolve(code)));
   return {
     out,
+    exited,
     type: (line) => proc.stdin.write(`${line}\n`),
+    end: () => proc.stdin.end(),
     waitLine(re, timeoutMs = 15_000) {
       let check;
       const p = new Promise((resolve) => {
@@ -67,28 +85,37 @@ function terminal(url, token, roomId) {
   };
 }
 
+// run runs a block to its end and returns its output.
+async function run(cwd, script) {
+  const t = terminal(cwd, script);
+  t.end();
+  const code = await withTimeout(t.exited, 20_000, 'a walkthrough block to finish');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(code, 0, `the block failed:\n${script}\noutput: ${t.out.join('\n')}`);
+  return t.out.join('\n');
+}
+
 describe('the README walkthrough', () => {
-  test('curl for accounts and a room, two terminal clients, a restart, history over REST', async (t) => {
+  test('each terminal of the README in a shell of its own: accounts and a room, two chat clients, a restart, history', async (t) => {
+    const blocks = readmeBlocks();
+    assert.deepEqual(Object.keys(blocks).sort(), ['accounts', 'alice', 'bob', 'history']);
+    for (const [name, block] of Object.entries(blocks)) {
+      if (name !== 'accounts') assert.ok(block.includes('. ./walkthrough.env'), `the ${name} terminal reads what the first one saved`);
+    }
     const server = await startServer({ env: { CHAT_JWT_SECRET: null } });
     t.after(() => server.stop());
-    const URL = server.url;
+    const here = (block) => block.replaceAll(README_URL, server.url);
+    const cwd = repoFolder();
+    t.after(() => rmSync(cwd, { recursive: true, force: true }));
     const terminals = [];
     t.after(() => Promise.all(terminals.map((x) => x.close())));
 
-    await curl(`${URL}/register`, { method: 'POST', body: '{"username":"alice","password":"correct-horse"}' });
-    await curl(`${URL}/register`, { method: 'POST', body: '{"username":"bob","password":"battery-staple"}' });
-    const ALICE = sed(await curl(`${URL}/login`, { method: 'POST', body: '{"username":"alice","password":"correct-horse"}' }), /.*"token":"([^"]*)".*/);
-    const BOB = sed(await curl(`${URL}/login`, { method: 'POST', body: '{"username":"bob","password":"battery-staple"}' }), /.*"token":"([^"]*)".*/);
-    const BOB_ID = sed(await curl(`${URL}/users?query=bob`, { auth: ALICE }), /.*"id":"([^"]*)".*/);
-    assert.match(BOB_ID, /^[0-9a-f]{24}$/);
-    const ROOM = sed(
-      await curl(`${URL}/rooms`, { method: 'POST', auth: ALICE, body: `{"name":"general","members":["${BOB_ID}"]}` }),
-      /{"id":"([^"]*)".*/,
-    );
-    assert.match(ROOM, /^[0-9a-f]{24}$/);
+    await run(cwd, here(blocks.accounts));
+    const saved = readFileSync(join(cwd, 'walkthrough.env'), 'utf8');
+    assert.match(saved, /^URL=http:\/\/127\.0\.0\.1:\d+\nALICE=ey\S+\nBOB=ey\S+\nROOM=[0-9a-f]{24}\n$/);
 
-    const alice = terminal(URL, ALICE, ROOM);
-    const bob = terminal(URL, BOB, ROOM);
+    const alice = terminal(cwd, here(blocks.alice));
+    const bob = terminal(cwd, here(blocks.bob));
     terminals.push(alice, bob);
     await alice.waitLine(/^-- joined /);
     await bob.waitLine(/^-- joined /);
@@ -100,7 +127,7 @@ describe('the README walkthrough', () => {
     await Promise.all([alice.close(), bob.close()]);
 
     await server.restart();
-    const again = terminal(URL, BOB, ROOM);
+    const again = terminal(cwd, here(blocks.bob));
     terminals.push(again);
     await again.waitLine(/^-- joined /);
     assert.deepEqual(
@@ -109,7 +136,7 @@ describe('the README walkthrough', () => {
       'the whole history, read back after the restart',
     );
 
-    const page = JSON.parse(await curl(`${URL}/rooms/${ROOM}/messages?limit=20`, { auth: BOB }));
+    const page = JSON.parse(await run(cwd, here(blocks.history)));
     assert.deepEqual(page.messages.map((m) => [m.seq, m.senderName, m.content]), [
       [1, 'alice', 'hello bob'],
       [2, 'bob', 'hi alice, @alice'],
