@@ -56,8 +56,9 @@ test: test-deps build
 test-deps:
 	e2e/scripts/install-deps.sh
 
-## test-go: go vet (for Linux, Windows and macOS) and every Go test, with the race detector.
+## test-go: gofmt, go vet (for Linux, Windows and macOS) and every Go test, with the race detector.
 test-go:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "not gofmt-ed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	GOOS=windows $(GO) vet ./...
 	GOOS=darwin $(GO) vet ./...

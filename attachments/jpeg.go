@@ -21,10 +21,10 @@ type exifStripper struct {
 }
 
 const (
-	jpegStart = iota // expecting FF D8
-	jpegHeader       // reading a segment header
-	jpegBody         // inside a segment (pass or skip)
-	jpegScan         // the scan and what follows: passed as it is
+	jpegStart  = iota // expecting FF D8
+	jpegHeader        // reading a segment header
+	jpegBody          // inside a segment (pass or skip)
+	jpegScan          // the scan and what follows: passed as it is
 )
 
 var errNotJPEG = errors.New("not a JPEG stream")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"path"
 	"strings"
@@ -140,8 +141,11 @@ func (s *Service) save(ctx context.Context, userID, roomID, name string, body io
 		return Attachment{}, err
 	}
 	a.Size = stored.n
-	s.describeImage(ctx, &a)
-	if err := s.store.Create(ctx, a); err != nil {
+	err = s.describeImage(ctx, &a)
+	if err == nil {
+		err = s.store.Create(ctx, a)
+	}
+	if err != nil {
 		_ = s.blobs.Delete(ctx, a.ID)
 		_ = s.blobs.Delete(ctx, thumbKey(a.ID))
 		return Attachment{}, err
@@ -161,40 +165,47 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 }
 
 // describeImage gives an image its size and a thumbnail; a file of an
-// image type that does not decode is served as a download.
-func (s *Service) describeImage(ctx context.Context, a *Attachment) {
+// image type that does not decode is served as a download, and an image
+// that decodes but cannot be scaled gets no thumbnail. Only a failure of
+// storage is an error.
+func (s *Service) describeImage(ctx context.Context, a *Attachment) error {
 	if _, ok := imageTypes[a.ContentType]; !ok {
-		return
+		return nil
 	}
 	blob, err := s.blobs.Open(ctx, a.ID)
 	if err != nil {
-		return
+		return err
 	}
 	w, h, ok := imageSize(a.ContentType, blob)
 	_ = blob.Close()
 	if !ok {
 		a.ContentType = "application/octet-stream"
-		return
+		return nil
 	}
 	a.Width, a.Height = w, h
 	if w*h > maxThumbnailPixels {
-		return
+		return nil
 	}
 	if blob, err = s.blobs.Open(ctx, a.ID); err != nil {
-		return
+		return err
 	}
 	thumb, err := thumbnail(a.ContentType, blob)
 	_ = blob.Close()
 	if err != nil {
-		return
+		s.log.Debug("no thumbnail", slog.String("attachment", a.ID), slog.Any("err", err))
+		return nil
 	}
 	tw, err := s.blobs.Create(ctx, thumbKey(a.ID))
 	if err != nil {
-		return
+		return err
 	}
 	if _, err := tw.Write(thumb); err != nil {
 		tw.Abort()
-		return
+		return err
 	}
-	a.Thumbnail = tw.Commit() == nil
+	if err := tw.Commit(); err != nil {
+		return err
+	}
+	a.Thumbnail = true
+	return nil
 }

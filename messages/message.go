@@ -128,20 +128,20 @@ func SummarizeReactions(rows []ReactionRow) []Reaction {
 }
 
 type messageJSON struct {
-	ID         string     `json:"id"`
-	RoomID     string     `json:"roomId"`
-	Seq        int64      `json:"seq"`
-	SenderID   string     `json:"senderId"`
-	SenderName string     `json:"senderName"`
-	Content    string     `json:"content"`
-	Mentions   []string   `json:"mentions"`
-	TempID     string     `json:"tempId,omitempty"`
-	CreatedAt  string     `json:"createdAt"`
-	EditedAt   *string    `json:"editedAt"`
-	DeletedAt  *string    `json:"deletedAt"`
-	DeletedBy  *string    `json:"deletedBy"`
-	ReplyTo    *Quote     `json:"replyTo"`
-	Reactions  []Reaction `json:"reactions"`
+	ID          string            `json:"id"`
+	RoomID      string            `json:"roomId"`
+	Seq         int64             `json:"seq"`
+	SenderID    string            `json:"senderId"`
+	SenderName  string            `json:"senderName"`
+	Content     string            `json:"content"`
+	Mentions    []string          `json:"mentions"`
+	TempID      string            `json:"tempId,omitempty"`
+	CreatedAt   string            `json:"createdAt"`
+	EditedAt    *string           `json:"editedAt"`
+	DeletedAt   *string           `json:"deletedAt"`
+	DeletedBy   *string           `json:"deletedBy"`
+	ReplyTo     *Quote            `json:"replyTo"`
+	Reactions   []Reaction        `json:"reactions"`
 	PinnedAt    *string           `json:"pinnedAt"`
 	Rev         int64             `json:"rev"`
 	Attachments []json.RawMessage `json:"attachments"`

@@ -1,8 +1,8 @@
 package messages
 
 import (
-	"encoding/json"
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 )

@@ -1,10 +1,10 @@
 package messages
 
 import (
-	"sync"
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
