@@ -19,9 +19,105 @@ func (s *Service) Routes(r chi.Router) {
 	r.Post("/rooms/dm", s.handleDM)
 	r.Get("/rooms", s.handleList)
 	r.Get("/rooms/{roomId}", s.handleGet)
+	r.Patch("/rooms/{roomId}", s.handleUpdate)
+	r.Delete("/rooms/{roomId}", s.handleDelete)
 	r.Post("/rooms/{roomId}/members", s.handleAddMember)
 	r.Delete("/rooms/{roomId}/members/{userId}", s.handleRemoveMember)
+	r.Put("/rooms/{roomId}/members/{userId}/role", s.handleSetRole)
+	r.Get("/rooms/{roomId}/bans", s.handleBans)
+	r.Post("/rooms/{roomId}/bans", s.handleBan)
+	r.Delete("/rooms/{roomId}/bans/{userId}", s.handleUnban)
 	r.Post("/rooms/{roomId}/read", s.handleRead)
+	r.Get("/rooms/{roomId}/reads", s.handleReads)
+}
+
+var errNothingToUpdate = wire.NewError(wire.InvalidArgument, "give a name or a topic to change")
+
+func (s *Service) handleUpdate(w http.ResponseWriter, r *http.Request) {
+	s.handle(w, r, func(u auth.User) (int, any, error) {
+		var req struct {
+			Name  *string `json:"name"`
+			Topic *string `json:"topic"`
+		}
+		if err := wire.DecodeJSON(r, &req); err != nil {
+			return 0, nil, err
+		}
+		if req.Name == nil && req.Topic == nil {
+			return 0, nil, errNothingToUpdate
+		}
+		room, err := s.UpdateRoom(r.Context(), u.ID, chi.URLParam(r, "roomId"), req.Name, req.Topic)
+		return http.StatusOK, room, err
+	})
+}
+
+func (s *Service) handleDelete(w http.ResponseWriter, r *http.Request) {
+	s.handle(w, r, func(u auth.User) (int, any, error) {
+		return http.StatusNoContent, nil, s.DeleteRoom(r.Context(), u.ID, chi.URLParam(r, "roomId"))
+	})
+}
+
+// pathUserID reads and checks the {userId} of the path.
+func pathUserID(r *http.Request) (string, error) {
+	id := chi.URLParam(r, "userId")
+	if !auth.ValidUserID(id) {
+		return "", auth.ErrInvalidUserID
+	}
+	return id, nil
+}
+
+func (s *Service) handleSetRole(w http.ResponseWriter, r *http.Request) {
+	s.handle(w, r, func(u auth.User) (int, any, error) {
+		userID, err := pathUserID(r)
+		if err != nil {
+			return 0, nil, err
+		}
+		var req struct {
+			Role string `json:"role"`
+		}
+		if err := wire.DecodeJSON(r, &req); err != nil {
+			return 0, nil, err
+		}
+		room, err := s.SetRole(r.Context(), u.ID, chi.URLParam(r, "roomId"), userID, req.Role)
+		return http.StatusOK, room, err
+	})
+}
+
+func (s *Service) handleBans(w http.ResponseWriter, r *http.Request) {
+	s.handle(w, r, func(u auth.User) (int, any, error) {
+		ids, err := s.Bans(r.Context(), u.ID, chi.URLParam(r, "roomId"))
+		return http.StatusOK, struct {
+			UserIDs []string `json:"userIds"`
+		}{ids}, err
+	})
+}
+
+func (s *Service) handleBan(w http.ResponseWriter, r *http.Request) {
+	s.handle(w, r, func(u auth.User) (int, any, error) {
+		userID, err := decodeUserID(r)
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusNoContent, nil, s.Ban(r.Context(), u.ID, chi.URLParam(r, "roomId"), userID)
+	})
+}
+
+func (s *Service) handleUnban(w http.ResponseWriter, r *http.Request) {
+	s.handle(w, r, func(u auth.User) (int, any, error) {
+		userID, err := pathUserID(r)
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusNoContent, nil, s.Unban(r.Context(), u.ID, chi.URLParam(r, "roomId"), userID)
+	})
+}
+
+func (s *Service) handleReads(w http.ResponseWriter, r *http.Request) {
+	s.handle(w, r, func(u auth.User) (int, any, error) {
+		reads, err := s.Reads(r.Context(), u.ID, chi.URLParam(r, "roomId"))
+		return http.StatusOK, struct {
+			Reads []ReadReceipt `json:"reads"`
+		}{reads}, err
+	})
 }
 
 // handle adapts a handler that answers (status, body, error) to chi.

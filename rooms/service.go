@@ -3,6 +3,7 @@ package rooms
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"math"
 	"sort"
@@ -71,6 +72,8 @@ type Service struct {
 	typing   *typingTracker
 	presence Presence
 	budget   *sockets.Budget // typing and join_room; nil: unlimited (SetEventBudget)
+	receipts *receipts
+	purge    *purger
 }
 
 // NewService returns a Service.
@@ -78,12 +81,18 @@ func NewService(store Store, activity Activity, users Users, presence Presence, 
 	s := &Service{store: store, activity: activity, users: users, out: out, log: log, presence: presence,
 		members: newMemberCache(2 * time.Second)}
 	s.typing = newTypingTracker(TypingExpiry, s.typingExpired)
+	s.receipts = newReceipts(time.Second, func(ev ReadEvent) { out.Broadcast([]string{ev.RoomID}, "read", ev) })
+	s.purge = newPurger(s)
 	out.OnMembershipChange(func(room, _ string, _ bool) { s.members.changed(room) })
 	return s
 }
 
-// Close stops the typing timers.
-func (s *Service) Close() { s.typing.close() }
+// Close stops the typing and receipt timers and the purge of deleted rooms.
+func (s *Service) Close() {
+	s.typing.close()
+	s.receipts.close()
+	s.purge.close()
+}
 
 // CreateRoom creates a group room owned by ownerID with the given members.
 func (s *Service) CreateRoom(ctx context.Context, ownerID, name string, members []string) (Room, error) {
@@ -237,19 +246,13 @@ func (s *Service) RoomIDs(ctx context.Context, userID string) ([]string, error) 
 }
 
 // Role returns userID's role in the room: "dm" in a direct-message room,
-// "owner" for its owner, else "member"; forbidden unless userID is a
-// member.
+// else "owner", "admin" or "member"; forbidden unless userID is a member.
 func (s *Service) Role(ctx context.Context, roomID, userID string) (string, error) {
 	r, err := s.memberRoom(ctx, roomID, userID)
-	switch {
-	case err != nil:
+	if err != nil {
 		return "", err
-	case r.Type == TypeDM:
-		return RoleDM, nil
-	case r.OwnerID == userID:
-		return RoleOwner, nil
 	}
-	return RoleMember, nil
+	return r.RoleOf(userID), nil
 }
 
 // withActivity fills the room's last seq, last rev and message time.
@@ -323,37 +326,40 @@ func activityTime(r Room) time.Time {
 	return r.CreatedAt
 }
 
-// AddMember adds userID to a group room; only its owner may.
+// AddMember adds userID to a group room; its owner and admins may.
 func (s *Service) AddMember(ctx context.Context, callerID, roomID, userID string) (Room, error) {
-	r, err := s.memberRoom(ctx, roomID, callerID)
+	r, err := s.manage(ctx, callerID, roomID)
 	if err != nil {
 		return Room{}, err
-	}
-	if r.Type == TypeDM {
-		return Room{}, ErrDMFixed
-	}
-	if r.OwnerID != callerID {
-		return Room{}, ErrNotOwner
 	}
 	if err := s.checkUsers(ctx, []string{userID}); err != nil {
 		return Room{}, err
 	}
+	return s.admit(ctx, r, userID)
+}
+
+// admit makes userID a member of the group room r (a no-op if they are
+// one) and tells everyone concerned.
+func (s *Service) admit(ctx context.Context, r Room, userID string) (Room, error) {
 	already := r.IsMember(userID)
-	r, err = s.store.AddMember(ctx, roomID, userID)
+	r, err := s.store.AddMember(ctx, r.ID, userID)
 	if err != nil {
 		return Room{}, err
 	}
 	if !already {
-		s.out.ChangeMembership(roomID, userID, true)
+		s.out.ChangeMembership(r.ID, userID, true)
 	}
 	if r, err = s.withActivity(ctx, r); err == nil && !already {
 		s.tellMembers(r, userID)
+		s.tellUpdated(r, userID)
 	}
 	return r, err
 }
 
-// RemoveMember removes userID from a group room: its owner may remove
-// anyone, and anyone may leave.
+// RemoveMember removes userID from a group room: anyone may leave, the
+// owner may remove anyone, an admin only members who are not admins. When
+// the owner leaves, the longest-standing admin (else member) becomes the
+// owner first; when the last member leaves, the group is deleted.
 func (s *Service) RemoveMember(ctx context.Context, callerID, roomID, userID string) error {
 	r, err := s.memberRoom(ctx, roomID, callerID)
 	if err != nil {
@@ -362,21 +368,88 @@ func (s *Service) RemoveMember(ctx context.Context, callerID, roomID, userID str
 	if r.Type == TypeDM {
 		return ErrDMFixed
 	}
-	if callerID != userID && r.OwnerID != callerID {
-		return ErrNotOwner
-	}
 	if !r.IsMember(userID) {
-		return wire.NewError(wire.NotFound, "not a member of the room")
+		return ErrNotInRoom
+	}
+	if callerID != userID {
+		if err := outranks(r, callerID, userID); err != nil {
+			return err
+		}
+	}
+	if len(r.Members) == 1 {
+		return s.deleteRoom(ctx, r)
+	}
+	if r.OwnerID == userID {
+		if err := s.store.SetOwner(ctx, roomID, userID, successor(r, userID)); err != nil {
+			return err
+		}
 	}
 	if err := s.store.RemoveMember(ctx, roomID, userID); err != nil {
 		return err
 	}
-	s.out.ChangeMembership(roomID, userID, false)
-	s.out.Broadcast([]string{sockets.UserRoom(userID)}, "room_removed", RoomRemovedEvent{RoomID: roomID})
+	s.removed(ctx, roomID, userID)
 	return nil
 }
 
-// MarkRead moves userID's read marker forward to messageID.
+// outranks checks that callerID may remove or ban userID from r: the owner
+// anyone but themselves, an admin only plain members.
+func outranks(r Room, callerID, userID string) error {
+	switch caller, target := r.RoleOf(callerID), r.RoleOf(userID); {
+	case caller != RoleOwner && caller != RoleAdmin:
+		return ErrNotAdmin
+	case target == RoleOwner, caller == RoleAdmin && target == RoleAdmin:
+		return ErrOutranked
+	}
+	return nil
+}
+
+// successor is who becomes the owner of r when its owner leaves: the
+// longest-standing admin, else the longest-standing other member.
+func successor(r Room, leaving string) string {
+	if len(r.Admins) > 0 {
+		return r.Admins[0]
+	}
+	for _, m := range r.Members {
+		if m != leaving {
+			return m
+		}
+	}
+	return ""
+}
+
+// removed tells every instance and the user that userID is no longer a
+// member, and the remaining members that the room changed. If the room was
+// left without an owner who is a member (the owner's successor left at the
+// same moment), ownership passes on again.
+func (s *Service) removed(ctx context.Context, roomID, userID string) {
+	s.out.ChangeMembership(roomID, userID, false)
+	s.out.Broadcast([]string{sockets.UserRoom(userID)}, "room_removed", RoomRemovedEvent{RoomID: roomID})
+	r, err := s.ensureOwner(ctx, roomID)
+	if err != nil {
+		s.log.Warn("room after a removal", "room", roomID, "err", err)
+		return
+	}
+	s.tellUpdated(r)
+}
+
+// ensureOwner reads the room and, while its owner is not one of its
+// members, makes the successor the owner.
+func (s *Service) ensureOwner(ctx context.Context, roomID string) (Room, error) {
+	for range joinAttempts {
+		r, err := s.store.Room(ctx, roomID)
+		if err != nil || r.Type == TypeDM || r.IsMember(r.OwnerID) || len(r.Members) == 0 {
+			return r, err
+		}
+		err = s.store.SetOwner(ctx, roomID, r.OwnerID, successor(r, r.OwnerID))
+		if err != nil && !errors.Is(err, ErrNotOwner) && !errors.Is(err, ErrNotMember) {
+			return Room{}, err
+		}
+	}
+	return s.store.Room(ctx, roomID)
+}
+
+// MarkRead moves userID's read marker forward to messageID; when it moves,
+// the room's members hear of it (coalesced, see receipts).
 func (s *Service) MarkRead(ctx context.Context, userID, roomID, messageID string) error {
 	if _, err := s.memberRoom(ctx, roomID, userID); err != nil {
 		return err
@@ -385,7 +458,11 @@ func (s *Service) MarkRead(ctx context.Context, userID, roomID, messageID string
 	if err != nil {
 		return err
 	}
-	return s.store.MarkRead(ctx, roomID, userID, seq)
+	moved, err := s.store.MarkRead(ctx, roomID, userID, seq)
+	if err == nil && moved {
+		s.receipts.note(ReadEvent{RoomID: roomID, UserID: userID, Seq: seq})
+	}
+	return err
 }
 
 // RoomRemovedEvent is the payload of room_removed, sent to a user removed

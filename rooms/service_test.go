@@ -363,7 +363,7 @@ func TestAddMember(t *testing.T) {
 		err                      error
 		code                     wire.Code
 	}{
-		{name: "by a member who is not the owner", caller: "bob", room: r.ID, user: "carol", err: ErrNotOwner},
+		{name: "by a member who is not the owner", caller: "bob", room: r.ID, user: "carol", err: ErrNotAdmin},
 		{name: "by a non-member", caller: "carol", room: r.ID, user: "carol", err: ErrNotMember},
 		{name: "to a DM", caller: "alice", room: dm.ID, user: "carol", err: ErrDMFixed},
 		{name: "an unknown user", caller: "alice", room: r.ID, user: "zed", code: wire.NotFound},
@@ -409,7 +409,7 @@ func TestRemoveMember(t *testing.T) {
 		err                      error
 		code                     wire.Code
 	}{
-		{name: "someone else, not the owner", caller: "bob", room: r.ID, user: "carol", err: ErrNotOwner},
+		{name: "someone else, not the owner", caller: "bob", room: r.ID, user: "carol", err: ErrNotAdmin},
 		{name: "by a non-member", caller: "zed", room: r.ID, user: "zed", err: ErrNotMember},
 		{name: "from a DM", caller: "alice", room: dm.ID, user: "bob", err: ErrDMFixed},
 		{name: "leave a DM", caller: "bob", room: dm.ID, user: "bob", err: ErrDMFixed},

@@ -31,6 +31,12 @@ func testRoomStore(t *testing.T, newStore func(t *testing.T) Store) {
 		{"CreateDM", testRoomStoreCreateDM},
 		{"CreateDMConcurrent", testRoomStoreCreateDMConcurrent},
 		{"ReadMarkers", testRoomStoreReadMarkers},
+		{"UpdateRoom", testRoomStoreUpdate},
+		{"Roles", testRoomStoreRoles},
+		{"SetOwnerConcurrent", testRoomStoreSetOwnerConcurrent},
+		{"Bans", testRoomStoreBans},
+		{"BanRacingAdd", testRoomStoreBanRacingAdd},
+		{"DeleteAndPurge", testRoomStoreDeleteAndPurge},
 	}
 	for _, st := range subtests {
 		t.Run(st.name, func(t *testing.T) {
@@ -241,9 +247,26 @@ func testRoomStoreReadMarkers(t *testing.T, s Store) {
 	}{
 		{r1, a, 5}, {r1, a, 3}, {r1, a, 5}, {r2, a, 2}, {r2, a, 9}, {r1, b, 1},
 	}
-	for _, st := range steps {
-		if err := s.MarkRead(ctx, st.room, st.user, st.seq); err != nil {
+	before := time.Now().Add(-time.Millisecond)
+	for i, st := range steps {
+		moved, err := s.MarkRead(ctx, st.room, st.user, st.seq)
+		if err != nil {
 			t.Fatalf("MarkRead: %v", err)
+		}
+		if want := i != 1 && i != 2; moved != want {
+			t.Errorf("MarkRead step %d (%+v) moved = %v, want %v", i, st, moved, want)
+		}
+	}
+	reads, err := s.Reads(ctx, r1)
+	if err != nil {
+		t.Fatalf("Reads: %v", err)
+	}
+	if len(reads) != 2 || reads[a].Seq != 5 || reads[b].Seq != 1 {
+		t.Errorf("Reads(r1) = %+v, want a at 5 and b at 1", reads)
+	}
+	for user, rd := range reads {
+		if rd.At.Before(before) || rd.At.After(time.Now()) {
+			t.Errorf("Reads(r1)[%s].At = %v, want about now", user, rd.At)
 		}
 	}
 	for user, want := range map[string]map[string]int64{
@@ -258,6 +281,268 @@ func testRoomStoreReadMarkers(t *testing.T, s Store) {
 		if !maps.Equal(got, want) {
 			t.Errorf("ReadMarkers = %v, want %v", got, want)
 		}
+	}
+}
+
+func testRoomStoreUpdate(t *testing.T, s Store) {
+	ctx := context.Background()
+	r := roomTestGroup(roomTestUser())
+	if err := s.CreateRoom(ctx, r); err != nil {
+		t.Fatalf("CreateRoom: %v", err)
+	}
+	topic := "the plan for Monday"
+	got, err := s.UpdateRoom(ctx, r.ID, nil, &topic)
+	if err != nil || got.Name != r.Name || got.Topic != topic {
+		t.Fatalf("UpdateRoom(topic) = %+v, %v", got, err)
+	}
+	name := "renamed"
+	if got, err = s.UpdateRoom(ctx, r.ID, &name, nil); err != nil || got.Name != name || got.Topic != topic {
+		t.Fatalf("UpdateRoom(name) = %+v, %v", got, err)
+	}
+	if got, err = s.Room(ctx, r.ID); err != nil || got.Name != name || got.Topic != topic {
+		t.Errorf("Room after updates = %+v, %v", got, err)
+	}
+	if _, err := s.UpdateRoom(ctx, wire.NewID(), &name, nil); !errors.Is(err, ErrRoomNotFound) {
+		t.Errorf("UpdateRoom(unknown) error = %v", err)
+	}
+}
+
+func testRoomStoreRoles(t *testing.T, s Store) {
+	ctx := context.Background()
+	a, b, c, d := roomTestUser(), roomTestUser(), roomTestUser(), roomTestUser()
+	r := roomTestGroup(a, b, c)
+	if err := s.CreateRoom(ctx, r); err != nil {
+		t.Fatalf("CreateRoom: %v", err)
+	}
+	roomTestRoles(t, s, r.ID, a, nil)
+	for _, u := range []string{c, b} {
+		if err := s.SetRole(ctx, r.ID, u, RoleAdmin); err != nil {
+			t.Fatalf("SetRole(admin): %v", err)
+		}
+	}
+	roomTestRoles(t, s, r.ID, a, []string{b, c}) // in the order they joined
+	if err := s.SetRole(ctx, r.ID, c, RoleMember); err != nil {
+		t.Fatalf("SetRole(member): %v", err)
+	}
+	roomTestRoles(t, s, r.ID, a, []string{b})
+	if err := s.SetRole(ctx, r.ID, d, RoleAdmin); !errors.Is(err, ErrNotMember) {
+		t.Errorf("SetRole(not a member) error = %v, want ErrNotMember", err)
+	}
+	if err := s.SetOwner(ctx, r.ID, a, c); err != nil {
+		t.Fatalf("SetOwner: %v", err)
+	}
+	roomTestRoles(t, s, r.ID, c, []string{a, b})
+	if err := s.SetOwner(ctx, r.ID, a, b); !errors.Is(err, ErrNotOwner) {
+		t.Errorf("SetOwner from a former owner: error = %v, want ErrNotOwner", err)
+	}
+	if err := s.SetOwner(ctx, r.ID, c, d); !errors.Is(err, ErrNotMember) {
+		t.Errorf("SetOwner to a non-member: error = %v, want ErrNotMember", err)
+	}
+	roomTestRoles(t, s, r.ID, c, []string{a, b})
+	// A role does not outlive the membership.
+	if err := s.RemoveMember(ctx, r.ID, b); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddMember(ctx, r.ID, b); err != nil {
+		t.Fatal(err)
+	}
+	roomTestRoles(t, s, r.ID, c, []string{a})
+}
+
+// testRoomStoreSetOwnerConcurrent transfers the ownership of one room to
+// eight members at once: exactly one transfer wins, and the room ends with
+// one owner who is a member and the old owner as an admin.
+func testRoomStoreSetOwnerConcurrent(t *testing.T, s Store) {
+	ctx := context.Background()
+	owner := roomTestUser()
+	var others []string
+	for range 8 {
+		others = append(others, roomTestUser())
+	}
+	r := roomTestGroup(owner, others...)
+	if err := s.CreateRoom(ctx, r); err != nil {
+		t.Fatalf("CreateRoom: %v", err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(others))
+	for i, u := range others {
+		wg.Go(func() { errs[i] = s.SetOwner(ctx, r.ID, owner, u) })
+	}
+	wg.Wait()
+	won := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, ErrNotOwner):
+			t.Errorf("SetOwner error = %v", err)
+		}
+	}
+	got, err := s.Room(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if won != 1 || !slices.Contains(others, got.OwnerID) {
+		t.Errorf("%d transfers won; owner %s", won, got.OwnerID)
+	}
+	if got.RoleOf(owner) != RoleAdmin || len(got.Members) != 9 {
+		t.Errorf("after the transfer: old owner is %q, %d members", got.RoleOf(owner), len(got.Members))
+	}
+}
+
+func testRoomStoreBans(t *testing.T, s Store) {
+	ctx := context.Background()
+	a, b, c, d := roomTestUser(), roomTestUser(), roomTestUser(), roomTestUser()
+	r := roomTestGroup(a, b, c)
+	if err := s.CreateRoom(ctx, r); err != nil {
+		t.Fatalf("CreateRoom: %v", err)
+	}
+	for _, u := range []string{b, d, b} { // d is not a member; b twice
+		if err := s.Ban(ctx, r.ID, u); err != nil {
+			t.Fatalf("Ban: %v", err)
+		}
+	}
+	roomTestMembers(t, s, r.ID, []string{a, c})
+	if bans, err := s.Bans(ctx, r.ID); err != nil || !slices.Equal(bans, []string{b, d}) {
+		t.Errorf("Bans = %v, %v; want [%s %s]", bans, err, b, d)
+	}
+	if _, err := s.AddMember(ctx, r.ID, b); !errors.Is(err, ErrBanned) {
+		t.Errorf("AddMember(banned) error = %v, want ErrBanned", err)
+	}
+	roomTestMembers(t, s, r.ID, []string{a, c})
+	if banned, err := s.Banned(ctx, r.ID, d); err != nil || !banned {
+		t.Errorf("Banned(d) = %v, %v", banned, err)
+	}
+	if err := s.Unban(ctx, r.ID, b); err != nil {
+		t.Fatalf("Unban: %v", err)
+	}
+	if err := s.Unban(ctx, r.ID, b); !errors.Is(err, ErrNotBanned) {
+		t.Errorf("Unban twice: error = %v, want ErrNotBanned", err)
+	}
+	if _, err := s.AddMember(ctx, r.ID, b); err != nil {
+		t.Errorf("AddMember after Unban: %v", err)
+	}
+	if banned, err := s.Banned(ctx, r.ID, b); err != nil || banned {
+		t.Errorf("Banned(b) after Unban = %v, %v", banned, err)
+	}
+	if err := s.Ban(ctx, wire.NewID(), b); !errors.Is(err, ErrRoomNotFound) {
+		t.Errorf("Ban in an unknown room: error = %v", err)
+	}
+}
+
+// testRoomStoreBanRacingAdd adds and bans users at the same moment: once
+// both are done, no banned user is a member, whichever came first.
+func testRoomStoreBanRacingAdd(t *testing.T, s Store) {
+	ctx := context.Background()
+	r := roomTestGroup(roomTestUser())
+	if err := s.CreateRoom(ctx, r); err != nil {
+		t.Fatalf("CreateRoom: %v", err)
+	}
+	users := make([]string, 12)
+	for i := range users {
+		users[i] = roomTestUser()
+	}
+	var wg sync.WaitGroup
+	for _, u := range users {
+		wg.Go(func() {
+			if _, err := s.AddMember(ctx, r.ID, u); err != nil && !errors.Is(err, ErrBanned) {
+				t.Errorf("AddMember: %v", err)
+			}
+		})
+		wg.Go(func() {
+			if err := s.Ban(ctx, r.ID, u); err != nil {
+				t.Errorf("Ban: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	got, err := s.Room(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range users {
+		if got.IsMember(u) {
+			t.Errorf("banned user %s is a member", u)
+		}
+	}
+}
+
+func testRoomStoreDeleteAndPurge(t *testing.T, s Store) {
+	ctx := context.Background()
+	a, b, c := roomTestUser(), roomTestUser(), roomTestUser()
+	r, kept := roomTestGroup(a, b), roomTestGroup(a, c)
+	for _, room := range []Room{r, kept} {
+		if err := s.CreateRoom(ctx, room); err != nil {
+			t.Fatalf("CreateRoom: %v", err)
+		}
+		if _, err := s.MarkRead(ctx, room.ID, a, 3); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Ban(ctx, r.ID, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteRoom(ctx, r.ID); err != nil {
+		t.Fatalf("DeleteRoom: %v", err)
+	}
+	if err := s.DeleteRoom(ctx, r.ID); !errors.Is(err, ErrRoomNotFound) {
+		t.Errorf("DeleteRoom twice: error = %v, want ErrRoomNotFound", err)
+	}
+	if _, err := s.Room(ctx, r.ID); !errors.Is(err, ErrRoomNotFound) {
+		t.Errorf("Room(deleted) error = %v, want ErrRoomNotFound", err)
+	}
+	if _, err := s.AddMember(ctx, r.ID, c); !errors.Is(err, ErrRoomNotFound) {
+		t.Errorf("AddMember(deleted room) error = %v, want ErrRoomNotFound", err)
+	}
+	of, err := s.RoomsOf(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept.Members = []string{a, c}
+	roomTestSameSet(t, of, []Room{kept})
+	deleted, err := s.DeletedRooms(ctx, 1000)
+	if err != nil || !slices.Contains(deleted, r.ID) || slices.Contains(deleted, kept.ID) {
+		t.Fatalf("DeletedRooms = %v, %v; want %s among them", deleted, err, r.ID)
+	}
+	// Two memberships, one marker and one ban, in batches of two.
+	var steps []int
+	for range 5 {
+		n, err := s.PurgeRoom(ctx, r.ID, 2)
+		if err != nil {
+			t.Fatalf("PurgeRoom: %v", err)
+		}
+		if steps = append(steps, n); n == 0 {
+			break
+		}
+	}
+	if !slices.Equal(steps, []int{2, 2, 0}) {
+		t.Errorf("PurgeRoom deleted %v per batch, want [2 2 0]", steps)
+	}
+	if deleted, err := s.DeletedRooms(ctx, 1000); err != nil || slices.Contains(deleted, r.ID) {
+		t.Errorf("DeletedRooms after the purge = %v, %v", deleted, err)
+	}
+	if reads, err := s.Reads(ctx, r.ID); err != nil || len(reads) != 0 {
+		t.Errorf("Reads of the purged room = %v, %v", reads, err)
+	}
+	if bans, err := s.Bans(ctx, r.ID); err != nil || len(bans) != 0 {
+		t.Errorf("Bans of the purged room = %v, %v", bans, err)
+	}
+	if reads, err := s.Reads(ctx, kept.ID); err != nil || reads[a].Seq != 3 {
+		t.Errorf("Reads of the other room = %v, %v", reads, err)
+	}
+	if n, err := s.PurgeRoom(ctx, r.ID, 2); err != nil || n != 0 {
+		t.Errorf("PurgeRoom of a purged room = %d, %v", n, err)
+	}
+}
+
+func roomTestRoles(t *testing.T, s Store, roomID, owner string, admins []string) {
+	t.Helper()
+	got, err := s.Room(context.Background(), roomID)
+	if err != nil {
+		t.Fatalf("Room: %v", err)
+	}
+	if got.OwnerID != owner || !slices.Equal(got.Admins, admins) {
+		t.Errorf("owner %s admins %v, want %s %v", got.OwnerID, got.Admins, owner, admins)
 	}
 }
 
@@ -290,7 +575,7 @@ func roomTestMembers(t *testing.T, s Store, roomID string, want []string) {
 
 func roomTestSame(t *testing.T, got, want Room) {
 	t.Helper()
-	if got.ID != want.ID || got.Type != want.Type || got.Name != want.Name || got.OwnerID != want.OwnerID ||
+	if got.ID != want.ID || got.Type != want.Type || got.Name != want.Name || got.Topic != want.Topic || got.OwnerID != want.OwnerID ||
 		!slices.Equal(got.Members, want.Members) || !got.CreatedAt.Equal(want.CreatedAt) {
 		t.Errorf("room = %+v, want %+v", got, want)
 	}

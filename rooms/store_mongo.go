@@ -15,8 +15,10 @@ import (
 )
 
 // MongoStore is the MongoDB Store. Collections: rooms (one document per
-// room), room_members (one document per member, see store_mongo_members.go)
-// and read_markers (one document per user and room).
+// room), room_members (one document per member, see store_mongo_members.go),
+// room_owners (one document per change of owner, see SetOwner),
+// room_bans (one document per ban, its id that of the membership it
+// forbids) and read_markers (one document per user and room).
 //
 // Membership is a document per member rather than an array in the room:
 // joining and leaving are then single-document inserts and deletes, which
@@ -27,6 +29,8 @@ type MongoStore struct {
 	rooms   *mongo.Collection
 	members *mongo.Collection
 	markers *mongo.Collection
+	bans    *mongo.Collection
+	owners  *mongo.Collection
 }
 
 var _ Store = (*MongoStore)(nil)
@@ -35,38 +39,63 @@ var _ Store = (*MongoStore)(nil)
 // all rooms: a DM's is DMKey of its members, a group room's is groupKeyPrefix
 // followed by its id, so that the index needs no partial filter.
 type mongoRoom struct {
-	ID        string    `bson:"_id"`
-	Type      string    `bson:"type"`
-	Name      string    `bson:"name"`
-	OwnerID   string    `bson:"ownerId,omitempty"`
-	DMKey     string    `bson:"dmKey"`
-	CreatedAt time.Time `bson:"createdAt"`
+	ID        string     `bson:"_id"`
+	Type      string     `bson:"type"`
+	Name      string     `bson:"name"`
+	Topic     string     `bson:"topic,omitempty"`
+	OwnerID   string     `bson:"ownerId,omitempty"`
+	DMKey     string     `bson:"dmKey"`
+	CreatedAt time.Time  `bson:"createdAt"`
+	DeletedAt *time.Time `bson:"deletedAt,omitempty"`
+	OwnerGen  int64      `bson:"ownerGen"` // how many times the owner changed (SetOwner)
+}
+
+// liveRoom filters the rooms collection to the room id unless it is
+// deleted.
+func liveRoom(id string) bson.D {
+	return bson.D{{Key: "_id", Value: id}, {Key: "deletedAt", Value: bson.D{{Key: "$exists", Value: false}}}}
 }
 
 // groupKeyPrefix starts the dmKey of group rooms. A group key holds no NUL
 // byte and a DM key always does, so the two never collide.
 const groupKeyPrefix = "g:"
 
-func (d mongoRoom) room(members []string) Room {
-	if members == nil {
-		members = []string{}
+func (d mongoRoom) room(members []mongoMember) Room {
+	r := Room{ID: d.ID, Type: d.Type, Name: d.Name, Topic: d.Topic, OwnerID: d.OwnerID,
+		Members: make([]string, 0, len(members)), CreatedAt: d.CreatedAt.UTC()}
+	for _, m := range members {
+		r.Members = append(r.Members, m.UserID)
+		if m.Role == RoleAdmin && m.UserID != r.OwnerID {
+			r.Admins = append(r.Admins, m.UserID)
+		}
 	}
-	return Room{ID: d.ID, Type: d.Type, Name: d.Name, OwnerID: d.OwnerID,
-		Members: members, CreatedAt: d.CreatedAt.UTC()}
+	return r
 }
 
 // mongoMarker is a document of the read_markers collection; its id is
 // memberID(roomID, userID).
 type mongoMarker struct {
-	RoomID string `bson:"roomId"`
-	Seq    int64  `bson:"seq"`
+	RoomID string    `bson:"roomId"`
+	UserID string    `bson:"userId"`
+	Seq    int64     `bson:"seq"`
+	At     time.Time `bson:"at"`
+}
+
+// mongoBan is a document of the room_bans collection; its id is
+// memberID(roomID, userID).
+type mongoBan struct {
+	ID     string    `bson:"_id"`
+	RoomID string    `bson:"roomId"`
+	UserID string    `bson:"userId"`
+	At     time.Time `bson:"at"`
 }
 
 // NewMongoStore returns the store on db, creating its indexes if they do not
 // exist.
 func NewMongoStore(ctx context.Context, db *mongo.Database) (*MongoStore, error) {
 	s := &MongoStore{rooms: db.Collection("rooms"), members: db.Collection("room_members"),
-		markers: db.Collection("read_markers")}
+		markers: db.Collection("read_markers"), bans: db.Collection("room_bans"),
+		owners: db.Collection("room_owners")}
 	indexes := []struct {
 		coll  *mongo.Collection
 		model mongo.IndexModel
@@ -79,6 +108,12 @@ func NewMongoStore(ctx context.Context, db *mongo.Database) (*MongoStore, error)
 			Options: options.Index().SetName("roomId_joined")}},
 		{s.markers, mongo.IndexModel{Keys: bson.D{{Key: "userId", Value: 1}},
 			Options: options.Index().SetName("userId")}},
+		{s.markers, mongo.IndexModel{Keys: bson.D{{Key: "roomId", Value: 1}},
+			Options: options.Index().SetName("roomId")}},
+		{s.bans, mongo.IndexModel{Keys: bson.D{{Key: "roomId", Value: 1}, {Key: "at", Value: 1}},
+			Options: options.Index().SetName("roomId_at")}},
+		{s.rooms, mongo.IndexModel{Keys: bson.D{{Key: "deletedAt", Value: 1}},
+			Options: options.Index().SetName("deletedAt")}},
 	}
 	for _, ix := range indexes {
 		if err := chatmongo.EnsureIndexes(ctx, ix.coll, ix.model); err != nil {
@@ -146,7 +181,7 @@ func (s *MongoStore) CreateDM(ctx context.Context, r Room) (Room, bool, error) {
 // Room implements Store.
 func (s *MongoStore) Room(ctx context.Context, id string) (Room, error) {
 	var d mongoRoom
-	err := s.rooms.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	err := s.rooms.FindOne(ctx, liveRoom(id)).Decode(&d)
 	switch {
 	case errors.Is(err, mongo.ErrNoDocuments):
 		return Room{}, ErrRoomNotFound
@@ -175,7 +210,8 @@ func (s *MongoStore) RoomsOf(ctx context.Context, userID string) ([]Room, error)
 	if len(ids) == 0 {
 		return []Room{}, nil
 	}
-	cur, err := s.rooms.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	cur, err := s.rooms.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}},
+		{Key: "deletedAt", Value: bson.D{{Key: "$exists", Value: false}}}})
 	if err != nil {
 		return nil, wire.Unavailablef("rooms of user", err)
 	}
@@ -206,7 +242,10 @@ func (s *MongoStore) RoomIDsOf(ctx context.Context, userID string) ([]string, er
 	return ids, nil
 }
 
-// AddMember implements Store.
+// AddMember implements Store. The membership is written first and the ban
+// checked after: a ban stored at the same time is then either seen here, and
+// the membership undone, or stored after the membership, which the ban then
+// removes (Ban writes the ban first and removes the member after).
 func (s *MongoStore) AddMember(ctx context.Context, roomID, userID string) (Room, error) {
 	if _, err := s.Room(ctx, roomID); err != nil {
 		return Room{}, err
@@ -214,33 +253,214 @@ func (s *MongoStore) AddMember(ctx context.Context, roomID, userID string) (Room
 	if err := s.insertMembers(ctx, roomID, []string{userID}); err != nil {
 		return Room{}, wire.Unavailablef("add member", err)
 	}
+	banned, err := s.Banned(ctx, roomID, userID)
+	if err != nil {
+		return Room{}, err
+	}
+	if banned {
+		if _, err := s.members.DeleteOne(ctx, bson.D{{Key: "_id", Value: memberID(roomID, userID)}}); err != nil {
+			return Room{}, wire.Unavailablef("add member", err)
+		}
+		return Room{}, ErrBanned
+	}
 	return s.Room(ctx, roomID)
 }
 
 // RemoveMember implements Store.
 func (s *MongoStore) RemoveMember(ctx context.Context, roomID, userID string) error {
-	res, err := s.members.DeleteOne(ctx, bson.D{{Key: "_id", Value: memberID(roomID, userID)}})
-	switch {
-	case err != nil:
-		return wire.Unavailablef("remove member", err)
-	case res.DeletedCount > 0:
-		// $max: of two removals at once the later time stays (on MongoDB;
-		// FerretDB may keep the earlier, which only lets links live longer).
-		_, err := s.rooms.UpdateOne(ctx, bson.D{{Key: "_id", Value: roomID}},
-			bson.D{{Key: "$max", Value: bson.D{{Key: "removedAt", Value: time.Now().UTC()}}}})
-		if err != nil {
-			return wire.Unavailablef("remove member", err)
-		}
-		return nil
+	if _, err := s.roomDoc(ctx, roomID); err != nil {
+		return err
 	}
-	n, err := s.rooms.CountDocuments(ctx, bson.D{{Key: "_id", Value: roomID}})
-	switch {
-	case err != nil:
+	if err := s.remove(ctx, roomID, userID); err != nil {
 		return wire.Unavailablef("remove member", err)
-	case n == 0:
-		return ErrRoomNotFound
 	}
 	return nil
+}
+
+// remove deletes a membership, if there is one, and records when.
+func (s *MongoStore) remove(ctx context.Context, roomID, userID string) error {
+	res, err := s.members.DeleteOne(ctx, bson.D{{Key: "_id", Value: memberID(roomID, userID)}})
+	if err != nil || res.DeletedCount == 0 {
+		return err
+	}
+	// $max: of two removals at once the later time stays (on MongoDB;
+	// FerretDB may keep the earlier, which only lets links live longer).
+	_, err = s.rooms.UpdateOne(ctx, bson.D{{Key: "_id", Value: roomID}},
+		bson.D{{Key: "$max", Value: bson.D{{Key: "removedAt", Value: time.Now().UTC()}}}})
+	return err
+}
+
+// roomDoc reads the room's document without its members; ErrRoomNotFound
+// if there is none or it is deleted.
+func (s *MongoStore) roomDoc(ctx context.Context, roomID string) (mongoRoom, error) {
+	var d mongoRoom
+	err := s.rooms.FindOne(ctx, liveRoom(roomID)).Decode(&d)
+	switch {
+	case errors.Is(err, mongo.ErrNoDocuments):
+		return d, ErrRoomNotFound
+	case err != nil:
+		return d, wire.Unavailablef("room", err)
+	}
+	return d, nil
+}
+
+// UpdateRoom implements Store.
+func (s *MongoStore) UpdateRoom(ctx context.Context, roomID string, name, topic *string) (Room, error) {
+	set := bson.D{}
+	if name != nil {
+		set = append(set, bson.E{Key: "name", Value: *name})
+	}
+	if topic != nil {
+		set = append(set, bson.E{Key: "topic", Value: *topic})
+	}
+	if len(set) > 0 {
+		res, err := s.rooms.UpdateOne(ctx, liveRoom(roomID), bson.D{{Key: "$set", Value: set}})
+		switch {
+		case err != nil:
+			return Room{}, wire.Unavailablef("update room", err)
+		case res.MatchedCount == 0:
+			return Room{}, ErrRoomNotFound
+		}
+	}
+	return s.Room(ctx, roomID)
+}
+
+// SetRole implements Store.
+func (s *MongoStore) SetRole(ctx context.Context, roomID, userID, role string) error {
+	if _, err := s.roomDoc(ctx, roomID); err != nil {
+		return err
+	}
+	return s.setRole(ctx, roomID, userID, role)
+}
+
+func (s *MongoStore) setRole(ctx context.Context, roomID, userID, role string) error {
+	res, err := s.members.UpdateOne(ctx, bson.D{{Key: "_id", Value: memberID(roomID, userID)}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "role", Value: role}}}})
+	switch {
+	case err != nil:
+		return wire.Unavailablef("set role", err)
+	case res.MatchedCount == 0:
+		return ErrNotMember
+	}
+	return nil
+}
+
+// SetOwner implements Store. Each change of owner is a document of the
+// room_owners collection whose unique id is the room's next owner
+// generation: of two transfers at once, one inserts it and the other finds
+// ErrNotOwner, on any server (a conditional update of the room alone does
+// not arbitrate on FerretDB). The room's document follows the entry; a
+// transfer that finds the entry of its generation taken brings the room up
+// to it first, so a crash between the two writes is repaired by the next
+// transfer.
+func (s *MongoStore) SetOwner(ctx context.Context, roomID, from, to string) error {
+	n, err := s.members.CountDocuments(ctx, bson.D{{Key: "_id", Value: memberID(roomID, to)}})
+	switch {
+	case err != nil:
+		return wire.Unavailablef("set owner", err)
+	case n == 0:
+		return ErrNotMember
+	}
+	d, err := s.roomDoc(ctx, roomID)
+	if err != nil {
+		return err
+	}
+	if d.OwnerID != from {
+		return ErrNotOwner
+	}
+	next := mongoOwner{ID: fmt.Sprintf("%s/%d", roomID, d.OwnerGen+1), OwnerID: to}
+	_, err = s.owners.InsertOne(ctx, next)
+	if mongo.IsDuplicateKeyError(err) {
+		if err := s.owners.FindOne(ctx, bson.D{{Key: "_id", Value: next.ID}}).Decode(&next); err != nil {
+			return wire.Unavailablef("set owner", err)
+		}
+		if err := s.applyOwner(ctx, roomID, d.OwnerGen, next.OwnerID); err != nil {
+			return err
+		}
+		return ErrNotOwner
+	}
+	if err != nil {
+		return wire.Unavailablef("set owner", err)
+	}
+	if err := s.applyOwner(ctx, roomID, d.OwnerGen, to); err != nil {
+		return err
+	}
+	if err := s.setRole(ctx, roomID, from, RoleAdmin); !errors.Is(err, ErrNotMember) {
+		return err
+	}
+	return nil
+}
+
+// mongoOwner is a document of the room_owners collection: who became the
+// owner of a room at one generation (its id: room id, "/", generation).
+type mongoOwner struct {
+	ID      string `bson:"_id"`
+	OwnerID string `bson:"ownerId"`
+}
+
+// applyOwner moves the room from owner generation gen to the next, whose
+// owner is to.
+func (s *MongoStore) applyOwner(ctx context.Context, roomID string, gen int64, to string) error {
+	_, err := s.rooms.UpdateOne(ctx, bson.D{{Key: "_id", Value: roomID}, {Key: "ownerGen", Value: gen}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "ownerId", Value: to}, {Key: "ownerGen", Value: gen + 1}}}})
+	if err != nil {
+		return wire.Unavailablef("set owner", err)
+	}
+	return nil
+}
+
+// Ban implements Store: the ban first, then the removal (see AddMember).
+func (s *MongoStore) Ban(ctx context.Context, roomID, userID string) error {
+	if _, err := s.roomDoc(ctx, roomID); err != nil {
+		return err
+	}
+	_, err := s.bans.InsertOne(ctx, mongoBan{ID: memberID(roomID, userID), RoomID: roomID, UserID: userID, At: time.Now().UTC()})
+	if err != nil && !mongo.IsDuplicateKeyError(err) {
+		return wire.Unavailablef("ban", err)
+	}
+	if err := s.remove(ctx, roomID, userID); err != nil {
+		return wire.Unavailablef("ban", err)
+	}
+	return nil
+}
+
+// Unban implements Store.
+func (s *MongoStore) Unban(ctx context.Context, roomID, userID string) error {
+	res, err := s.bans.DeleteOne(ctx, bson.D{{Key: "_id", Value: memberID(roomID, userID)}})
+	switch {
+	case err != nil:
+		return wire.Unavailablef("unban", err)
+	case res.DeletedCount == 0:
+		return ErrNotBanned
+	}
+	return nil
+}
+
+// Bans implements Store.
+func (s *MongoStore) Bans(ctx context.Context, roomID string) ([]string, error) {
+	cur, err := s.bans.Find(ctx, bson.D{{Key: "roomId", Value: roomID}},
+		options.Find().SetSort(bson.D{{Key: "at", Value: 1}, {Key: "userId", Value: 1}}))
+	if err != nil {
+		return nil, wire.Unavailablef("bans", err)
+	}
+	var docs []mongoBan
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, wire.Unavailablef("bans", err)
+	}
+	ids := make([]string, len(docs))
+	for i, d := range docs {
+		ids[i] = d.UserID
+	}
+	return ids, nil
+}
+
+// Banned implements Store.
+func (s *MongoStore) Banned(ctx context.Context, roomID, userID string) (bool, error) {
+	n, err := s.bans.CountDocuments(ctx, bson.D{{Key: "_id", Value: memberID(roomID, userID)}})
+	if err != nil {
+		return false, wire.Unavailablef("banned", err)
+	}
+	return n > 0, nil
 }
 
 // RemovedAt implements Store.
@@ -258,24 +478,101 @@ func (s *MongoStore) RemovedAt(ctx context.Context, roomID string) (time.Time, e
 	return d.RemovedAt.UTC(), nil
 }
 
-// MarkRead implements Store. $max moves the marker forward only. An upsert
-// race (two first marks at once) can end in a duplicate key; the retry then
-// finds the document and updates it.
-func (s *MongoStore) MarkRead(ctx context.Context, roomID, userID string, seq int64) error {
-	filter := bson.D{{Key: "_id", Value: memberID(roomID, userID)}}
-	update := bson.D{
-		{Key: "$set", Value: bson.D{{Key: "userId", Value: userID}, {Key: "roomId", Value: roomID}}},
-		{Key: "$max", Value: bson.D{{Key: "seq", Value: seq}}},
-	}
+// MarkRead implements Store. The update applies only to a marker below
+// seq, and upserts when there is none: a duplicate key then means the
+// marker exists at seq or above, or that a first mark raced this one, which
+// the one retry tells apart.
+func (s *MongoStore) MarkRead(ctx context.Context, roomID, userID string, seq int64) (bool, error) {
+	filter := bson.D{{Key: "_id", Value: memberID(roomID, userID)}, {Key: "seq", Value: bson.D{{Key: "$lt", Value: seq}}}}
+	update := bson.D{{Key: "$set", Value: bson.D{{Key: "userId", Value: userID}, {Key: "roomId", Value: roomID},
+		{Key: "seq", Value: seq}, {Key: "at", Value: time.Now().UTC()}}}}
 	opts := options.UpdateOne().SetUpsert(true)
-	_, err := s.markers.UpdateOne(ctx, filter, update, opts)
-	if mongo.IsDuplicateKeyError(err) {
-		_, err = s.markers.UpdateOne(ctx, filter, update, opts)
+	for range 2 {
+		res, err := s.markers.UpdateOne(ctx, filter, update, opts)
+		switch {
+		case mongo.IsDuplicateKeyError(err):
+			continue
+		case err != nil:
+			return false, wire.Unavailablef("mark read", err)
+		}
+		return res.ModifiedCount+res.UpsertedCount > 0, nil
 	}
+	return false, nil
+}
+
+// Reads implements Store.
+func (s *MongoStore) Reads(ctx context.Context, roomID string) (map[string]Read, error) {
+	cur, err := s.markers.Find(ctx, bson.D{{Key: "roomId", Value: roomID}})
 	if err != nil {
-		return wire.Unavailablef("mark read", err)
+		return nil, wire.Unavailablef("reads", err)
+	}
+	var docs []mongoMarker
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, wire.Unavailablef("reads", err)
+	}
+	reads := make(map[string]Read, len(docs))
+	for _, d := range docs {
+		reads[d.UserID] = Read{Seq: d.Seq, At: d.At.UTC()}
+	}
+	return reads, nil
+}
+
+// DeleteRoom implements Store.
+func (s *MongoStore) DeleteRoom(ctx context.Context, roomID string) error {
+	res, err := s.rooms.UpdateOne(ctx, liveRoom(roomID), bson.D{{Key: "$set", Value: bson.D{{Key: "deletedAt", Value: time.Now().UTC()}}}})
+	switch {
+	case err != nil:
+		return wire.Unavailablef("delete room", err)
+	case res.MatchedCount == 0:
+		return ErrRoomNotFound
 	}
 	return nil
+}
+
+// DeletedRooms implements Store.
+func (s *MongoStore) DeletedRooms(ctx context.Context, limit int) ([]string, error) {
+	cur, err := s.rooms.Find(ctx, bson.D{{Key: "deletedAt", Value: bson.D{{Key: "$exists", Value: true}}}},
+		options.Find().SetSort(bson.D{{Key: "deletedAt", Value: 1}}).SetLimit(int64(limit)).SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, wire.Unavailablef("deleted rooms", err)
+	}
+	var docs []struct {
+		ID string `bson:"_id"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, wire.Unavailablef("deleted rooms", err)
+	}
+	ids := make([]string, len(docs))
+	for i, d := range docs {
+		ids[i] = d.ID
+	}
+	return ids, nil
+}
+
+// PurgeRoom implements Store: up to limit documents of the memberships, the
+// markers and the bans, by id; the room's document once none is left.
+func (s *MongoStore) PurgeRoom(ctx context.Context, roomID string, limit int) (int, error) {
+	deleted := 0
+	for _, c := range []*mongo.Collection{s.members, s.markers, s.bans} {
+		n, err := chatmongo.DeleteBatch(ctx, c, bson.D{{Key: "roomId", Value: roomID}}, limit-deleted)
+		if err != nil {
+			return 0, wire.Unavailablef("purge room", err)
+		}
+		if deleted += n; deleted >= limit {
+			return deleted, nil
+		}
+	}
+	n, err := chatmongo.DeleteBatch(ctx, s.owners, bson.D{{Key: "_id", Value: bson.D{{Key: "$regex", Value: "^" + roomID + "/"}}}}, limit-deleted)
+	if err != nil {
+		return 0, wire.Unavailablef("purge room", err)
+	}
+	if deleted += n; deleted == 0 {
+		_, err := s.rooms.DeleteOne(ctx, bson.D{{Key: "_id", Value: roomID}, {Key: "deletedAt", Value: bson.D{{Key: "$exists", Value: true}}}})
+		if err != nil {
+			return 0, wire.Unavailablef("purge room", err)
+		}
+	}
+	return deleted, nil
 }
 
 // ReadMarkers implements Store.

@@ -19,6 +19,7 @@ type mongoMember struct {
 	RoomID string `bson:"roomId"`
 	UserID string `bson:"userId"`
 	Joined int64  `bson:"joined"`
+	Role   string `bson:"role,omitempty"` // RoleAdmin or empty
 }
 
 // memberID is the id of the membership (and of the read marker) of userID
@@ -84,7 +85,7 @@ func (s *MongoStore) roomIDsOf(ctx context.Context, userID string) ([]string, er
 }
 
 // membersOf returns the members of each of the rooms, in joining order.
-func (s *MongoStore) membersOf(ctx context.Context, roomIDs []string) (map[string][]string, error) {
+func (s *MongoStore) membersOf(ctx context.Context, roomIDs []string) (map[string][]mongoMember, error) {
 	cur, err := s.members.Find(ctx, bson.D{{Key: "roomId", Value: bson.D{{Key: "$in", Value: roomIDs}}}},
 		options.Find().SetSort(bson.D{{Key: "roomId", Value: 1}, {Key: "joined", Value: 1}}))
 	if err != nil {
@@ -94,9 +95,9 @@ func (s *MongoStore) membersOf(ctx context.Context, roomIDs []string) (map[strin
 	if err := cur.All(ctx, &docs); err != nil {
 		return nil, err
 	}
-	members := make(map[string][]string, len(roomIDs))
+	members := make(map[string][]mongoMember, len(roomIDs))
 	for _, d := range docs {
-		members[d.RoomID] = append(members[d.RoomID], d.UserID)
+		members[d.RoomID] = append(members[d.RoomID], d)
 	}
 	return members, nil
 }

@@ -113,7 +113,7 @@ func TestMongoRoomStoreUnavailable(t *testing.T) {
 		t.Errorf("NewMongoStore error = %v, want ErrUnavailable", err)
 	}
 	s := &MongoStore{rooms: db.Collection("rooms"), members: db.Collection("room_members"),
-		markers: db.Collection("read_markers")}
+		markers: db.Collection("read_markers"), bans: db.Collection("room_bans"), owners: db.Collection("room_owners")}
 	room := Room{ID: wire.NewID(), Type: TypeGroup, Name: "r", OwnerID: "a", Members: []string{"a"}, CreatedAt: wire.Now()}
 	calls := map[string]func() error{
 		"CreateRoom": func() error { return s.CreateRoom(ctx, room) },
@@ -125,8 +125,19 @@ func TestMongoRoomStoreUnavailable(t *testing.T) {
 		"RoomsOf":      func() error { _, err := s.RoomsOf(ctx, "a"); return err },
 		"AddMember":    func() error { _, err := s.AddMember(ctx, room.ID, "b"); return err },
 		"RemoveMember": func() error { return s.RemoveMember(ctx, room.ID, "a") },
-		"MarkRead":     func() error { return s.MarkRead(ctx, room.ID, "a", 1) },
+		"MarkRead":     func() error { _, err := s.MarkRead(ctx, room.ID, "a", 1); return err },
 		"ReadMarkers":  func() error { _, err := s.ReadMarkers(ctx, "a"); return err },
+		"Reads":        func() error { _, err := s.Reads(ctx, room.ID); return err },
+		"UpdateRoom":   func() error { _, err := s.UpdateRoom(ctx, room.ID, &room.Name, nil); return err },
+		"SetRole":      func() error { return s.SetRole(ctx, room.ID, "a", RoleAdmin) },
+		"SetOwner":     func() error { return s.SetOwner(ctx, room.ID, "a", "b") },
+		"Ban":          func() error { return s.Ban(ctx, room.ID, "b") },
+		"Unban":        func() error { return s.Unban(ctx, room.ID, "b") },
+		"Bans":         func() error { _, err := s.Bans(ctx, room.ID); return err },
+		"Banned":       func() error { _, err := s.Banned(ctx, room.ID, "b"); return err },
+		"DeleteRoom":   func() error { return s.DeleteRoom(ctx, room.ID) },
+		"DeletedRooms": func() error { _, err := s.DeletedRooms(ctx, 1); return err },
+		"PurgeRoom":    func() error { _, err := s.PurgeRoom(ctx, room.ID, 1); return err },
 	}
 	for name, call := range calls {
 		if err := call(); !errors.Is(err, wire.ErrUnavailable) {

@@ -13,7 +13,7 @@ import (
 	"github.com/roomchat/chat/wire"
 )
 
-// SQLiteStore is the embedded Store: the rooms, room_members and
+// SQLiteStore is the embedded Store: the rooms, room_members, room_bans and
 // read_markers tables of the shared SQLite database. It is safe for
 // concurrent use; every multi-statement write runs in one transaction.
 type SQLiteStore struct {
@@ -35,10 +35,10 @@ func sqliteMigrations() sqlite.Migrations {
 // the order of joining (a room without members yields one row with a NULL
 // member).
 const (
-	sqliteRoomColumns = `r.id, r.type, r.name, r.owner_id, r.created_at, m.user_id`
+	sqliteRoomColumns = `r.id, r.type, r.name, r.topic, r.owner_id, r.created_at, m.user_id, m.role`
 	sqliteRoomByID    = `SELECT ` + sqliteRoomColumns + `
 		FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id
-		WHERE r.id = ? ORDER BY m.pos`
+		WHERE r.id = ? AND r.deleted_at = 0 ORDER BY m.pos`
 	sqliteRoomByDMKey = `SELECT ` + sqliteRoomColumns + `
 		FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id
 		WHERE r.dm_key = ? ORDER BY m.pos`
@@ -46,7 +46,7 @@ const (
 		FROM room_members mine
 		JOIN rooms r ON r.id = mine.room_id
 		JOIN room_members m ON m.room_id = r.id
-		WHERE mine.user_id = ? ORDER BY r.id, m.pos`
+		WHERE mine.user_id = ? AND r.deleted_at = 0 ORDER BY r.id, m.pos`
 )
 
 // NewSQLiteStore returns the store on db (opened by sqlite.Open), after
@@ -141,7 +141,8 @@ func (s *SQLiteStore) RoomsOf(ctx context.Context, userID string) ([]Room, error
 
 // RoomIDsOf implements Store, from the index on room_members.user_id alone.
 func (s *SQLiteStore) RoomIDsOf(ctx context.Context, userID string) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT room_id FROM room_members WHERE user_id = ?`, userID)
+	rows, err := s.db.QueryContext(ctx, `SELECT m.room_id FROM room_members m
+		JOIN rooms r ON r.id = m.room_id WHERE m.user_id = ? AND r.deleted_at = 0`, userID)
 	if err != nil {
 		return nil, wire.Unavailablef("rooms of user", err)
 	}
@@ -160,48 +161,219 @@ func (s *SQLiteStore) RoomIDsOf(ctx context.Context, userID string) ([]string, e
 	return ids, nil
 }
 
-// AddMember implements Store. The insert names the room through a SELECT,
-// so nothing is inserted for an unknown room.
+// AddMember implements Store. The ban check and the insert run in one
+// write transaction, so a ban stored at the same time either comes first
+// and refuses the member, or comes after and removes them.
 func (s *SQLiteStore) AddMember(ctx context.Context, roomID, userID string) (Room, error) {
-	_, err := s.db.ExecContext(ctx, `INSERT OR IGNORE INTO room_members (room_id, user_id)
-		SELECT id, ? FROM rooms WHERE id = ?`, userID, roomID)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := sqliteLiveRoom(ctx, tx, roomID); err != nil {
+			return err
+		}
+		var banned int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM room_bans WHERE room_id = ? AND user_id = ?`, roomID, userID).Scan(&banned)
+		switch {
+		case err == nil:
+			return ErrBanned
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT OR IGNORE INTO room_members (room_id, user_id) VALUES (?, ?)`, roomID, userID)
+		return err
+	})
 	if err != nil {
-		return Room{}, wire.Unavailablef("add member", err)
+		return Room{}, sqliteError("add member", err)
 	}
 	return s.Room(ctx, roomID)
 }
 
-// RemoveMember implements Store.
-func (s *SQLiteStore) RemoveMember(ctx context.Context, roomID, userID string) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+// sqliteLiveRoom returns ErrRoomNotFound unless the room exists and is not
+// deleted.
+func sqliteLiveRoom(ctx context.Context, q sqliteQueryer, roomID string) error {
+	rows, err := q.QueryContext(ctx, `SELECT 1 FROM rooms WHERE id = ? AND deleted_at = 0`, roomID)
 	if err != nil {
-		return wire.Unavailablef("remove member", err)
+		return err
 	}
-	defer func() { _ = tx.Rollback() }()
-	res, err := tx.ExecContext(ctx, `DELETE FROM room_members WHERE room_id = ? AND user_id = ?`, roomID, userID)
-	if err != nil {
-		return wire.Unavailablef("remove member", err)
-	}
-	if n, err := res.RowsAffected(); err == nil && n > 0 {
-		_, err := tx.ExecContext(ctx, `UPDATE rooms SET removed_at = MAX(removed_at, ?) WHERE id = ?`, time.Now().UnixMilli(), roomID)
-		if err == nil {
-			err = tx.Commit()
+	defer func() { _ = rows.Close() }()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
 		}
-		if err != nil {
-			return wire.Unavailablef("remove member", err)
-		}
-		return nil
-	}
-	_ = tx.Rollback()
-	var one int
-	err = s.db.QueryRowContext(ctx, `SELECT 1 FROM rooms WHERE id = ?`, roomID).Scan(&one)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
 		return ErrRoomNotFound
-	case err != nil:
-		return wire.Unavailablef("remove member", err)
 	}
 	return nil
+}
+
+// sqliteError passes the package's own errors through and reports any
+// other as the store being unavailable for what.
+func sqliteError(what string, err error) error {
+	var known *wire.Error
+	if err == nil || errors.As(err, &known) {
+		return err
+	}
+	return wire.Unavailablef(what, err)
+}
+
+// RemoveMember implements Store.
+func (s *SQLiteStore) RemoveMember(ctx context.Context, roomID, userID string) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := sqliteLiveRoom(ctx, tx, roomID); err != nil {
+			return err
+		}
+		return sqliteRemove(ctx, tx, roomID, userID)
+	})
+	return sqliteError("remove member", err)
+}
+
+// sqliteRemove deletes a membership, if there is one, and records when.
+func sqliteRemove(ctx context.Context, tx *sql.Tx, roomID, userID string) error {
+	res, err := tx.ExecContext(ctx, `DELETE FROM room_members WHERE room_id = ? AND user_id = ?`, roomID, userID)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE rooms SET removed_at = MAX(removed_at, ?) WHERE id = ?`, time.Now().UnixMilli(), roomID)
+	return err
+}
+
+// UpdateRoom implements Store.
+func (s *SQLiteStore) UpdateRoom(ctx context.Context, roomID string, name, topic *string) (Room, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE rooms SET name = COALESCE(?, name), topic = COALESCE(?, topic)
+		WHERE id = ? AND deleted_at = 0`, name, topic, roomID)
+	if err != nil {
+		return Room{}, wire.Unavailablef("update room", err)
+	}
+	if err := affected(res, ErrRoomNotFound); err != nil {
+		return Room{}, sqliteError("update room", err)
+	}
+	return s.Room(ctx, roomID)
+}
+
+// SetRole implements Store.
+func (s *SQLiteStore) SetRole(ctx context.Context, roomID, userID, role string) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := sqliteLiveRoom(ctx, tx, roomID); err != nil {
+			return err
+		}
+		return sqliteSetRole(ctx, tx, roomID, userID, role)
+	})
+	return sqliteError("set role", err)
+}
+
+func sqliteSetRole(ctx context.Context, tx *sql.Tx, roomID, userID, role string) error {
+	res, err := tx.ExecContext(ctx, `UPDATE room_members SET role = ? WHERE room_id = ? AND user_id = ?`, role, roomID, userID)
+	if err != nil {
+		return err
+	}
+	if err := affected(res, ErrNotMember); err != nil {
+		return err
+	}
+	return nil
+}
+
+// SetOwner implements Store, in one transaction.
+func (s *SQLiteStore) SetOwner(ctx context.Context, roomID, from, to string) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := sqliteLiveRoom(ctx, tx, roomID); err != nil {
+			return err
+		}
+		if err := sqliteSetRole(ctx, tx, roomID, to, RoleMember); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE rooms SET owner_id = ? WHERE id = ? AND owner_id = ?`, to, roomID, from)
+		if err != nil {
+			return err
+		}
+		if err := affected(res, ErrNotOwner); err != nil {
+			return err
+		}
+		if err := sqliteSetRole(ctx, tx, roomID, from, RoleAdmin); !errors.Is(err, ErrNotMember) {
+			return err
+		}
+		return nil
+	})
+	return sqliteError("set owner", err)
+}
+
+// Ban implements Store: the ban and the removal in one transaction.
+func (s *SQLiteStore) Ban(ctx context.Context, roomID, userID string) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := sqliteLiveRoom(ctx, tx, roomID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO room_bans (room_id, user_id, at) VALUES (?, ?, ?)`,
+			roomID, userID, time.Now().UnixMilli())
+		if err != nil {
+			return err
+		}
+		return sqliteRemove(ctx, tx, roomID, userID)
+	})
+	return sqliteError("ban", err)
+}
+
+// Unban implements Store.
+func (s *SQLiteStore) Unban(ctx context.Context, roomID, userID string) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM room_bans WHERE room_id = ? AND user_id = ?`, roomID, userID)
+	if err != nil {
+		return wire.Unavailablef("unban", err)
+	}
+	if err := affected(res, ErrNotBanned); err != nil {
+		return sqliteError("unban", err)
+	}
+	return nil
+}
+
+// Bans implements Store.
+func (s *SQLiteStore) Bans(ctx context.Context, roomID string) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT user_id FROM room_bans WHERE room_id = ? ORDER BY at, user_id`, roomID)
+	if err != nil {
+		return nil, wire.Unavailablef("bans", err)
+	}
+	ids, err := scanStrings(rows)
+	if err != nil {
+		return nil, wire.Unavailablef("bans", err)
+	}
+	return ids, nil
+}
+
+// Banned implements Store.
+func (s *SQLiteStore) Banned(ctx context.Context, roomID, userID string) (bool, error) {
+	var one int
+	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM room_bans WHERE room_id = ? AND user_id = ?`, roomID, userID).Scan(&one)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return false, nil
+	case err != nil:
+		return false, wire.Unavailablef("banned", err)
+	}
+	return true, nil
+}
+
+// affected returns none if the statement changed no row.
+func affected(res sql.Result, none error) error {
+	n, err := res.RowsAffected()
+	switch {
+	case err != nil:
+		return err
+	case n == 0:
+		return none
+	}
+	return nil
+}
+
+// scanStrings reads the one text column of rows.
+func scanStrings(rows *sql.Rows) ([]string, error) {
+	defer func() { _ = rows.Close() }()
+	out := []string{}
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
 // RemovedAt implements Store.
@@ -221,14 +393,104 @@ func (s *SQLiteStore) RemovedAt(ctx context.Context, roomID string) (time.Time, 
 
 // MarkRead implements Store: an upsert whose update only applies to a
 // greater seq.
-func (s *SQLiteStore) MarkRead(ctx context.Context, roomID, userID string, seq int64) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO read_markers (user_id, room_id, seq) VALUES (?, ?, ?)
-		ON CONFLICT (user_id, room_id) DO UPDATE SET seq = excluded.seq WHERE excluded.seq > read_markers.seq`,
-		userID, roomID, seq)
+func (s *SQLiteStore) MarkRead(ctx context.Context, roomID, userID string, seq int64) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `INSERT INTO read_markers (user_id, room_id, seq, at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (user_id, room_id) DO UPDATE SET seq = excluded.seq, at = excluded.at
+		WHERE excluded.seq > read_markers.seq`,
+		userID, roomID, seq, time.Now().UnixMilli())
 	if err != nil {
-		return wire.Unavailablef("mark read", err)
+		return false, wire.Unavailablef("mark read", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, wire.Unavailablef("mark read", err)
+	}
+	return n > 0, nil
+}
+
+// Reads implements Store, through the index on read_markers.room_id.
+func (s *SQLiteStore) Reads(ctx context.Context, roomID string) (map[string]Read, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT user_id, seq, at FROM read_markers WHERE room_id = ?`, roomID)
+	if err != nil {
+		return nil, wire.Unavailablef("reads", err)
+	}
+	defer func() { _ = rows.Close() }()
+	reads := map[string]Read{}
+	for rows.Next() {
+		var user string
+		var seq, at int64
+		if err := rows.Scan(&user, &seq, &at); err != nil {
+			return nil, wire.Unavailablef("reads", err)
+		}
+		reads[user] = Read{Seq: seq, At: time.UnixMilli(at).UTC()}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wire.Unavailablef("reads", err)
+	}
+	return reads, nil
+}
+
+// DeleteRoom implements Store.
+func (s *SQLiteStore) DeleteRoom(ctx context.Context, roomID string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE rooms SET deleted_at = ? WHERE id = ? AND deleted_at = 0`,
+		time.Now().UnixMilli(), roomID)
+	if err != nil {
+		return wire.Unavailablef("delete room", err)
+	}
+	if err := affected(res, ErrRoomNotFound); err != nil {
+		return sqliteError("delete room", err)
 	}
 	return nil
+}
+
+// DeletedRooms implements Store.
+func (s *SQLiteStore) DeletedRooms(ctx context.Context, limit int) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM rooms WHERE deleted_at > 0 ORDER BY deleted_at LIMIT ?`, limit)
+	if err != nil {
+		return nil, wire.Unavailablef("deleted rooms", err)
+	}
+	ids, err := scanStrings(rows)
+	if err != nil {
+		return nil, wire.Unavailablef("deleted rooms", err)
+	}
+	return ids, nil
+}
+
+// sqlitePurges delete a batch of what a deleted room keeps, in this order;
+// each takes the room id and the batch size.
+var sqlitePurges = []string{
+	`DELETE FROM room_members WHERE pos IN (SELECT pos FROM room_members WHERE room_id = ? LIMIT ?)`,
+	`DELETE FROM read_markers WHERE (user_id, room_id) IN (SELECT user_id, room_id FROM read_markers WHERE room_id = ? LIMIT ?)`,
+	`DELETE FROM room_bans WHERE (room_id, user_id) IN (SELECT room_id, user_id FROM room_bans WHERE room_id = ? LIMIT ?)`,
+}
+
+// PurgeRoom implements Store: one batch in one transaction.
+func (s *SQLiteStore) PurgeRoom(ctx context.Context, roomID string, limit int) (int, error) {
+	var deleted int
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		for _, q := range sqlitePurges {
+			res, err := tx.ExecContext(ctx, q, roomID, limit-deleted)
+			if err != nil {
+				return err
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			if deleted += int(n); deleted >= limit {
+				return nil
+			}
+		}
+		if deleted == 0 {
+			_, err := tx.ExecContext(ctx, `DELETE FROM rooms WHERE id = ? AND deleted_at > 0`, roomID)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, wire.Unavailablef("purge room", err)
+	}
+	return deleted, nil
 }
 
 // ReadMarkers implements Store.
@@ -295,8 +557,8 @@ func querySQLiteRooms(ctx context.Context, q sqliteQueryer, query string, arg an
 	for rows.Next() {
 		var r Room
 		var created int64
-		var member sql.NullString
-		if err := rows.Scan(&r.ID, &r.Type, &r.Name, &r.OwnerID, &created, &member); err != nil {
+		var member, role sql.NullString
+		if err := rows.Scan(&r.ID, &r.Type, &r.Name, &r.Topic, &r.OwnerID, &created, &member, &role); err != nil {
 			return nil, err
 		}
 		if n := len(found); n == 0 || found[n-1].ID != r.ID {
@@ -307,6 +569,9 @@ func querySQLiteRooms(ctx context.Context, q sqliteQueryer, query string, arg an
 		if member.Valid {
 			last := &found[len(found)-1]
 			last.Members = append(last.Members, member.String)
+			if role.String == RoleAdmin && member.String != last.OwnerID {
+				last.Admins = append(last.Admins, member.String)
+			}
 		}
 	}
 	return found, rows.Err()

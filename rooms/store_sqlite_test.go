@@ -39,7 +39,7 @@ func TestSQLiteRoomStoreSurvivesRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.MarkRead(ctx, group.ID, a, 7); err != nil {
+	if _, err := s.MarkRead(ctx, group.ID, a, 7); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Close(); err != nil {
