@@ -376,13 +376,13 @@ func (s *Service) RemoveMember(ctx context.Context, callerID, roomID, userID str
 			return err
 		}
 	}
-	if len(r.Members) == 1 {
-		return s.deleteRoom(ctx, r)
-	}
 	if r.OwnerID == userID {
-		if err := s.store.SetOwner(ctx, roomID, userID, successor(r, userID)); err != nil {
+		if r, err = s.handOver(ctx, r); err != nil {
 			return err
 		}
+	}
+	if len(r.Members) == 1 {
+		return s.deleteRoom(ctx, r)
 	}
 	if err := s.store.RemoveMember(ctx, roomID, userID); err != nil {
 		return err
@@ -401,6 +401,29 @@ func outranks(r Room, callerID, userID string) error {
 		return ErrOutranked
 	}
 	return nil
+}
+
+// handOver makes the successor of r's owner the owner, before the owner
+// leaves, and returns the room as it was read last. A successor who leaves
+// at the same moment is passed over.
+func (s *Service) handOver(ctx context.Context, r Room) (Room, error) {
+	owner := r.OwnerID
+	for range joinAttempts {
+		if len(r.Members) == 1 {
+			return r, nil
+		}
+		err := s.store.SetOwner(ctx, r.ID, owner, successor(r, owner))
+		switch {
+		case err == nil, errors.Is(err, ErrNotOwner):
+			return r, nil
+		case !errors.Is(err, ErrNotMember):
+			return Room{}, err
+		}
+		if r, err = s.store.Room(ctx, r.ID); err != nil {
+			return Room{}, err
+		}
+	}
+	return Room{}, errMembershipChanging
 }
 
 // successor is who becomes the owner of r when its owner leaves: the

@@ -75,7 +75,7 @@ export function assertAttachment(a, expected = {}) {
   for (const [k, v] of Object.entries(expected)) assert.deepEqual(a[k], v, `attachment ${k}`);
 }
 
-const ROOM_KEYS = ['createdAt', 'id', 'lastMessageAt', 'lastRev', 'lastSeq', 'members', 'name', 'ownerId', 'type'];
+const ROOM_KEYS = ['admins', 'createdAt', 'id', 'lastMessageAt', 'lastRev', 'lastSeq', 'memberCount', 'members', 'name', 'ownerId', 'topic', 'type'];
 
 /**
  * assertRoom checks the shape of a room (extra lists the additional keys that
@@ -88,6 +88,9 @@ export function assertRoom(r, expected = {}, extra = []) {
   assert.ok(r.type === 'group' || r.type === 'dm', `room type ${r.type}`);
   assert.equal(typeof r.name, 'string');
   assert.ok(Array.isArray(r.members), 'members must be an array');
+  assert.ok(Array.isArray(r.admins), 'admins must be an array');
+  assert.equal(typeof r.topic, 'string');
+  assert.equal(r.memberCount, r.members.length, 'memberCount');
   assertTime(r.createdAt, 'room createdAt');
   assert.ok(Number.isInteger(r.lastSeq) && r.lastSeq >= 0, `room lastSeq ${r.lastSeq}`);
   assert.ok(Number.isInteger(r.lastRev) && r.lastRev >= 0, `room lastRev ${r.lastRev}`);
