@@ -33,7 +33,7 @@ describe('rooms people can run, two instances', { skip }, () => {
       on(owner, i % 2).put(`/rooms/${room.id}/members/${u.id}/role`, { role: 'owner' })));
     const won = answers.filter((a) => a.status === 200);
     assert.equal(won.length, 1, `statuses ${answers.map((a) => a.status)}`);
-    assert.ok(answers.every((a) => a.status === 200 || (a.status === 403 && a.body.code === 'forbidden')));
+    assert.ok(answers.every((a) => a.status === 200 || (a.status === 403 && a.body.error.code === 'forbidden')));
     for (const i of [0, 1]) {
       const r = (await on(owner, i).get(`/rooms/${room.id}`)).body;
       assert.equal(r.ownerId, won[0].body.ownerId, `instance ${i} agrees on the owner`);
