@@ -8,7 +8,7 @@ BIN     := bin/chatd
 CACHE   := $(CURDIR)/.cache
 GOFILES := $(shell find . -name '*.go' -not -path './e2e/*' -not -path './.cache/*' 2>/dev/null)
 
-.PHONY: help run build page admin-ui test test-deps test-go test-page test-e2e test-browser fuzz bench clean
+.PHONY: help run build page admin-ui test test-deps test-bundle test-go test-page test-e2e test-browser fuzz bench clean
 
 ## help: list the targets and what each does.
 help:
@@ -49,7 +49,10 @@ admin/ui/dist/index.html: admin/ui/node_modules/.package-lock.json
 	find admin/ui/dist -name '*.map' -delete
 
 ## test: install what the tests need, then run every test.
-test: test-deps build
+# The bundle is checked before `build` can rebuild it from the sources.
+test: test-deps
+	$(MAKE) --no-print-directory test-bundle
+	$(MAKE) --no-print-directory build
 	e2e/scripts/with-services.sh $(MAKE) --no-print-directory test-go test-page test-e2e test-browser
 
 ## test-deps: Debian packages, npm packages and the FerretDB binary the tests use.
@@ -63,6 +66,10 @@ test-go:
 	GOOS=windows $(GO) vet ./...
 	GOOS=darwin $(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+
+## test-bundle: the committed static/dist is exactly what static/src gives (so `go install` serves the page).
+test-bundle: static/node_modules/.package-lock.json
+	cd static && node build.mjs --check
 
 ## test-page: the page's own logic in Node (no browser), such as its mention finder.
 test-page:
@@ -96,6 +103,6 @@ bin/chatbench: $(GOFILES) go.mod go.sum
 e2e/bench/node_modules/.package-lock.json: e2e/bench/package.json e2e/bench/package-lock.json
 	cd e2e/bench && npm ci --no-audit --no-fund --loglevel=error
 
-## clean: remove the binaries, the built page and the copied Admin UI.
+## clean: remove the binaries and the copied Admin UI (the built page is committed).
 clean:
-	rm -rf bin static/dist/*.js static/dist/*.css static/dist/index.html admin/ui/dist/*
+	rm -rf bin admin/ui/dist/*

@@ -1,6 +1,8 @@
 // Bundles the chat page from src/ into dist/: index.html plus content-hashed
 // script, style and icon files that the Go binary embeds. The same sources
-// always give byte-identical output.
+// always give byte-identical output, so dist/ is committed (a `go install`
+// serves the real page) and `node build.mjs --check` fails when the
+// committed files are not what the sources give.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -77,9 +79,33 @@ function report(files) {
   console.log(`  ${'total'.padEnd(28)} ${kB(raw).padStart(9)}  gzip ${kB(gz).padStart(8)}`);
 }
 
+// check compares the committed dist/ with a fresh build and exits 1 on any
+// difference.
+async function check(files) {
+  const want = new Map(files.map((f) => [f.name, f.data]));
+  const have = (await readdir(dist)).filter((n) => !n.startsWith('.'));
+  const wrong = [];
+  for (const name of have) {
+    if (!want.has(name)) wrong.push(`${name}: not built from the sources`);
+  }
+  for (const [name, data] of want) {
+    if (!have.includes(name)) wrong.push(`${name}: missing`);
+    else if (!data.equals(await readFile(join(dist, name)))) wrong.push(`${name}: differs`);
+  }
+  if (wrong.length > 0) {
+    console.error(`static/dist is not what static/src gives; run \`make page\` and commit static/dist:\n  ${wrong.join('\n  ')}`);
+    process.exit(1);
+  }
+  console.log('static/dist matches static/src');
+}
+
 const assets = await bundle();
 assets.push(hashed({ name: 'favicon.svg', data: await readFile(join(src, 'favicon.svg')) }));
 const files = [...assets, await page(assets)];
+if (process.argv.includes('--check')) {
+  await check(files);
+  process.exit(0);
+}
 await clean();
 for (const f of files) await writeFile(join(dist, f.name), f.data);
 console.log('page bundled into static/dist:');
