@@ -209,3 +209,14 @@ func TestEmbeddedHandlerAnswersAtRoot(t *testing.T) {
 		t.Errorf("neither the page nor the build note: %.80q", got)
 	}
 }
+
+// TestEmbeddedPageIsBuilt: the page committed in dist/ is embedded, so a
+// binary built by `go install`, without Node, serves the real page.
+func TestEmbeddedPageIsBuilt(t *testing.T) {
+	res := get(t, Handler(), http.MethodGet, "/", nil)
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), `<script type="module"`) ||
+		strings.Contains(string(body), "not been built") {
+		t.Errorf("GET / of the embedded page = %d %.200s; want the built page (commit static/dist)", res.StatusCode, body)
+	}
+}
