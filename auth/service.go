@@ -244,6 +244,23 @@ func (s *Service) Lookup(ctx context.Context, ids []string) ([]UserInfo, error) 
 	return out, nil
 }
 
+// ByUsernames returns the users among the case-folded usernames that
+// exist, by username: one indexed lookup per name.
+func (s *Service) ByUsernames(ctx context.Context, names []string) (map[string]User, error) {
+	out := make(map[string]User, len(names))
+	for _, name := range names {
+		u, _, err := s.store.AccountByUsername(ctx, name)
+		switch {
+		case errors.Is(err, ErrUserNotFound):
+			continue
+		case err != nil:
+			return nil, err
+		}
+		out[name] = u
+	}
+	return out, nil
+}
+
 // Users returns the users among ids that exist, by id.
 func (s *Service) Users(ctx context.Context, ids []string) (map[string]User, error) {
 	users, err := s.store.UsersByIDs(ctx, ids)

@@ -419,3 +419,15 @@ func TestUserJSON(t *testing.T) {
 		t.Errorf("user JSON = %s, %v", b, err)
 	}
 }
+
+func TestByUsernames(t *testing.T) {
+	f := newAuthFixture(t)
+	alice, bob := f.register(t, "alice").User, f.register(t, "bob").User
+	got, err := f.svc.ByUsernames(context.Background(), []string{"bob", "nobody", "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got["alice"].ID != alice.ID || got["bob"].ID != bob.ID {
+		t.Errorf("ByUsernames = %+v", got)
+	}
+}

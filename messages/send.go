@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -239,33 +240,32 @@ func (s *Service) checkContent(content *string) (string, error) {
 // mentions returns the members, other than the sender, whose username is
 // written as a whole @token in content. A client-sent mentions list adds
 // nothing: the text alone decides, so no one outside it can be mentioned.
+// The names in the text are resolved, not the room's members, so the cost
+// does not grow with the room.
 func (s *Service) mentions(ctx context.Context, senderID, content string, members []string) ([]string, error) {
 	names := MentionedNames(content)
 	if len(names) == 0 {
 		return nil, nil
 	}
-	others := make([]string, 0, len(members))
-	for _, id := range members {
-		if id != senderID {
-			others = append(others, id)
-		}
+	if len(names) > maxMentionedNames {
+		names = names[:maxMentionedNames]
 	}
-	users, err := s.directory.Users(ctx, others)
+	users, err := s.directory.ByUsernames(ctx, names)
 	if err != nil {
 		return nil, err
 	}
-	byName := make(map[string]string, len(users))
-	for id, u := range users {
-		byName[u.Username] = id
-	}
 	var out []string
 	for _, n := range names {
-		if id, ok := byName[n]; ok {
-			out = append(out, id)
+		if u, ok := users[n]; ok && u.ID != senderID && slices.Contains(members, u.ID) {
+			out = append(out, u.ID)
 		}
 	}
 	return out, nil
 }
+
+// maxMentionedNames bounds how many distinct names of one message are
+// looked up; names after them mention nobody.
+const maxMentionedNames = 50
 
 // MentionEvent is the payload of the mention event.
 type MentionEvent struct {

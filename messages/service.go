@@ -26,9 +26,11 @@ type Membership interface {
 	RoomIDs(ctx context.Context, userID string) ([]string, error)
 }
 
-// Directory resolves user ids to users.
+// Directory resolves usernames to users.
 type Directory interface {
-	Users(ctx context.Context, ids []string) (map[string]auth.User, error)
+	// ByUsernames returns the users among the (case-folded) usernames that
+	// exist, by username.
+	ByUsernames(ctx context.Context, names []string) (map[string]auth.User, error)
 }
 
 // Limiter is the per-user send rate limit.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -52,11 +53,11 @@ func (f *fakeMembership) Role(ctx context.Context, roomID, userID string) (strin
 }
 
 type fakeDirectory struct {
-	users func(ctx context.Context, ids []string) (map[string]auth.User, error)
+	users func(ctx context.Context, names []string) (map[string]auth.User, error)
 }
 
-func (f *fakeDirectory) Users(ctx context.Context, ids []string) (map[string]auth.User, error) {
-	return f.users(ctx, ids)
+func (f *fakeDirectory) ByUsernames(ctx context.Context, names []string) (map[string]auth.User, error) {
+	return f.users(ctx, names)
 }
 
 type fakeLimiter struct {
@@ -131,12 +132,12 @@ func newSendFixture(t *testing.T) *sendFixture {
 		}
 		return nil, wire.NewError(wire.Forbidden, "not a member of the room")
 	}}
-	f.dir = &fakeDirectory{users: func(_ context.Context, ids []string) (map[string]auth.User, error) {
-		f.dirAsked = append(f.dirAsked, append([]string(nil), ids...))
+	f.dir = &fakeDirectory{users: func(_ context.Context, names []string) (map[string]auth.User, error) {
+		f.dirAsked = append(f.dirAsked, append([]string(nil), names...))
 		out := map[string]auth.User{}
-		for _, id := range ids {
-			if u, ok := f.users[id]; ok {
-				out[id] = u
+		for _, u := range f.users {
+			if slices.Contains(names, u.Username) {
+				out[u.Username] = u
 			}
 		}
 		return out, nil
@@ -351,9 +352,9 @@ func TestSendMentions(t *testing.T) {
 				t.Errorf("mentions = %v, want %v", m.Mentions, tt.want)
 			}
 			for _, asked := range f.dirAsked {
-				for _, id := range asked {
-					if id == "u-alice" {
-						t.Error("the directory was asked about the sender")
+				for _, name := range asked {
+					if !slices.Contains(MentionedNames(tt.content), name) {
+						t.Errorf("the directory was asked about %q, not named in the text", name)
 					}
 				}
 			}
