@@ -21,6 +21,7 @@ func (s *Service) Routes(r chi.Router) {
 	r.Get("/rooms/{roomId}", s.handleGet)
 	r.Patch("/rooms/{roomId}", s.handleUpdate)
 	r.Delete("/rooms/{roomId}", s.handleDelete)
+	r.Get("/rooms/{roomId}/members", s.handleMembers)
 	r.Post("/rooms/{roomId}/members", s.handleAddMember)
 	r.Delete("/rooms/{roomId}/members/{userId}", s.handleRemoveMember)
 	r.Put("/rooms/{roomId}/members/{userId}/role", s.handleSetRole)

@@ -67,25 +67,29 @@ func (r Room) IsMember(userID string) bool { return slices.Contains(r.Members, u
 
 // roomJSON is the wire shape of a room.
 type roomJSON struct {
-	ID            string   `json:"id"`
-	Type          string   `json:"type"`
-	Name          string   `json:"name"`
-	Topic         string   `json:"topic"`
-	OwnerID       *string  `json:"ownerId"`
-	Admins        []string `json:"admins"`
-	Members       []string `json:"members"`
-	MemberCount   int      `json:"memberCount"`
-	CreatedAt     string   `json:"createdAt"`
-	LastSeq       int64    `json:"lastSeq"`
-	LastRev       int64    `json:"lastRev"`
-	LastMessageAt *string  `json:"lastMessageAt"`
+	ID            string    `json:"id"`
+	Type          string    `json:"type"`
+	Name          string    `json:"name"`
+	Topic         string    `json:"topic"`
+	OwnerID       *string   `json:"ownerId"`
+	Admins        []string  `json:"admins"`
+	Members       *[]string `json:"members,omitempty"` // up to MaxListedMembers
+	MemberCount   int       `json:"memberCount"`
+	CreatedAt     string    `json:"createdAt"`
+	LastSeq       int64     `json:"lastSeq"`
+	LastRev       int64     `json:"lastRev"`
+	LastMessageAt *string   `json:"lastMessageAt"`
 }
 
 func (r Room) wire() roomJSON {
-	out := roomJSON{ID: r.ID, Type: r.Type, Name: r.Name, Topic: r.Topic, Admins: r.Admins, Members: r.Members,
+	out := roomJSON{ID: r.ID, Type: r.Type, Name: r.Name, Topic: r.Topic, Admins: r.Admins,
 		MemberCount: len(r.Members), CreatedAt: wire.FormatTime(r.CreatedAt), LastSeq: r.LastSeq, LastRev: r.LastRev}
-	if out.Members == nil {
-		out.Members = []string{}
+	if len(r.Members) <= MaxListedMembers {
+		members := r.Members
+		if members == nil {
+			members = []string{}
+		}
+		out.Members = &members
 	}
 	if out.Admins == nil {
 		out.Admins = []string{}

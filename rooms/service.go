@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/roomchat/chat/auth"
 	"github.com/roomchat/chat/sockets"
 	"github.com/roomchat/chat/wire"
 )
@@ -40,10 +41,13 @@ type Latest struct {
 	UnreadMentions int
 }
 
-// Users tells whether users exist.
+// Users tells whether users exist and who they are.
 type Users interface {
 	// Exist returns the ids among ids that are known users.
 	Exist(ctx context.Context, ids []string) (map[string]bool, error)
+	// Lookup returns the users among ids that exist, with presence, in the
+	// order of ids.
+	Lookup(ctx context.Context, ids []string) ([]auth.UserInfo, error)
 }
 
 // Broadcaster delivers events to Socket.IO rooms on every instance and

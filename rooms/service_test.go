@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roomchat/chat/auth"
 	"github.com/roomchat/chat/storage/sqlite"
 	"github.com/roomchat/chat/wire"
 )
@@ -49,6 +50,22 @@ type fakeUsers struct {
 
 func (f *fakeUsers) Exist(ctx context.Context, ids []string) (map[string]bool, error) {
 	return f.exist(ctx, ids)
+}
+
+// Lookup answers the users that Exist knows, named after their ids, and
+// never online.
+func (f *fakeUsers) Lookup(ctx context.Context, ids []string) ([]auth.UserInfo, error) {
+	exist, err := f.exist(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	var out []auth.UserInfo
+	for _, id := range ids {
+		if exist[id] {
+			out = append(out, auth.UserInfo{ID: id, Username: id, DisplayName: strings.ToUpper(id[:1]) + id[1:]})
+		}
+	}
+	return out, nil
 }
 
 type fakePresence struct {

@@ -157,6 +157,22 @@ for (const store of STORES) {
       assertRestError(await alice.api.del(`/rooms/${dm.id}`), 'invalid_argument');
     });
 
+    test('GET …/members pages the members in joining order, with roles and presence', async () => {
+      const { alice, bob, carol, dave, erin, room } = await setup();
+      await connect(srv.url, carol.token);
+      const first = assertStatus(await dave.api.get(`/rooms/${room.id}/members?limit=3`), 200);
+      assert.deepEqual(first.members.map((m) => [m.id, m.username, m.role]),
+        [[alice.id, alice.username, 'owner'], [bob.id, bob.username, 'admin'], [carol.id, carol.username, 'member']]);
+      assert.equal(first.hasMore, true);
+      assert.equal(first.members[2].online, true, 'carol has a socket');
+      assert.equal(first.members[0].online, false);
+      const rest = assertStatus(await dave.api.get(`/rooms/${room.id}/members?after=${carol.id}`), 200);
+      assert.deepEqual(rest, { members: [{ id: dave.id, username: dave.username, displayName: dave.username, role: 'member', online: false }], hasMore: false });
+      assertRestError(await erin.api.get(`/rooms/${room.id}/members`), 'forbidden');
+      assertRestError(await dave.api.get(`/rooms/${room.id}/members?after=${erin.id}`), 'invalid_argument');
+      assertRestError(await dave.api.get(`/rooms/${room.id}/members?limit=0`), 'invalid_argument');
+    });
+
     test('read receipts: a moved marker reaches the room as read, coalesced; GET …/reads lists every member', async () => {
       const { alice, bob, carol, erin, room } = await setup();
       const [sa, sb] = [await connect(srv.url, alice.token), await connect(srv.url, bob.token)];
