@@ -142,3 +142,25 @@ export function checkResponse(method, requestPath, status, contentType, text, bo
     throw new Error(`OpenAPI: ${what} with a body that does not match api/openapi.json:\n  ${errors.join('\n  ')}\nbody: ${JSON.stringify(value).slice(0, 1000)}`);
   }
 }
+
+/**
+ * readAnswer reads the answer res that fetch() gave to method requestPath,
+ * checks it with checkResponse (rejecting when the document does not allow
+ * it), and resolves with {status, headers, body, bytes}: body is the parsed
+ * JSON when the answer is JSON, else its text; bytes the body as received.
+ */
+export async function readAnswer(method, requestPath, res) {
+  await checkDocument();
+  const bytes = Buffer.from(await res.arrayBuffer());
+  const text = bytes.toString('utf8');
+  let body = text;
+  if ((res.headers.get('content-type') || '').includes('json') && text !== '') {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = text;
+    }
+  }
+  checkResponse(method, requestPath, res.status, res.headers.get('content-type'), text, body);
+  return { status: res.status, headers: res.headers, body, bytes };
+}
