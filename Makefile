@@ -24,7 +24,7 @@ build: page admin-ui $(BIN)
 
 # -buildvcs=auto: stamp the commit into the binary (chatd --version) even
 # where GOFLAGS turns stamping off.
-$(BIN): $(GOFILES) go.mod go.sum static/dist/index.html admin/ui/dist/index.html
+$(BIN): $(GOFILES) go.mod go.sum api/openapi.json static/dist/index.html admin/ui/dist/index.html
 	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/chatd
 
 ## page: bundle static/src into static/dist (only when the sources changed).
