@@ -2,7 +2,8 @@
 // service: the README's bot, run as it is written; the catch-up after a
 // reconnection that the client does for its caller; errors as ChatError,
 // from acks, REST answers and a refused connection; files through its REST
-// helper.
+// helper. Every REST answer the client gets is checked against the OpenAPI
+// document, as api()'s are.
 import { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -10,16 +11,28 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { useServer, test } from '../lib/harness.mjs';
 import { DEFAULT_TIMEOUT_MS, TRANSPORTS, uniqueName, withTimeout } from '../lib/client.mjs';
+import { readAnswer } from '../lib/openapi.mjs';
 import { ChatError, Rest, connect } from '../../static/client/index.js';
 
 const BOT = fileURLToPath(new URL('../../static/client/examples/ping-bot.js', import.meta.url));
 const README = fileURLToPath(new URL('../../README.md', import.meta.url));
 const PASSWORD = 'correct horse battery';
 
+/** checkedFetch is fetch() that rejects an answer the OpenAPI document does not allow. */
+async function checkedFetch(url, init = {}) {
+  const res = await fetch(url, init);
+  const { pathname, search } = new URL(url);
+  await readAnswer(init.method || 'GET', pathname + search, res.clone());
+  return res;
+}
+
+/** rest is the client's REST helper for the server at url, its answers checked. */
+const rest = (url, token) => new Rest(url, { token, fetch: checkedFetch });
+
 /** account registers a fresh user with the client's REST helper: {token, user, rest}. */
 async function account(url, prefix) {
-  const { token, user } = await new Rest(url).register({ username: uniqueName(prefix), password: PASSWORD });
-  return { token, user, rest: new Rest(url, { token }) };
+  const { token, user } = await rest(url).register({ username: uniqueName(prefix), password: PASSWORD });
+  return { token, user, rest: rest(url, token) };
 }
 
 /** next resolves with the first argument of the next event of chat that matches. Register it before causing the event. */
@@ -94,7 +107,7 @@ function startBot(url, token) {
 
 describe('the typed client', () => {
   const srv = useServer();
-  const open = (who, options = {}) => connect(srv.url, { token: who.token, ...options });
+  const open = (who, options = {}) => connect(srv.url, { token: who.token, fetch: checkedFetch, ...options });
 
   test('the README shows the bot file as it is', () => {
     const block = readFileSync(README, 'utf8').match(/<!-- client: ping-bot -->\n```js\n([\s\S]*?)```/);
@@ -233,9 +246,9 @@ describe('the typed client', () => {
     await assert.rejects(chat.send(room.id, '   '), { code: 'invalid_argument' });
 
     await assert.rejects(outsider.rest.room(room.id), { name: 'ChatError', code: 'forbidden', status: 403 });
-    await assert.rejects(new Rest(srv.url).register({ username: owner.user.username, password: PASSWORD }),
+    await assert.rejects(rest(srv.url).register({ username: owner.user.username, password: PASSWORD }),
       { code: 'conflict', status: 409 });
-    await assert.rejects(new Rest(srv.url).login({ username: owner.user.username, password: 'wrong password' }),
+    await assert.rejects(rest(srv.url).login({ username: owner.user.username, password: 'wrong password' }),
       { code: 'unauthorized', status: 401 });
     await assert.rejects(connect(srv.url, { token: 'not-a-token' }), (err) => {
       assert.ok(err instanceof ChatError);
@@ -257,7 +270,7 @@ describe('the typed client', () => {
     const m = await chat.send(room.id, '', { attachments: [attachment.id] });
     assert.deepEqual(m.attachments.map((x) => x.id), [attachment.id]);
     assert.equal(await (await a.rest.download(m.attachments[0])).text(), 'hello, file\n');
-    assert.equal(await (await new Rest(srv.url).download(m.attachments[0].url)).text(), 'hello, file\n',
+    assert.equal(await (await rest(srv.url).download(m.attachments[0].url)).text(), 'hello, file\n',
       'the signed link needs no token');
   });
 });
@@ -268,7 +281,7 @@ describe('the typed client under the send rate', () => {
   test('rate_limited carries retryAfterMs', async (t) => {
     const a = await account(srv.url, 'fast');
     const room = await a.rest.createRoom({ name: 'fast', members: [] });
-    const chat = await connect(srv.url, { token: a.token });
+    const chat = await connect(srv.url, { token: a.token, fetch: checkedFetch });
     t.after(() => chat.close());
     let refused;
     for (let i = 0; i < 5 && !refused; i++) {
