@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { useServer, test } from '../lib/harness.mjs';
 import { DEFAULT_TIMEOUT_MS, TRANSPORTS, uniqueName, withTimeout } from '../lib/client.mjs';
+import { watchLines } from '../lib/lines.mjs';
 import { readAnswer } from '../lib/openapi.mjs';
 import { ChatError, Rest, connect } from '../../static/client/index.js';
 
@@ -69,35 +70,17 @@ function startBot(url, token) {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, CHAT_URL: url, CHAT_TOKEN: token },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const lines = [];
-  const waiters = new Set();
-  let rest = '';
-  const onData = (chunk) => {
-    rest += chunk;
-    const parts = rest.split('\n');
-    rest = parts.pop();
-    lines.push(...parts);
-    for (const w of waiters) w();
-  };
-  proc.stdout.setEncoding('utf8').on('data', onData);
-  proc.stderr.setEncoding('utf8').on('data', onData);
-  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+  const { lines, waitLine } = watchLines(proc);
   return {
     lines,
-    /** waitLine resolves with the first line that matches re. */
-    waitLine(re) {
-      return withTimeout(new Promise((resolve, reject) => {
-        const check = () => {
-          const line = lines.find((l) => re.test(l));
-          if (line === undefined) return;
-          waiters.delete(check);
-          resolve(line);
-        };
-        waiters.add(check);
-        exited.then(({ code, signal }) => reject(new Error(`the bot exited (${code ?? signal}): ${lines.join('\n')}`)));
-        check();
-      }), 15_000, `the bot to print ${re}; it printed:\n${lines.join('\n')}`);
-    },
+    /** waitLine resolves with the first line that matches re, and rejects if the bot exits first. */
+    waitLine: (re) => Promise.race([
+      waitLine(re),
+      exited.then(({ code, signal }) => {
+        throw new Error(`the bot exited (${code ?? signal}): ${lines.join('\n')}`);
+      }),
+    ]),
     stop() {
       proc.kill();
       return exited;
