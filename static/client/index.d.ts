@@ -135,10 +135,10 @@ export interface RoomSummary extends Room {
   lastMessage: Message | null;
 }
 
-/** POST /rooms. */
+/** POST /rooms: the creator is the owner and a member, with `members` (none by default). */
 export interface CreateRoomRequest {
   name: string;
-  members: string[];
+  members?: string[];
 }
 
 /** PATCH /rooms/{roomId}: name 1–100, topic 0–500 code points. */
@@ -665,6 +665,7 @@ export interface JoinOptions extends CallOptions {
    * Deliver the room's messages after this seq (and changes after
    * afterRev): a client that kept its place from an earlier run resumes
    * there. By default, delivery starts at the room's lastSeq and lastRev.
+   * A room already joined through this client keeps its place.
    */
   afterSeq?: number;
   afterRev?: number;
