@@ -97,9 +97,16 @@ describe('files and images in the page', () => {
     await dialog.waitFor({ state: 'detached' });
     assert.ok(await thumb.evaluate((el) => el === document.activeElement), 'the focus is back on the thumbnail');
 
+    // Alice fixes the caption: the image stays.
+    await composer(a).press('ArrowUp');
+    await composer(a).fill('The chart, final');
+    await composer(a).press('Enter');
+    await b.locator('.msg .msg-text').filter({ hasText: 'The chart, final' }).waitFor();
+    assert.equal(await b.locator('.msg .att-image img').count(), 1, 'the edited message keeps its image');
+
     const { messages } = await history(alice, room.id);
     assert.equal(messages.length, 1);
-    assert.equal(messages[0].content, 'The chart');
+    assert.equal(messages[0].content, 'The chart, final');
     assert.deepEqual(messages[0].attachments.map((x) => [x.name, x.width, x.height]), [['screenshot.png', 400, 200]]);
   });
 
@@ -193,6 +200,10 @@ describe('files over the upload limit', () => {
     await composer(a).press('Enter');
     await a.getByRole('button', { name: 'Remove backup.bin' }).click();
     await item.waitFor({ state: 'detached' });
+    // Far over the limit, the service refuses it before reading it all.
+    await attach(a, Buffer.alloc(3 << 20, 7), 'video.bin', 'application/octet-stream');
+    await trayItem(a, 'video.bin').getByText('The file is too large: the limit is 64 KiB.').waitFor();
+    await a.getByRole('button', { name: 'Remove video.bin' }).click();
     await attach(a, PDF, 'small.pdf', 'application/pdf');
     await sendReady(a, 'small.pdf');
     await eventually(async () => {

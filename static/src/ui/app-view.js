@@ -55,9 +55,10 @@ export function appView({ session }) {
   /** onKeys opens the search on "/" (outside a text field) and on Ctrl-K or Cmd-K. */
   function onKeys(e) {
     const inField = e.target.closest?.('input, textarea, select, [contenteditable="true"]');
-    const combo = (e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 'k';
-    const slash = e.key === '/' && !inField && !e.ctrlKey && !e.metaKey && !e.altKey && !document.querySelector('dialog[open]');
-    if (!combo && !slash) return;
+    const combo = (e.ctrlKey || e.metaKey) && !e.altKey && String(e.key).toLowerCase() === 'k';
+    const slash = e.key === '/' && !inField && !e.ctrlKey && !e.metaKey && !e.altKey;
+    // Another dialog keeps the keys; the search's own brings its box back into focus.
+    if ((!combo && !slash) || (document.querySelector('dialog[open]') && !searching)) return;
     e.preventDefault();
     openSearch();
   }

@@ -153,9 +153,10 @@ export class Composer {
     this.focus();
   }
 
+  /** onPaste takes a pasted image or file; text copied with a picture of itself (as office apps copy) pastes as text. */
   onPaste(e) {
     const files = [...(e.clipboardData?.files || [])];
-    if (!files.length) return;
+    if (!files.length || e.clipboardData.getData('text/plain')) return;
     e.preventDefault();
     this.addFiles(files);
   }
