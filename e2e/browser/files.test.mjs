@@ -163,6 +163,24 @@ describe('files and images in the page', () => {
     });
   });
 
+  browserTest(fx, 'files dropped on the conversation go with the next message', async () => {
+    const { alice, room, a, b } = await twoPeople(fx);
+    await a.locator('.conversation').evaluate((el, files) => {
+      const dt = new DataTransfer();
+      for (const f of files) dt.items.add(new File([f.text], f.name, { type: f.type }));
+      el.querySelector('.scroller').dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      if (!el.classList.contains('dropping')) throw new Error('the conversation does not show it takes the drop');
+      el.querySelector('.scroller').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, [{ name: 'one.txt', text: 'first', type: 'text/plain' }, { name: 'two.csv', text: 'a,b\n1,2\n', type: 'text/csv' }]);
+    assert.equal(await a.locator('.conversation.dropping').count(), 0);
+    await trayItem(a, 'one.txt').and(a.locator('.ready')).waitFor();
+    await composer(a).fill('Two files');
+    await sendReady(a, 'two.csv');
+    await b.getByRole('link', { name: /two\.csv/ }).waitFor();
+    const { messages } = await history(alice, room.id);
+    assert.deepEqual(messages.map((m) => [m.content, m.attachments.map((x) => x.name)]), [['Two files', ['one.txt', 'two.csv']]]);
+  });
+
   browserTest(fx, 'cancelling an upload under way sends nothing', async () => {
     const { alice, room, a } = await twoPeople(fx);
     let reached = 0;
