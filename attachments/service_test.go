@@ -208,3 +208,23 @@ func countFiles(t *testing.T, dir string) int {
 	}
 	return n
 }
+
+func TestTooLargeNamesTheLimit(t *testing.T) {
+	s, _, _ := newTestService(t, Config{MaxUpload: 100 << 10})
+	body, ctype := multipartBody(200 << 10)
+	r := httptest.NewRequest(http.MethodPost, "/rooms/x/attachments", body)
+	r.Header.Set("Content-Type", ctype)
+	_, err := s.Upload(context.Background(), httptest.NewRecorder(), r, "u1", wire.NewID())
+	if !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("Upload = %v, want ErrTooLarge", err)
+	}
+	body2, _ := wire.Describe(err)
+	if body2.Code != wire.TooLarge || body2.Message != "the file is larger than the upload limit of 100 KiB" {
+		t.Errorf("answer = %+v", body2)
+	}
+	for n, want := range map[int64]string{25 << 20: "25 MiB", 1 << 30: "1 GiB", 1500: "1500 bytes", 3 << 10: "3 KiB"} {
+		if got := sizeWords(n); got != want {
+			t.Errorf("sizeWords(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -39,7 +40,7 @@ func (s *Service) Upload(ctx context.Context, w http.ResponseWriter, r *http.Req
 		return Attachment{}, wire.WithRetryAfter(ErrUploadRate, retry)
 	}
 	if r.ContentLength > s.cfg.MaxUpload+multipartSlack {
-		return Attachment{}, ErrTooLarge
+		return Attachment{}, s.tooLarge()
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload+multipartSlack)
 	mr, err := r.MultipartReader()
@@ -52,7 +53,7 @@ func (s *Service) Upload(ctx context.Context, w http.ResponseWriter, r *http.Req
 		case errors.Is(err, io.EOF):
 			return Attachment{}, ErrNoFile
 		case err != nil:
-			return Attachment{}, uploadError(err)
+			return Attachment{}, s.uploadError(err)
 		}
 		if part.FormName() != "file" {
 			continue
@@ -68,12 +69,39 @@ var (
 )
 
 // uploadError tells a body over the limit from a broken upload.
-func uploadError(err error) error {
+func (s *Service) uploadError(err error) error {
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		return ErrTooLarge
+		return s.tooLarge()
 	}
 	return wire.Errorf(wire.InvalidArgument, "the upload was cut short or is not multipart/form-data")
+}
+
+// limitError is ErrTooLarge with a message that names the limit, so that a
+// client can tell its user how large a file may be.
+type limitError struct{ msg *wire.Error }
+
+func (e limitError) Error() string        { return e.msg.Error() }
+func (e limitError) Unwrap() error        { return e.msg }
+func (e limitError) Is(target error) bool { return target == ErrTooLarge }
+
+// tooLarge is ErrTooLarge naming this service's limit.
+func (s *Service) tooLarge() error {
+	return limitError{wire.Errorf(wire.TooLarge, "the file is larger than the upload limit of %s", sizeWords(s.cfg.MaxUpload))}
+}
+
+// sizeWords writes a size in the largest binary unit that divides it, or
+// in bytes: "25 MiB", "100 KiB", "1500 bytes".
+func sizeWords(n int64) string {
+	for _, u := range []struct {
+		name  string
+		bytes int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n >= u.bytes && n%u.bytes == 0 {
+			return fmt.Sprintf("%d %s", n/u.bytes, u.name)
+		}
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // fileName makes a name to show and serve from what the client sent: no
@@ -128,10 +156,10 @@ func (s *Service) save(ctx context.Context, userID, roomID, name string, body io
 	switch {
 	case err != nil && !errors.Is(err, errNotJPEG):
 		bw.Abort()
-		return Attachment{}, uploadError(err)
+		return Attachment{}, s.uploadError(err)
 	case in.n > s.cfg.MaxUpload:
 		bw.Abort()
-		return Attachment{}, ErrTooLarge
+		return Attachment{}, s.tooLarge()
 	case errors.Is(err, errNotJPEG):
 		// It only looked like a JPEG: refused, rather than kept half stripped.
 		bw.Abort()

@@ -9,7 +9,8 @@ import { createDM, createRoom, joinRoom, sendMany, sendMessage } from '../lib/ch
 import { screenshot } from '../lib/browser.mjs';
 import { axeViolations, countByImpact, describe as describeViolations } from '../lib/axe.mjs';
 import { DESKTOP, PHONE, TOUCH, browserTest, useBrowser } from './fixture.mjs';
-import { composer, message, openRoom, signIn } from '../lib/page.mjs';
+import { composer, eventually, message, openRoom, signIn } from '../lib/page.mjs';
+import { makePNG, PDF, upload } from '../lib/files.mjs';
 
 const results = [];
 
@@ -73,6 +74,43 @@ async function fixedMessages(fx) {
   await sendMessage(m, room.id, 'Notes are in the shared folder.');
   m.disconnect();
   return { maya, sam, room };
+}
+
+/** sharedFiles fills a room with an image and a PDF, each with a caption. */
+async function sharedFiles(fx) {
+  const maya = await newUser(fx.url, 'a11y', { displayName: 'Maya Chen' });
+  const sam = await newUser(fx.url, 'a11y', { displayName: 'Sam Rivera' });
+  const room = await createRoom(sam, 'photos', [maya.id]);
+  const s = await connect(fx.url, sam.token);
+  const image = await upload(fx.url, sam.token, room.id, makePNG(640, 360), 'team-offsite.png', 'image/png');
+  const pdf = await upload(fx.url, sam.token, room.id, PDF, 'agenda-for-the-offsite.pdf', 'application/pdf');
+  assert.equal(image.status, 201);
+  assert.equal(pdf.status, 201);
+  await sendMessage(s, room.id, 'Photos from the offsite', { attachments: [image.body.id] });
+  await sendMessage(s, room.id, '', { attachments: [pdf.body.id] });
+  await sendMessage(s, room.id, 'The offsite agenda is above.');
+  return { maya, sam, room };
+}
+
+/** filesAndSearch opens a room with files in it, a file ready to send, the lightbox and the search, checking each. */
+async function filesAndSearch(page, maya, prefix) {
+  await signIn(page, maya);
+  await openRoom(page, 'photos');
+  const chooser = page.waitForEvent('filechooser');
+  await page.getByRole('button', { name: 'Attach files' }).click();
+  await (await chooser).setFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('meeting notes') });
+  await page.locator('.tray-item.ready').waitFor();
+  const img = page.locator('.att-image img');
+  await eventually(async () => assert.ok(await img.evaluate((el) => el.complete && el.naturalWidth > 0)));
+  await check(page, `${prefix}room-files`);
+  await page.getByRole('button', { name: 'Open image team-offsite.png' }).click();
+  await page.getByRole('dialog', { name: 'team-offsite.png' }).waitFor();
+  await check(page, `${prefix}lightbox`);
+  await page.keyboard.press('Escape');
+  await page.locator('.conversation').getByRole('button', { name: 'Search messages' }).click();
+  await page.getByRole('combobox', { name: 'Search messages' }).fill('offsite');
+  await page.locator('.search-results[data-query="offsite"] .search-item').first().waitFor();
+  await check(page, `${prefix}search`);
 }
 
 describe('accessibility of every screen', () => {
@@ -224,5 +262,11 @@ describe('accessibility of every screen', () => {
     await page.getByRole('button', { name: 'Members', exact: true }).click();
     await page.getByRole('complementary', { name: 'Members' }).getByText('Sam Rivera').waitFor();
     await check(page, 'phone-members-panel');
+  });
+
+  browserTest(fx, 'desktop and phone: files in messages, one ready to send, the lightbox and the search', async () => {
+    const { maya } = await sharedFiles(fx);
+    await filesAndSearch(await fx.page(DESKTOP), maya, '');
+    await filesAndSearch(await fx.page(PHONE, TOUCH), maya, 'phone-');
   });
 });

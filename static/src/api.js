@@ -16,6 +16,7 @@ const WORDS = {
   not_found: 'That no longer exists.',
   conflict: 'That is already taken.',
   too_large: 'That message is too long.',
+  aborted: 'The upload was cancelled.',
   rate_limited: 'You are sending too fast. Wait a moment and try again.',
   unavailable: 'The service is having trouble right now. Try again in a moment.',
   internal: 'Something went wrong on the server. Try again.',
@@ -109,11 +110,12 @@ export class Api {
     return this.request('DELETE', `/rooms/${encodeURIComponent(roomId)}/members/${encodeURIComponent(userId)}`);
   }
 
-  /** messages pages history: {before: messageId} or {after: seq}. */
-  messages(roomId, { before, after, limit = 20 } = {}) {
+  /** messages pages history: {before: messageId}, {after: seq} or {around: messageId}. */
+  messages(roomId, { before, after, around, limit = 20 } = {}) {
     const q = new URLSearchParams({ limit: String(limit) });
     if (before) q.set('before', before);
     if (after != null) q.set('after', String(after));
+    if (around) q.set('around', around);
     return this.request('GET', `/rooms/${encodeURIComponent(roomId)}/messages?${q}`);
   }
 
@@ -146,6 +148,14 @@ export class Api {
 
   unpin(roomId, messageId) {
     return this.request('DELETE', `/rooms/${encodeURIComponent(roomId)}/pins/${encodeURIComponent(messageId)}`);
+  }
+
+  /** searchMessages finds messages: {q, roomId?, before?, limit?}. */
+  searchMessages({ q, roomId, before, limit = 20 }) {
+    const p = new URLSearchParams({ q, limit: String(limit) });
+    if (roomId) p.set('roomId', roomId);
+    if (before) p.set('before', before);
+    return this.request('GET', `/search?${p}`);
   }
 
   markRead(roomId, messageId, options) {

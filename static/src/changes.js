@@ -37,7 +37,7 @@ export function canPin(store, room) {
 
 /** tombstone is what remains of message m once deleted by userId, as the service keeps it. */
 export function tombstone(m, userId) {
-  return { ...m, content: '', mentions: [], reactions: [], pinnedAt: null, editedAt: null,
+  return { ...m, content: '', mentions: [], reactions: [], attachments: [], pinnedAt: null, editedAt: null,
     deletedAt: new Date().toISOString(), deletedBy: userId };
 }
 

@@ -15,6 +15,9 @@ const BACK_PAGE = 100;
 const BACK_PAGES = 50;
 const CATCH_UP_PAGE = 100;
 const CATCH_UP_PAGES = 20;
+const AROUND_PAGE = 50;
+const GAP_PAGE = 100;
+const GAP_PAGES = 20;
 const ROOMS_REFRESH_MS = 30000;
 const DIRECTORY_REFRESH_MS = 20000;
 
@@ -26,6 +29,7 @@ export class Chat {
     this.session = session;
     this.onMention = onMention;
     this.mentionsSeen = new Set();
+    this.resigned = new Set();
     this.directoryAt = 0;
     this.outbox = new Outbox(this);
     this.typing = new Typing(this);
@@ -320,6 +324,53 @@ export class Chat {
       pages++;
     }
     return done();
+  }
+
+  /**
+   * loadAround loads the history around message id (history's around=),
+   * and the messages between it and what is loaded, so the loaded history
+   * stays whole. It answers whether the message is loaded now.
+   */
+  async loadAround(room, id) {
+    if (room.messages.some((m) => m.id === id)) return true;
+    const page = await this.api.messages(room.id, { around: id, limit: AROUND_PAGE });
+    const first = room.messages[0];
+    const got = [...page.messages];
+    let last = got.length ? got[got.length - 1].seq : 0;
+    if (first && page.hasNewer) {
+      for (let i = 0; i < GAP_PAGES && last < first.seq - 1; i++) {
+        const next = await this.api.messages(room.id, { after: last, limit: GAP_PAGE });
+        got.push(...next.messages);
+        if (!next.messages.length || !next.hasMore) break;
+        last = next.messages[next.messages.length - 1].seq;
+      }
+      if (last < first.seq - 1) return false;
+    }
+    got.forEach((m) => this.store.learnUser({ id: m.senderId, username: m.senderName }));
+    const older = !first || got[0]?.seq < first.seq;
+    mergeMessages(room, got);
+    if (older) room.hasMore = page.hasMore;
+    this.store.emit('messages', room.id, 'prepend');
+    return room.messages.some((m) => m.id === id);
+  }
+
+  /**
+   * resign reads message id again for freshly signed links, when one of its
+   * images did not load; once per message, so a file that is gone does not
+   * make the page ask forever.
+   */
+  async resign(room, id) {
+    if (this.resigned.has(id)) return;
+    this.resigned.add(id);
+    try {
+      const page = await this.api.messages(room.id, { around: id, limit: 1 });
+      const m = page.messages.find((x) => x.id === id);
+      if (!m || !room.messages.some((x) => x.id === id)) return;
+      mergeMessages(room, [m]);
+      this.store.emit('messages', room.id, 'status');
+    } catch {
+      /* the image stays as it is */
+    }
   }
 
   /** catchUp fetches what was missed after the newest loaded message. */

@@ -35,14 +35,15 @@ export class Outbox {
     return ids;
   }
 
-  /** send sends content to room; replyTo is the message it answers, if any. */
-  send(room, content, { replyTo = null } = {}) {
+  /** send sends content to room; replyTo is the message it answers, if any; attachments the uploaded files that go with it. */
+  send(room, content, { replyTo = null, attachments = [] } = {}) {
     const p = {
       tempId: newTempId(),
       roomId: room.id,
       content,
       replyTo: replyTo ? quoteOf(replyTo) : null,
       mentions: this.mentionsIn(room, content),
+      attachments,
       createdAt: new Date().toISOString(),
       status: 'sending',
       attempts: 0,
@@ -62,7 +63,8 @@ export class Outbox {
     p.attempts++;
     try {
       const res = await this.chat.request('send_message',
-        { roomId: room.id, content: p.content, mentions: p.mentions, tempId: p.tempId, replyTo: p.replyTo?.id }, SEND_TIMEOUT_MS);
+        { roomId: room.id, content: p.content, mentions: p.mentions, tempId: p.tempId, replyTo: p.replyTo?.id,
+          attachments: p.attachments.length ? p.attachments.map((a) => a.id) : undefined }, SEND_TIMEOUT_MS);
       p.inflight = false;
       this.chat.receive(res.message);
       this.settled(room, p.tempId);
@@ -113,7 +115,7 @@ export class Outbox {
       if (!p) continue;
       const me = this.store.me;
       this.chat.receive({ id: messageId, roomId: room.id, seq, senderId: me.id, senderName: me.username,
-        content: p.content, mentions: p.mentions, replyTo: p.replyTo, tempId, createdAt: p.createdAt });
+        content: p.content, mentions: p.mentions, replyTo: p.replyTo, attachments: p.attachments, tempId, createdAt: p.createdAt });
       return;
     }
   }

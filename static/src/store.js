@@ -37,6 +37,8 @@ export function newRoomState(room) {
     hasMore: true,
     loadingOlder: false,
     pending: [],
+    // Files being uploaded for the next message, and those ready to go with it.
+    uploads: [],
     typing: new Map(),
     // Read up to here for sure: everything, when nothing is unread.
     markedSeq: room.unread ? 0 : room.lastSeq || 0,

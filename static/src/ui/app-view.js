@@ -14,6 +14,7 @@ import { Conversation, emptyState } from './conversation.js';
 import { newDMDialog, newRoomDialog } from './dialogs.js';
 import { connectionBar } from './connection-bar.js';
 import { notifyHint } from './notify-hint.js';
+import { searchDialog } from './search.js';
 
 const WIDE = '(min-width: 760px)';
 
@@ -31,7 +32,35 @@ export function appView({ session }) {
   function open(id, { push = true } = {}) {
     if (push && id !== roomOfPath(location.pathname)) history.pushState({ room: id, inApp: true }, '', pathOfRoom(id));
     notice = '';
-    chat.open(id);
+    return chat.open(id);
+  }
+
+  /** goToMessage opens message m's room at m, in context. */
+  async function goToMessage(m) {
+    await open(m.roomId);
+    if (conversation?.room.id === m.roomId) await conversation.jumpTo(m.id, m.seq);
+  }
+
+  let searching = null;
+  function openSearch() {
+    if (searching) return searching.querySelector('input')?.focus();
+    const back = document.activeElement;
+    searching = searchDialog({ store, chat, roomId: store.activeId, onGo: goToMessage });
+    searching.addEventListener('close', () => {
+      searching = null;
+      if (back?.isConnected && document.activeElement === document.body) back.focus({ preventScroll: true });
+    });
+  }
+
+  /** onKeys opens the search on "/" (outside a text field) and on Ctrl-K or Cmd-K. */
+  function onKeys(e) {
+    const inField = e.target.closest?.('input, textarea, select, [contenteditable="true"]');
+    const combo = (e.ctrlKey || e.metaKey) && !e.altKey && String(e.key).toLowerCase() === 'k';
+    const slash = e.key === '/' && !inField && !e.ctrlKey && !e.metaKey && !e.altKey;
+    // Another dialog keeps the keys; the search's own brings its box back into focus.
+    if ((!combo && !slash) || (document.querySelector('dialog[open]') && !searching)) return;
+    e.preventDefault();
+    openSearch();
   }
 
   /** openFromAddress shows the room the address names, once the rooms are known. */
@@ -65,7 +94,8 @@ export function appView({ session }) {
     meStatus.textContent = presence === 'online' ? ', online' : ', connecting';
   };
   const sidebar = h('div', { class: 'sidebar' },
-    h('div', { class: 'side-head' }, h('div', { class: 'brand' }, logo(), h('span', { text: 'Roomchat' }))),
+    h('div', { class: 'side-head' }, h('div', { class: 'brand' }, logo(), h('span', { text: 'Roomchat' })),
+      button('Search messages', { kind: 'ghost', iconPaths: ICONS.search, hideLabel: true, attrs: { 'aria-haspopup': 'dialog', 'aria-keyshortcuts': '/ Control+K Meta+K' }, onClick: openSearch })),
     h('div', { class: 'side-actions' },
       button('New room', { kind: 'primary', iconPaths: ICONS.plus, onClick: () => newRoomDialog({ chat, store, onDone: open }) }),
       button('New message', { kind: 'secondary', iconPaths: ICONS.chat, onClick: () => newDMDialog({ chat, store, onDone: open }) })),
@@ -87,7 +117,7 @@ export function appView({ session }) {
     const room = store.activeRoom();
     const waiting = starting && roomOfPath(location.pathname);
     root.dataset.view = room || notice || waiting ? 'room' : 'list';
-    conversation = room ? new Conversation({ store, chat, room, onBack: back }) : null;
+    conversation = room ? new Conversation({ store, chat, room, onBack: back, onSearch: openSearch }) : null;
     main.replaceChildren(conversation ? conversation.el
       : waiting ? h('p', { class: 'history-note loading', attrs: { role: 'status' }, text: 'Loading…' }) : emptyState(notice));
     conversation?.shown();
@@ -102,6 +132,7 @@ export function appView({ session }) {
 
   const onPop = () => openFromAddress();
   window.addEventListener('popstate', onPop);
+  document.addEventListener('keydown', onKeys);
   store.on('active', () => {
     // A room left or removed while open: the address goes back to the list.
     if (!store.activeId && !notice && roomOfPath(location.pathname)) history.replaceState({ room: null }, '', '/');
@@ -121,6 +152,8 @@ export function appView({ session }) {
     el: root,
     stop() {
       window.removeEventListener('popstate', onPop);
+      document.removeEventListener('keydown', onKeys);
+      searching?.close();
       conversation?.destroy();
       chat.stop();
     },

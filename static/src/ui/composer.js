@@ -3,7 +3,8 @@
 // suggests room members, keystrokes drive the typing indicator, and what is
 // typed stays as the room's draft until it is sent. The box also writes a
 // reply to a message, or edits one of the user's own (Up in an empty box
-// edits the last one; Esc leaves either).
+// edits the last one; Esc leaves either). Files come with the attach
+// button, a paste or a drop, upload at once, and go with the next message.
 
 import { h, icon, ICONS } from '../dom.js';
 import { plainWords } from '../api.js';
@@ -12,6 +13,7 @@ import { loadDraft, saveDraft } from '../drafts.js';
 import { mentionQuery } from '../mentions.js';
 import { avatar, presenceOf } from './parts.js';
 import { ComposeBar } from './reply.js';
+import { UploadTray } from './upload-tray.js';
 
 const MAX_CHARS = 4000;
 const WARN_CHARS = 3500;
@@ -37,8 +39,14 @@ export class Composer {
     this.input = h('textarea', {
       class: 'composer-input', rows: 1, spellcheck: true,
       attrs: { 'aria-autocomplete': 'list', 'aria-controls': `suggest-${room.id}`, enterkeyhint: this.touch ? 'enter' : 'send' },
-      on: { input: () => this.onInput(), keydown: (e) => this.onKey(e), blur: () => setTimeout(() => this.closeSuggest(), 150), click: () => this.updateSuggest() },
+      on: { input: () => this.onInput(), keydown: (e) => this.onKey(e), blur: () => setTimeout(() => this.closeSuggest(), 150), click: () => this.updateSuggest(),
+        paste: (e) => this.onPaste(e) },
     });
+    this.tray = new UploadTray({ store, chat, room, onChange: () => this.updateSend() });
+    this.picker = h('input', { type: 'file', multiple: true, hidden: true, tabIndex: -1, attrs: { 'aria-hidden': 'true' },
+      on: { change: () => { this.addFiles([...this.picker.files]); this.picker.value = ''; } } });
+    this.attachBtn = h('button', { type: 'button', class: 'attach', attrs: { 'aria-label': 'Attach files', title: 'Attach files' },
+      on: { click: () => this.picker.click() } }, icon(ICONS.clip, { size: 18 }));
     this.suggest = h('ul', { class: 'suggest', id: `suggest-${room.id}`, hidden: true, attrs: { role: 'listbox', 'aria-label': 'Members' } });
     this.counter = h('span', { class: 'counter', attrs: { 'aria-live': 'polite' } });
     this.sendBtn = h('button', { type: 'submit', class: 'send', disabled: true,
@@ -46,7 +54,8 @@ export class Composer {
     this.el = h('form', { class: 'composer', on: { submit: (e) => { e.preventDefault(); this.send(); } } },
       this.suggest,
       this.bar.el,
-      h('div', { class: 'composer-box' }, this.input, this.sendBtn),
+      this.tray.el,
+      h('div', { class: 'composer-box' }, this.attachBtn, this.picker, this.input, this.sendBtn),
       this.counter);
     this.setLabel();
     this.input.value = loadDraft(store.me.id, room.id);
@@ -68,6 +77,7 @@ export class Composer {
 
   /** destroy keeps the draft as it is now (not an edit left unsaved). */
   destroy() {
+    this.tray.destroy();
     saveDraft(this.store.me.id, this.room.id, this.mode?.kind === 'edit' ? this.mode.draft : this.input.value);
   }
 
@@ -136,11 +146,39 @@ export class Composer {
     return n;
   }
 
+  /** addFiles uploads files for the next message. */
+  addFiles(files) {
+    if (!files.length) return;
+    this.tray.add(files);
+    this.focus();
+  }
+
+  /** onPaste takes a pasted image or file; text copied with a picture of itself (as office apps copy) pastes as text. */
+  onPaste(e) {
+    const files = [...(e.clipboardData?.files || [])];
+    if (!files.length || e.clipboardData.getData('text/plain')) return;
+    e.preventDefault();
+    this.addFiles(files);
+  }
+
+  /** sendable says whether Send may go: text or files, no upload under way, nothing too long. */
+  sendable() {
+    if (this.mode?.kind === 'edit') return this.input.value.trim() !== '' && this.length() <= MAX_CHARS;
+    const hasFiles = this.tray.ready().length > 0;
+    return (this.input.value.trim() !== '' || hasFiles) && !this.tray.busy() && this.length() <= MAX_CHARS;
+  }
+
+  updateSend() {
+    if (!this.sendBtn) return;
+    this.sendBtn.disabled = !this.sendable();
+    this.sendBtn.title = this.tray.busy() ? 'Waiting for the upload to finish' : this.touch ? 'Send' : 'Send (Enter)';
+  }
+
   onInput({ typing = true } = {}) {
     this.autosize();
     const n = this.length();
     const blank = this.input.value.trim() === '';
-    this.sendBtn.disabled = blank || n > MAX_CHARS;
+    this.updateSend();
     this.counter.textContent = n >= WARN_CHARS ? `${n.toLocaleString()} / ${MAX_CHARS.toLocaleString()}` : '';
     this.counter.classList.toggle('over', n > MAX_CHARS);
     if (this.mode?.kind === 'edit') return;
@@ -188,12 +226,13 @@ export class Composer {
 
   send() {
     const content = this.input.value.trim();
-    if (!content || this.length() > MAX_CHARS) return;
+    if (!this.sendable()) return;
     if (this.mode?.kind === 'edit') {
       if (!this.mode.saving) this.saveEdit(this.mode.message, content);
       return;
     }
-    this.chat.outbox.send(this.room, content, { replyTo: this.mode?.message });
+    this.chat.outbox.send(this.room, content, { replyTo: this.mode?.message, attachments: this.tray.ready() });
+    this.tray.taken();
     if (this.mode) this.leaveMode();
     else this.bar.hide();
     this.input.value = '';

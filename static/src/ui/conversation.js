@@ -1,5 +1,6 @@
 // The open room: header with presence, the history, who is typing, the
-// message box, the member panel, and the pinned messages.
+// message box, the member panel, and the pinned messages. Files dropped
+// anywhere on it go to the message box.
 
 import { h, icon, ICONS } from '../dom.js';
 import { ago, plural } from '../format.js';
@@ -34,7 +35,7 @@ function subtitle(store, room) {
 
 /** Conversation is the view of one room. */
 export class Conversation {
-  constructor({ store, chat, room, onBack }) {
+  constructor({ store, chat, room, onBack, onSearch }) {
     this.store = store;
     this.chat = chat;
     this.room = room;
@@ -53,11 +54,12 @@ export class Conversation {
       button('Back to conversations', { kind: 'ghost', iconPaths: ICONS.back, hideLabel: true, onClick: onBack, attrs: { 'data-back': '' } }),
       this.headAvatar,
       h('div', { class: 'conv-heading' }, this.title, this.subtitle),
+      button('Search messages', { kind: 'ghost', iconPaths: ICONS.search, hideLabel: true, attrs: { 'aria-haspopup': 'dialog', 'aria-keyshortcuts': '/ Control+K Meta+K' }, onClick: onSearch }),
       button('Pinned messages', { kind: 'ghost', iconPaths: ICONS.pin, hideLabel: true, attrs: { 'aria-haspopup': 'dialog' },
         onClick: () => pinsDialog({ store, chat, room, onGo: (m) => this.actions.goTo(m.id, m.seq) }) }),
       this.membersBtn);
     this.el = h('section', { class: 'conversation', attrs: { 'aria-labelledby': `title-${room.id}` },
-      on: { keydown: (e) => this.onKey(e) } },
+      on: { keydown: (e) => this.onKey(e), dragover: (e) => this.onDrag(e), dragleave: (e) => this.onDragLeave(e), drop: (e) => this.onDrop(e) } },
     header,
     h('div', { class: 'conv-main' },
       h('div', { class: 'conv-column' }, this.list.el, this.actions.note, this.typingLine, this.composer.el),
@@ -110,11 +112,36 @@ export class Conversation {
     this.composer.focus();
   }
 
+  /** jumpTo goes to message id (seq: its seq) once the room has opened, and points it out. */
+  async jumpTo(id, seq) {
+    await this.list.ready;
+    await this.actions.goTo(id, seq);
+  }
+
   onKey(e) {
     if (e.key === 'Escape' && this.panel.open && !e.defaultPrevented) {
       e.preventDefault();
       this.togglePanel(false);
     }
+  }
+
+  onDrag(e) {
+    if (!e.dataTransfer?.types.includes('Files')) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'copy';
+    this.el.classList.add('dropping');
+  }
+
+  onDragLeave(e) {
+    if (!this.el.contains(e.relatedTarget)) this.el.classList.remove('dropping');
+  }
+
+  onDrop(e) {
+    this.el.classList.remove('dropping');
+    const files = [...(e.dataTransfer?.files || [])];
+    if (!files.length) return;
+    e.preventDefault();
+    this.composer.addFiles(files);
   }
 
   renderHead() {

@@ -9,6 +9,7 @@
 import { h, icon, ICONS } from '../dom.js';
 import { clock, fullTime } from '../format.js';
 import { richText } from '../mentions.js';
+import { attachmentsEl } from './attachments.js';
 import { avatar } from './parts.js';
 import { reactionsEl } from './reactions.js';
 import { quoteEl } from './reply.js';
@@ -74,7 +75,9 @@ export function messageEl(store, m, { pending = false } = {}) {
       mine ? null : h('span', { class: 'msg-sender', text: name, attrs: { title: `@${m.senderName}` } }), time('msg-time')),
     m.replyTo && !deleted ? quoteEl(store, m.replyTo) : null,
     h('div', { class: 'msg-row' },
-      h('div', { class: 'bubble' }, textEl(store, m)),
+      h('div', { class: 'msg-content' },
+        m.content || deleted || !m.attachments?.length ? h('div', { class: 'bubble' }, textEl(store, m)) : null,
+        attachmentsEl(m)),
       h('span', { class: 'msg-side-time', attrs: { 'aria-hidden': 'true' } }, time('')),
       pending || deleted ? null : toolsEl()),
     flagsEl(m),

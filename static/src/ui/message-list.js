@@ -54,10 +54,17 @@ export class MessageList {
     this.namesVersion = store.namesVersion;
     this.unreadFrom = 0;
     this.placed = false;
+    /** ready settles once the room is placed where it opens. */
+    this.ready = new Promise((resolve) => { this.markReady = resolve; });
     this.pinned = true;
     this.top = h('div', { class: 'history-top' });
     this.onAction = null;
     this.list = h('ol', { class: 'messages', on: { click: (e) => this.onClick(e) } });
+    // An image that does not load may have an expired link: the message is read again, once.
+    this.list.addEventListener('error', (e) => {
+      const id = e.target.tagName === 'IMG' ? e.target.closest('li.msg')?.dataset.id : null;
+      if (id) chat.resign(room, id);
+    }, true);
     this.jumpLabel = h('span', { class: 'jump-label' });
     this.jump = h('button', { type: 'button', class: 'jump', hidden: true, on: { click: () => this.scrollToBottom() } },
       icon(ICONS.down, { size: 16 }), this.jumpLabel);
@@ -138,6 +145,7 @@ export class MessageList {
     this.placed = true;
     this.pinned = this.atBottom();
     this.afterLayout();
+    this.markReady();
   }
 
   /** render redraws after a change; kind says what changed (reset, prepend, append, own, status, loading, error). */

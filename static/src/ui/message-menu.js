@@ -10,6 +10,7 @@ import { canDelete, canEdit, canPin } from '../changes.js';
 import { actions, cancel, modal } from './dialogs.js';
 import { closePopover, menuItem, openPopover, popoverOpenFor } from './popover.js';
 import { myEmoji, openPicker } from './reactions.js';
+import { lightbox } from './attachments.js';
 
 const NOTE_MS = 6000;
 
@@ -45,6 +46,14 @@ export class MessageActions {
     else if (action === 'pick') this.pick(btn, m);
     else if (action === 'reply') this.composer.reply(m);
     else if (action === 'react') this.react(m, btn.dataset.emoji, btn.getAttribute('aria-pressed') !== 'true');
+    else if (action === 'view') this.view(m, btn.dataset.att);
+  }
+
+  /** view opens an image of m in the lightbox; closing it gives the focus back to the thumbnail. */
+  view(m, attId) {
+    const a = (m.attachments || []).find((x) => x.id === attId);
+    if (!a) return;
+    lightbox(a, () => this.list.elementOf(m.id)?.querySelector(`[data-att="${attId}"]`) || this.list.elementOf(m.id));
   }
 
   /** again finds the button like btn in the message's element as it is drawn now. */
@@ -112,14 +121,14 @@ export class MessageActions {
 
   /**
    * goTo scrolls to message id (seq: its seq) and points it out, loading
-   * older history until it is there; if it cannot be loaded, it says so.
+   * the history around it first when needed; if it cannot be loaded, it
+   * says so.
    */
   async goTo(id, seq) {
     const room = this.room;
-    const loaded = () => room.messages.some((m) => m.id === id) || !room.messages.length || room.messages[0].seq <= seq;
-    if (!loaded()) {
-      this.say('Loading earlier messages…');
-      await this.chat.loadBackUntil(room, loaded);
+    if (!room.messages.some((m) => m.id === id)) {
+      this.say(room.messages[0]?.seq > seq ? 'Loading earlier messages…' : 'Loading…');
+      await this.chat.loadAround(room, id).catch(() => false);
     }
     if (this.list.reveal(id)) this.say('');
     else this.say('That message is not loaded: it is too far back in the history, or no longer exists.');

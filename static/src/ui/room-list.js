@@ -9,7 +9,8 @@ function preview(store, room) {
   const m = room.lastMessage;
   if (!m) return { text: room.type === 'dm' ? 'Say hello 👋' : 'No messages yet' };
   const who = m.senderId === store.me.id ? 'You' : room.type === 'dm' ? '' : store.displayName(m.senderId);
-  const line = m.deletedAt ? 'Message deleted' : m.content.replace(/\s+/g, ' ');
+  const files = m.attachments?.length ? `📎 ${m.attachments.map((a) => a.name).join(', ')}` : '';
+  const line = m.deletedAt ? 'Message deleted' : m.content.replace(/\s+/g, ' ') || files;
   return { text: who ? `${who}: ${line}` : line };
 }
 
