@@ -12,7 +12,6 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/roomchat/chat/storage/mongo/mongotest"
-	"github.com/roomchat/chat/storage/sqlite"
 	"github.com/roomchat/chat/wire"
 )
 
@@ -43,13 +42,7 @@ func testInviteStore(t *testing.T, newStores func(t *testing.T) (InviteStore, In
 
 func TestSQLiteInviteStore(t *testing.T) {
 	testInviteStore(t, func(t *testing.T) (InviteStore, InviteStore) {
-		ctx := context.Background()
-		db, err := sqlite.Open(ctx, t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = db.Close() })
-		s, err := NewSQLiteInviteStore(ctx, db)
+		s, err := NewSQLiteInviteStore(context.Background(), openSQLiteRoomStore(t, t.TempDir()).db)
 		if err != nil {
 			t.Fatal(err)
 		}
