@@ -28,6 +28,7 @@ func testInviteStore(t *testing.T, newStores func(t *testing.T) (InviteStore, In
 		{"Uses", testInviteStoreUses},
 		{"Unlimited", testInviteStoreUnlimited},
 		{"RacingUses", testInviteStoreRacingUses},
+		{"OneUserRacing", testInviteStoreOneUserRacing},
 		{"Delete", testInviteStoreDelete},
 		{"DeleteRoomInvites", testInviteStoreDeleteRoom},
 	}
@@ -197,6 +198,40 @@ func testInviteStoreRacingUses(t *testing.T, a, b InviteStore) {
 			t.Errorf("maxUses %d: %d took a use, %d were refused; want %d and %d", maxUses, took, failed, maxUses, 10-maxUses)
 		}
 		inviteTestUses(t, b, inv, maxUses)
+	}
+}
+
+// One user joining five times at once on two stores takes one use of two,
+// so another user still gets the other. A join may be refused while the
+// user's racing joins hold both slots for a moment (MongoInviteStore), never
+// let in beyond the uses.
+func testInviteStoreOneUserRacing(t *testing.T, a, b InviteStore) {
+	inv := inviteTest(t, a, wire.NewID(), 2)
+	user := roomTestUser()
+	var mu sync.Mutex
+	took := 0
+	var wg sync.WaitGroup
+	for i := range 5 {
+		s := []InviteStore{a, b}[i%2]
+		wg.Go(func() {
+			ok, err := s.UseInvite(context.Background(), inv, user)
+			if err != nil && !errors.Is(err, ErrInviteNotFound) {
+				t.Errorf("UseInvite = %v", err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if ok {
+				took++
+			}
+		})
+	}
+	wg.Wait()
+	if took != 1 {
+		t.Errorf("%d of one user's joins took a use, want 1", took)
+	}
+	inviteTestUses(t, a, inv, 1)
+	if ok, err := b.UseInvite(context.Background(), inv, roomTestUser()); !ok || err != nil {
+		t.Errorf("another user's UseInvite = %v, %v; want the second use", ok, err)
 	}
 }
 

@@ -166,10 +166,13 @@ func (s *MongoInviteStore) Invites(ctx context.Context, roomID string) ([]Invite
 
 // UseInvite implements InviteStore. A user who used the invite before
 // takes nothing; else a join claims a free slot (when the invite is
-// limited), then records the user. Two joins of one user racing may both
-// claim a slot: the one whose user document loses gives its slot back. A
-// join racing a revocation finds the invite gone after its claim and takes
-// it back.
+// limited), then records the user. Joins of one user racing may each claim
+// a slot: those whose user document loses give theirs back, so the user
+// holds one in the end; meanwhile the slots may run out to them, and a join
+// that finds none while the user's own document is not written yet is
+// refused although another of their joins succeeds (never the reverse: no
+// more than MaxUses users ever join). A join racing a revocation finds the
+// invite gone after its claim and takes it back.
 func (s *MongoInviteStore) UseInvite(ctx context.Context, inv Invite, userID string) (bool, error) {
 	d, err := s.find(ctx, inv.Hash)
 	if err != nil {
@@ -183,6 +186,9 @@ func (s *MongoInviteStore) UseInvite(ctx context.Context, inv Invite, userID str
 		return false, wire.Unavailablef("use invite", err)
 	}
 	slot, err := s.claimSlot(ctx, d, userID)
+	if errors.Is(err, ErrInviteNotFound) && s.usedBy(ctx, userDoc) {
+		return false, nil // the slots ran out to this user's own joins racing this one
+	}
 	if err != nil {
 		return false, err
 	}
@@ -198,6 +204,12 @@ func (s *MongoInviteStore) UseInvite(ctx context.Context, inv Invite, userID str
 		return false, errors.Join(err, s.release(ctx, slot, userDoc))
 	}
 	return true, nil
+}
+
+// usedBy reports whether the user document with that id exists (a failed
+// read counts as no).
+func (s *MongoInviteStore) usedBy(ctx context.Context, userDoc string) bool {
+	return s.uses.FindOne(ctx, bson.D{{Key: "_id", Value: userDoc}}).Err() == nil
 }
 
 // claimSlot inserts a free use slot of a limited invite and returns its id
