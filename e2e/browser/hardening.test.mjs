@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { connect, emitAck, newUser, newUsers } from '../lib/client.mjs';
 import { createRoom } from '../lib/chat.mjs';
 import { browserTest, useBrowser } from './fixture.mjs';
-import { badges, eventually, openRoom, signIn, waitForTexts, send } from '../lib/page.mjs';
+import { badges, eventually, openRoom, signIn, submitRegistration, submitSignIn, waitForTexts, send } from '../lib/page.mjs';
 
 describe('sign-in limits on the page', () => {
   const fx = useBrowser();
@@ -14,11 +14,9 @@ describe('sign-in limits on the page', () => {
   browserTest(fx, 'after ten wrong passwords the page says how long to wait', async () => {
     const user = await newUser(fx.url, 'locked');
     const page = await fx.page();
-    await page.goto('/');
-    await page.getByLabel('Username').fill(user.username);
-    await page.getByLabel('Password').fill('not the password');
+    await submitSignIn(page, { username: user.username, password: 'not the password' });
     for (let i = 0; i < 10; i++) {
-      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      if (i > 0) await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await page.getByRole('alert').getByText('Wrong username or password.').waitFor();
       await page.evaluate(() => { document.querySelector('.form-error').textContent = ''; });
     }
@@ -30,12 +28,7 @@ describe('sign-in limits on the page', () => {
   browserTest(fx, "a display name that is someone else's username is refused, saying why", async () => {
     const other = await newUser(fx.url, 'known');
     const page = await fx.page();
-    await page.goto('/');
-    await page.getByRole('tab', { name: 'Create account' }).click();
-    await page.getByLabel('Username').fill(`${other.username}x`.slice(0, 32));
-    await page.getByLabel('Display name (optional)').fill(other.username);
-    await page.getByLabel('Password').fill('a fine password');
-    await page.getByRole('button', { name: 'Create account', exact: true }).click();
+    await submitRegistration(page, { username: `${other.username}x`.slice(0, 32), displayName: other.username, password: 'a fine password' });
     await page.getByRole('alert').getByText("DisplayName must not be another user's username.").waitFor();
   });
 });

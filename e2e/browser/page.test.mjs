@@ -6,7 +6,7 @@ import { connect, newUser } from '../lib/client.mjs';
 import { createRoom, history, joinRoom, markRead, sendMany, sendMessage } from '../lib/chat.mjs';
 import { screenshot } from '../lib/browser.mjs';
 import { PHONE, browserTest, useBrowser } from './fixture.mjs';
-import { badges, eventually, openRoom, send, settledTexts, signIn, waitForTexts } from '../lib/page.mjs';
+import { badges, eventually, openRoom, send, settledTexts, signIn, submitRegistration, submitSignIn, waitForTexts } from '../lib/page.mjs';
 
 const range = (from, to, prefix) => Array.from({ length: to - from + 1 }, (_, i) => `${prefix} ${from + i}`);
 
@@ -26,16 +26,10 @@ describe('the page under harder conditions', () => {
   browserTest(fx, 'sign-in mistakes are explained, and signing out leaves nothing behind', async () => {
     const user = await newUser(fx.url, 'auth');
     const page = await fx.page();
-    await page.goto('/');
-    await page.getByLabel('Username').fill(user.username);
-    await page.getByLabel('Password').fill('not the password');
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await submitSignIn(page, { username: user.username, password: 'not the password' });
     await page.getByRole('alert').getByText('Wrong username or password.').waitFor();
 
-    await page.getByRole('tab', { name: 'Create account' }).click();
-    await page.getByLabel('Username').fill(user.username);
-    await page.getByLabel('Password').fill('another password');
-    await page.getByRole('button', { name: 'Create account', exact: true }).click();
+    await submitRegistration(page, { username: user.username, password: 'another password' });
     await page.getByRole('alert').getByText('That username is taken. Try another one.').waitFor();
 
     await signIn(page, user);

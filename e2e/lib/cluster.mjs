@@ -7,8 +7,9 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { before, after } from 'node:test';
 import { startServer, mongoEnv, newDataDir } from './server.mjs';
-import { connect, sleep, randomHex } from './client.mjs';
+import { connect, sleep, randomHex, closeAllSockets } from './client.mjs';
 
 const LB_SCRIPT = fileURLToPath(new URL('../lb/haproxy.sh', import.meta.url));
 const METRIC = /^chat_sockets_connected (-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)$/m;
@@ -55,6 +56,28 @@ export async function startCluster({ n = 3, mongoUri, redisUrl, env = {}, lb = t
     await Promise.all(instances.map((s) => s.kill9()));
     throw err;
   }
+}
+
+/**
+ * useCluster starts a cluster (startCluster options) before the tests of the
+ * enclosing describe block and stops it after them, closing every socket
+ * first. The returned object's cluster and instances are set once it runs.
+ */
+export function useCluster(options) {
+  const fixture = {
+    cluster: null,
+    get instances() {
+      return this.cluster.instances;
+    },
+  };
+  before(async () => {
+    fixture.cluster = await startCluster(options);
+  });
+  after(async () => {
+    closeAllSockets();
+    await fixture.cluster?.stop();
+  });
+  return fixture;
 }
 
 /** Cluster is a running set of instances and, usually, their balancer. */

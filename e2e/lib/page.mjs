@@ -15,23 +15,33 @@ export async function eventually(check, { timeoutMs = 10_000, intervalMs = 100 }
   }
 }
 
-/** registerInPage creates an account through the sign-in card. */
-export async function registerInPage(page, { username, password, displayName = '' }) {
+/** submitRegistration fills in the sign-in card's Create account tab and submits it. */
+export async function submitRegistration(page, { username, password, displayName = '' }) {
   await page.goto('/');
   await page.getByRole('tab', { name: 'Create account' }).click();
   await page.getByLabel('Username').fill(username);
   if (displayName) await page.getByLabel('Display name (optional)').fill(displayName);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Create account', exact: true }).click();
+}
+
+/** registerInPage creates an account through the sign-in card. */
+export async function registerInPage(page, account) {
+  await submitRegistration(page, account);
   await page.locator('.app').waitFor();
 }
 
-/** signIn signs an existing user in through the sign-in card. */
-export async function signIn(page, { username, password }) {
+/** submitSignIn fills in the sign-in card and submits it. */
+export async function submitSignIn(page, { username, password }) {
   await page.goto('/');
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+}
+
+/** signIn signs an existing user in through the sign-in card. */
+export async function signIn(page, account) {
+  await submitSignIn(page, account);
   await page.locator('.app').waitFor();
 }
 

@@ -3,24 +3,17 @@
 // takes a rev, the revs are exactly 1..n, each instance delivers
 // message_updated in rev order, and a client of either catches up to the
 // same state.
-import { describe, before, after } from 'node:test';
+import { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { test } from '../lib/harness.mjs';
-import { newUsers, connect, collect, emitAck, closeAllSockets } from '../lib/client.mjs';
+import { newUsers, connect, collect, emitAck } from '../lib/client.mjs';
 import { createRoom, joinRoom, sendMessage } from '../lib/chat.mjs';
-import { clusterSkipReason, startCluster } from '../lib/cluster.mjs';
+import { clusterSkipReason, useCluster } from '../lib/cluster.mjs';
 
 const skip = clusterSkipReason() ?? false;
 
 describe('revs across two instances', { skip }, () => {
-  let cluster;
-  before(async () => {
-    cluster = await startCluster({ n: 2, lb: false, name: 'revs' });
-  });
-  after(async () => {
-    closeAllSockets();
-    await cluster?.stop();
-  });
+  const cluster = useCluster({ n: 2, lb: false, name: 'revs' });
 
   test('concurrent reactions and edits on both instances take revs 1..n, delivered in rev order', async (t) => {
     const urls = cluster.instances.map((s) => s.url);

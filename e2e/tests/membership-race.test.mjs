@@ -4,12 +4,12 @@
 // sockets of the member join the room in a loop while the owner removes
 // them; then the owner sends a message and the sockets that receive it are
 // counted as leaks.
-import { describe, before, after } from 'node:test';
+import { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { useServer, test } from '../lib/harness.mjs';
-import { newUsers, connect, collect, emitAck, closeAllSockets, sleep } from '../lib/client.mjs';
+import { newUsers, connect, collect, emitAck, sleep } from '../lib/client.mjs';
 import { createRoom, addMember, joinRoom, sendMessage } from '../lib/chat.mjs';
-import { clusterSkipReason, startCluster } from '../lib/cluster.mjs';
+import { clusterSkipReason, useCluster } from '../lib/cluster.mjs';
 import { mongoEnv } from '../lib/server.mjs';
 
 const SOCKETS = 16;
@@ -105,14 +105,7 @@ for (const storage of ['embedded', 'mongo']) {
 const skip = clusterSkipReason() ?? false;
 
 describe('a member removed on one instance while joining on another', { skip }, () => {
-  let cluster;
-  before(async () => {
-    cluster = await startCluster({ n: 2, lb: false, name: 'race' });
-  });
-  after(async () => {
-    closeAllSockets();
-    await cluster?.stop();
-  });
+  const cluster = useCluster({ n: 2, lb: false, name: 'race' });
 
   test(`${SOCKETS} sockets on the other instance joining during ${ROUNDS} removals: none keeps the room`, async () => {
     const [one, two] = cluster.instances.map((s) => s.url);

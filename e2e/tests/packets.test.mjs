@@ -2,14 +2,17 @@
 // (PROTOCOL.md "Hardening", "Acks and errors"): nothing substantial before
 // the connection is authenticated, a packet's binary attachments counted
 // together toward the 1 MB limit, malformed packets closing the connection
-// as in Socket.IO, and text that is not valid UTF-8 refused, never replaced.
+// as in Socket.IO, text that is not valid UTF-8 refused, never replaced;
+// and REST bodies over their limit refused as such.
 import { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { useServer, test } from '../lib/harness.mjs';
-import { newUsers, connect, emitAck, sleep } from '../lib/client.mjs';
+import { api, newUsers, connect, emitAck, sleep } from '../lib/client.mjs';
 import { createRoom, history } from '../lib/chat.mjs';
 import { RawSocket } from '../lib/rawws.mjs';
 import { PollingSession } from '../lib/rawpoll.mjs';
+import { assertRestError } from '../lib/expect.mjs';
+import { pprofAddr, heapInuse } from '../lib/pprof.mjs';
 
 const ATTACHMENTS = 10;
 const FRAME = 900 * 1024;
@@ -21,26 +24,19 @@ function binaryHeader(event, n, id = '') {
   return `45${n}-${id}${JSON.stringify([event, { blobs }])}`;
 }
 
-async function heapInuse(server) {
-  const line = server.lines.find((l) => l.includes('pprof listening'));
-  const addr = /addr=(\S+)/.exec(line)[1];
-  const res = await fetch(`http://${addr}/debug/pprof/heap?gc=1&debug=1`);
-  return Number(/# HeapInuse = (\d+)/.exec(await res.text())[1]);
-}
-
 describe('packets before authentication', () => {
   const srv = useServer({ env: { CHAT_PPROF_ADDR: '127.0.0.1:0' } });
 
   // The last attachment never comes: the packet stays in reconstruction.
   test(`10 connections that never send CONNECT and send ${ATTACHMENTS - 1} of ${ATTACHMENTS} attachments of 900 KB are closed, holding nothing`, async () => {
     const conns = await Promise.all(Array.from({ length: 10 }, () => new RawSocket(srv.url).open()));
-    const before = await heapInuse(srv.server);
+    const before = await heapInuse(pprofAddr(srv.server));
     for (const c of conns) {
       c.send(binaryHeader('upload', ATTACHMENTS));
       for (let i = 0; i < ATTACHMENTS - 1; i++) c.send(Buffer.alloc(FRAME, i));
     }
     await sleep(500);
-    const after = await heapInuse(srv.server);
+    const after = await heapInuse(pprofAddr(srv.server));
     process.stdout.write(`# live heap grew ${((after - before) / 2 ** 20).toFixed(1)} MB for 10 unauthenticated connections\n`);
     for (const c of conns) await c.waitClosed(3_000);
   });
@@ -156,5 +152,27 @@ describe('text that is not valid UTF-8', () => {
     });
     assert.equal(res.status, 400);
     assert.equal((await res.json()).error.code, 'invalid_argument');
+  });
+});
+
+describe('REST bodies and answers', () => {
+  const srv = useServer();
+
+  test('a body over 1 MiB is 413 too_large, not malformed JSON, and creates nothing', async () => {
+    const [alice] = await newUsers(srv.url, 1, 'big');
+    const name = 'n'.repeat(1 << 20);
+    const res = await alice.api.request('POST', '/rooms', JSON.stringify({ name, members: [] }), { raw: true });
+    assertRestError(res, 'too_large');
+    const rooms = await alice.api.get('/rooms');
+    assert.equal(rooms.status, 200);
+    assert.deepEqual(rooms.body.rooms, []);
+  });
+
+  test('JSON answers, errors too, tell browsers not to sniff another type', async () => {
+    const [alice] = await newUsers(srv.url, 1, 'sniff');
+    for (const res of [await alice.api.get('/rooms'), await alice.api.get('/rooms/ffffffffffffffffffffffff'), await api(srv.url).get('/rooms')]) {
+      assert.match(res.headers.get('content-type'), /^application\/json/);
+      assert.equal(res.headers.get('x-content-type-options'), 'nosniff', `${res.status} ${JSON.stringify(res.body)}`);
+    }
   });
 });

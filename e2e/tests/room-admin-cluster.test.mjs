@@ -2,25 +2,18 @@
 // "Rooms people can run"): concurrent ownership transfers and role changes
 // leave exactly one owner, and a ban on one instance stops the banned
 // user's sockets on the other at once.
-import { describe, before, after } from 'node:test';
+import { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { test } from '../lib/harness.mjs';
-import { api, newUsers, connect, collect, emitAck, closeAllSockets } from '../lib/client.mjs';
+import { api, newUsers, connect, collect, emitAck } from '../lib/client.mjs';
 import { createRoom, getRoom, joinRoom, sendMessage } from '../lib/chat.mjs';
 import { assertAckError } from '../lib/expect.mjs';
-import { clusterSkipReason, startCluster } from '../lib/cluster.mjs';
+import { clusterSkipReason, useCluster } from '../lib/cluster.mjs';
 
 const skip = clusterSkipReason() ?? false;
 
 describe('rooms people can run, two instances', { skip }, () => {
-  let cluster;
-  before(async () => {
-    cluster = await startCluster({ n: 2, lb: false, name: 'runs' });
-  });
-  after(async () => {
-    closeAllSockets();
-    await cluster?.stop();
-  });
+  const cluster = useCluster({ n: 2, lb: false, name: 'runs' });
 
   // on returns user's REST client on instance i.
   const on = (user, i) => api(cluster.instances[i].url, user.token);

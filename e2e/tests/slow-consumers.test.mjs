@@ -8,6 +8,7 @@ import { useServer, test } from '../lib/harness.mjs';
 import { newUsers, connect, collect, emitAck } from '../lib/client.mjs';
 import { createRoom, joinRoom } from '../lib/chat.mjs';
 import { PollingSession } from '../lib/rawpoll.mjs';
+import { pprofAddr, heapInuse } from '../lib/pprof.mjs';
 
 const SILENT = 10;
 const MESSAGES = 1_000;
@@ -23,22 +24,6 @@ async function flood(socket, roomId) {
     );
     for (const a of acks) assert.equal(a.ok, true, JSON.stringify(a));
   }
-}
-
-// heapInuse returns the server's live heap after a collection, from its
-// profiling listener.
-async function heapInuse(pprofAddr) {
-  const res = await fetch(`http://${pprofAddr}/debug/pprof/heap?gc=1&debug=1`);
-  const m = /# HeapInuse = (\d+)/.exec(await res.text());
-  assert.ok(m, 'the heap profile names HeapInuse');
-  return Number(m[1]);
-}
-
-function pprofAddr(server) {
-  const line = server.lines.find((l) => l.includes('pprof listening'));
-  const m = line && /addr=(\S+)/.exec(line);
-  assert.ok(m, 'the server printed its pprof address');
-  return m[1];
 }
 
 describe('long-polling sessions that stop polling', () => {
