@@ -3,13 +3,13 @@
 // on each store; expired, used-up and revoked invites are not_found, a banned
 // user is forbidden; and ten users racing on two instances for an invite of
 // one use: exactly one joins.
-import { describe, before, after } from 'node:test';
+import { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { useServer, test } from '../lib/harness.mjs';
-import { api, newUsers, connect, collect, randomHex, sleep, closeAllSockets } from '../lib/client.mjs';
+import { api, newUsers, connect, collect, randomHex, sleep } from '../lib/client.mjs';
 import { createRoom, createDM, getRoom, listRooms, joinRoom, sendMessage } from '../lib/chat.mjs';
 import { mongoEnv } from '../lib/server.mjs';
-import { clusterSkipReason, startCluster } from '../lib/cluster.mjs';
+import { clusterSkipReason, useCluster } from '../lib/cluster.mjs';
 import { assertRoom, assertRestError, assertStatus, assertRecent } from '../lib/expect.mjs';
 
 const STORES = [{ name: 'embedded', env: {} }];
@@ -178,14 +178,7 @@ for (const store of STORES) {
 const skip = clusterSkipReason() ?? false;
 
 describe('invites, two instances', { skip }, () => {
-  let cluster;
-  before(async () => {
-    cluster = await startCluster({ n: 2, lb: false, name: 'invites' });
-  });
-  after(async () => {
-    closeAllSockets();
-    await cluster?.stop();
-  });
+  const cluster = useCluster({ n: 2, lb: false, name: 'invites' });
 
   test('ten users racing on both instances for an invite of one use: exactly one joins', async () => {
     const urls = cluster.instances.map((s) => s.url);
