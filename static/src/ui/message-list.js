@@ -57,6 +57,8 @@ export class MessageList {
     this.pinned = true;
     this.top = h('div', { class: 'history-top' });
     this.onAction = null;
+    /** receipt answers the read receipt {messageId, el} to show under that message, or null. */
+    this.receipt = null;
     this.list = h('ol', { class: 'messages', on: { click: (e) => this.onClick(e) } });
     this.jumpLabel = h('span', { class: 'jump-label' });
     this.jump = h('button', { type: 'button', class: 'jump', hidden: true, on: { click: () => this.scrollToBottom() } },
@@ -265,6 +267,7 @@ export class MessageList {
     }
     this.nextCache = new Map();
     const out = [];
+    const receipt = this.receipt?.();
     let prev = null;
     for (const m of room.messages) {
       const day = dayKey(m.createdAt);
@@ -277,6 +280,7 @@ export class MessageList {
         Date.parse(m.createdAt) - Date.parse(prev.createdAt) < GROUP_GAP_MS;
       el.classList.toggle('continued', continued);
       out.push(el);
+      if (receipt?.messageId === m.id) out.push(receipt.el);
       prev = m;
     }
     for (const p of room.pending) out.push(this.node(`p:${p.tempId}`, `${p.status}|${p.error}|${store.connection}`, () => this.pendingEl(p)));
