@@ -183,6 +183,83 @@ describe('room settings', () => {
   });
 });
 
+describe('invite links', () => {
+  const fx = useBrowser();
+
+  /** createLink makes an invite link in the open settings and answers its address. */
+  async function createLink(dialog, { expiry, uses }) {
+    const before = await dialog.locator('.invite').count();
+    await dialog.getByLabel('Expires after').selectOption({ label: expiry });
+    await dialog.getByLabel('Can be used').selectOption({ label: uses });
+    await dialog.getByRole('button', { name: 'Create link' }).click();
+    await eventually(async () => assert.equal(await dialog.locator('.invite').count(), before + 1));
+    return dialog.locator('.invite').first().getByLabel('Invite link').inputValue();
+  }
+
+  browserTest(fx, 'alice makes a link; bob opens it, joins, and alice sees him among the members', async () => {
+    const alice = await newUser(fx.url, 'il', { displayName: 'Alice' });
+    const bob = await newUser(fx.url, 'il', { displayName: 'Bob' });
+    await createRoom(fx, alice, 'open house', []);
+    const a = await fx.page();
+    await signIn(a, alice);
+    await openRoom(a, 'open house');
+    const dialog = await openSettings(a);
+    const url = await createLink(dialog, { expiry: '1 day', uses: '5 uses' });
+    assert.match(url, new RegExp(`^${fx.url}/invite/[^/]+$`), 'an absolute address');
+    await dialog.locator('.invite').first().getByText(/^0 of 5 uses · expires /).waitFor();
+    await dialog.locator('.invite').first().getByRole('button', { name: 'Copy link' }).click();
+    await dialog.getByText(/Link copied\.|Press Ctrl\+C/).waitFor();
+
+    // Bob is signed out: he signs in first, and is asked then.
+    const b = await fx.page();
+    await b.goto(url);
+    await b.getByLabel('Username').fill(bob.username);
+    await b.getByLabel('Password').fill(bob.password);
+    await b.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await b.getByRole('heading', { name: /^Join (this room|open house)\?$/ }).waitFor();
+    await b.getByRole('button', { name: 'Join', exact: true }).click();
+    await b.locator('.conv-title').getByText('open house', { exact: true }).waitFor();
+    await roomItem(b, 'open house').waitFor();
+    assert.match(new URL(b.url()).pathname, /^\/r\//);
+
+    await memberRow(dialog, 'Bob').waitFor();
+  });
+
+  browserTest(fx, 'a used-up or revoked link says it no longer works; a banned user cannot join', async () => {
+    const alice = await newUser(fx.url, 'iu', { displayName: 'Alice' });
+    const bob = await newUser(fx.url, 'iu', { displayName: 'Bob' });
+    const carol = await newUser(fx.url, 'iu', { displayName: 'Carol' });
+    const room = await createRoom(fx, alice, 'members only', []);
+    const a = await fx.page();
+    await signIn(a, alice);
+    await openRoom(a, 'members only');
+    const dialog = await openSettings(a);
+    const once = await createLink(dialog, { expiry: 'Never', uses: '1 use' });
+    const revoked = await createLink(dialog, { expiry: '1 hour', uses: 'Unlimited' });
+    const code = (u) => new URL(u).pathname.split('/').pop();
+    assert.equal((await rest(fx, carol, 'POST', `/invites/${code(once)}/accept`)).status, 200);
+    await dialog.locator('.invite').first().getByRole('button', { name: 'Revoke' }).click();
+    await eventually(async () => assert.equal(await dialog.locator('.invite').count(), 1));
+
+    const b = await fx.page();
+    await signIn(b, bob);
+    for (const url of [once, revoked]) {
+      await b.goto(url);
+      await b.getByRole('button', { name: 'Join', exact: true }).click();
+      await b.getByRole('heading', { name: 'This invite link no longer works' }).waitFor();
+    }
+    await b.getByRole('button', { name: 'Back to conversations' }).click();
+    assert.equal(new URL(b.url()).pathname, '/');
+
+    const open = await createLink(dialog, { expiry: '7 days', uses: 'Unlimited' });
+    assert.equal((await rest(fx, alice, 'POST', `/rooms/${room.id}/bans`, { userId: bob.id })).status, 204);
+    await b.goto(open);
+    await b.getByRole('button', { name: 'Join', exact: true }).click();
+    await b.getByRole('heading', { name: 'You cannot join this room' }).waitFor();
+    await roomItem(b, 'members only').waitFor({ state: 'detached' });
+  });
+});
+
 describe('read receipts', () => {
   const fx = useBrowser();
 

@@ -20,6 +20,18 @@ export function roomWords(err) {
   return plainWords(err);
 }
 
+/** attempt runs fn and says in el why it failed, if it did (el is emptied first); it answers whether it succeeded. */
+export async function attempt(el, fn) {
+  el.textContent = '';
+  try {
+    await fn();
+    return true;
+  } catch (err) {
+    el.textContent = roomWords(err);
+    return false;
+  }
+}
+
 /** RoomAdmin makes the calls that run a room, and keeps the store's rooms in step with them. */
 export class RoomAdmin {
   constructor(chat) {

@@ -6,7 +6,7 @@
 import { h } from '../dom.js';
 import { plural } from '../format.js';
 import { field } from './parts.js';
-import { roomWords } from '../room-admin.js';
+import { attempt } from '../room-admin.js';
 
 const EXPIRY = [['1 hour', 3600], ['1 day', 86400], ['7 days', 604800], ['Never', 0]];
 const MAX_USES = [['Unlimited', 0], ['1 use', 1], ['5 uses', 5], ['10 uses', 10], ['25 uses', 25], ['100 uses', 100]];
@@ -59,14 +59,10 @@ export function invitesSection({ chat, room }) {
     h('p', { class: 'settings-hint', text: 'Anyone signed in who opens a link joins the room, unless banned.' }), form, error, list);
   let invites = [];
 
-  async function load() {
-    try {
-      invites = await chat.admin.invites(room);
-      render();
-    } catch (err) {
-      error.textContent = roomWords(err);
-    }
-  }
+  const load = () => attempt(error, async () => {
+    invites = await chat.admin.invites(room);
+    render();
+  });
 
   async function onCreate(e) {
     e.preventDefault();
@@ -74,32 +70,23 @@ export function invitesSection({ chat, room }) {
     if (Number(expiry.value)) options.expiresInSeconds = Number(expiry.value);
     if (Number(uses.value)) options.maxUses = Number(uses.value);
     create.disabled = true;
-    error.textContent = '';
-    try {
+    await attempt(error, async () => {
       const invite = await chat.admin.createInvite(room, options);
       invites = [invite, ...invites.filter((x) => x.code !== invite.code)];
       render();
       status.textContent = 'Link created.';
       list.querySelector('[data-copy]')?.focus();
-    } catch (err) {
-      error.textContent = roomWords(err);
-    } finally {
-      create.disabled = false;
-    }
+    });
+    create.disabled = false;
   }
 
-  async function revoke(invite) {
-    error.textContent = '';
-    try {
-      await chat.admin.revokeInvite(room, invite.code);
-      invites = invites.filter((x) => x.code !== invite.code);
-      render();
-      status.textContent = 'Link revoked: it no longer works.';
-      create.focus();
-    } catch (err) {
-      error.textContent = roomWords(err);
-    }
-  }
+  const revoke = (invite) => attempt(error, async () => {
+    await chat.admin.revokeInvite(room, invite.code);
+    invites = invites.filter((x) => x.code !== invite.code);
+    render();
+    status.textContent = 'Link revoked: it no longer works.';
+    create.focus();
+  });
 
   function item(invite) {
     const url = inviteURL(invite);

@@ -6,7 +6,7 @@
 // the room while open (room_updated), and closes once the room is gone.
 
 import { h } from '../dom.js';
-import { roomWords } from '../room-admin.js';
+import { attempt } from '../room-admin.js';
 import { outranks, roleOf, runs } from '../roles.js';
 import { actions, addPeopleDialog, cancel, modal } from './dialogs.js';
 import { avatar, button, field } from './parts.js';
@@ -80,6 +80,7 @@ function aboutSection(ctx) {
     if (name.value.trim() !== room.name) fields.name = name.value.trim();
     if (topic.value.trim() !== (room.topic || '')) fields.topic = topic.value.trim();
     error.textContent = '';
+    status.textContent = '';
     if (!Object.keys(fields).length) {
       status.textContent = 'Nothing to save.';
       return;
@@ -90,16 +91,13 @@ function aboutSection(ctx) {
       return;
     }
     save.disabled = true;
-    try {
+    await attempt(error, async () => {
       await chat.admin.update(room, fields);
       dirty = false;
       render();
       status.textContent = 'Saved.';
-    } catch (err) {
-      error.textContent = roomWords(err);
-    } finally {
-      save.disabled = false;
-    }
+    });
+    save.disabled = false;
   }
 
   function render() {
@@ -118,29 +116,22 @@ function aboutSection(ctx) {
 
 /** memberActions lists what the reader may do to member id: [label, run] pairs. */
 function memberActions(ctx, id, name) {
-  const { chat, room, me, report } = ctx;
+  const { chat, room, me } = ctx;
   const admin = chat.admin;
   const list = [];
-  const attempt = (fn) => async () => {
-    report('');
-    try {
-      await fn();
-    } catch (err) {
-      report(roomWords(err));
-    }
-  };
+  const act = (fn) => () => attempt(ctx.membersError, fn);
   if (roleOf(room, me) === 'owner') {
-    list.push(roleOf(room, id) === 'admin' ? ['Make member', attempt(() => admin.setRole(room, id, 'member'))]
-      : ['Make admin', attempt(() => admin.setRole(room, id, 'admin'))]);
-    list.push(['Make owner', attempt(async () => {
+    list.push(roleOf(room, id) === 'admin' ? ['Make member', act(() => admin.setRole(room, id, 'member'))]
+      : ['Make admin', act(() => admin.setRole(room, id, 'admin'))]);
+    list.push(['Make owner', act(async () => {
       const ok = await confirmDialog({ title: `Make ${name} the owner?`, confirm: 'Make owner', danger: false,
         text: `${name} becomes the owner of ${room.name}, and you become an admin. Only ${name} can give it back.` });
       if (ok) await admin.setRole(room, id, 'owner');
     })]);
   }
   if (outranks(room, me, id)) {
-    list.push(['Remove', attempt(() => admin.remove(room, id))]);
-    list.push(['Ban', attempt(async () => {
+    list.push(['Remove', act(() => admin.remove(room, id))]);
+    list.push(['Ban', act(async () => {
       await admin.ban(room, id);
       ctx.refreshBans();
     })]);
@@ -156,7 +147,7 @@ function membersSection(ctx) {
   const list = h('ul', { class: 'settings-members' });
   const add = button('Add people', { kind: 'secondary', onClick: () => addPeopleDialog({ chat, store, room }) });
   const open = new Set();
-  ctx.report = (text) => { error.textContent = text; };
+  ctx.membersError = error;
   const el = h('section', { class: 'settings-section' }, heading, error, list, add);
   const rank = { owner: 0, admin: 1, member: 2 };
 
@@ -203,26 +194,20 @@ function bansSection(ctx) {
   const el = section('Banned', note, error, list, status);
   let ids = [];
 
-  async function load() {
-    try {
+  const load = async () => {
+    const ok = await attempt(error, async () => {
       ids = await chat.admin.bans(room);
       render();
-    } catch (err) {
-      note.textContent = roomWords(err);
-    }
-  }
+    });
+    if (!ok) note.textContent = '';
+  };
 
-  async function unban(id) {
-    error.textContent = '';
-    try {
-      await chat.admin.unban(room, id);
-      ids = ids.filter((x) => x !== id);
-      render();
-      status.textContent = `${store.displayName(id)} can be added or invited again.`;
-    } catch (err) {
-      error.textContent = roomWords(err);
-    }
-  }
+  const unban = (id) => attempt(error, async () => {
+    await chat.admin.unban(room, id);
+    ids = ids.filter((x) => x !== id);
+    render();
+    status.textContent = `${store.displayName(id)} can be added or invited again.`;
+  });
 
   function render() {
     note.textContent = ids.length ? '' : 'Nobody is banned from this room.';
@@ -258,14 +243,7 @@ function endSection(ctx, close) {
     const ok = await confirmDialog(leaving
       ? { title: `Leave ${room.name}?`, text: leaveText(store, room), confirm: 'Leave' }
       : { title: `Delete ${room.name}?`, text: 'The room, its messages and its files are deleted for everyone. This cannot be undone.', confirm: 'Delete room' });
-    if (!ok) return;
-    error.textContent = '';
-    try {
-      await (leaving ? chat.admin.leave(room) : chat.admin.destroy(room));
-      close();
-    } catch (err) {
-      error.textContent = roomWords(err);
-    }
+    if (ok && await attempt(error, () => (leaving ? chat.admin.leave(room) : chat.admin.destroy(room)))) close();
   }
   return { el, render: () => { del.hidden = roleOf(room, me) !== 'owner'; } };
 }
