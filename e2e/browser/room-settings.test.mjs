@@ -302,6 +302,7 @@ describe('read receipts', () => {
     const who = a.locator('.receipt').getByRole('button', { name: /^Seen by 1/ });
     await who.waitFor();
     assert.equal(await who.getAttribute('title'), 'Seen by Bob');
+    assert.equal((await a.locator('.receipt').textContent()).trim(), 'Seen by 1');
     await who.click();
     await a.locator('.receipt-names').getByText('Bob').waitFor();
   });

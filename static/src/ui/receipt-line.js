@@ -45,7 +45,7 @@ export class ReceiptLine {
     const btn = h('button', { type: 'button', class: 'receipt-who', text: label,
       attrs: { title: `Seen by ${names}`, 'aria-expanded': String(this.open), 'aria-label': `${label}: ${names}` },
       on: { click: () => { this.open = !this.open; this.fill(ids); } } });
-    this.el.replaceChildren(btn, this.open ? h('span', { class: 'receipt-names', text: names }) : null);
+    this.el.replaceChildren(btn, ...(this.open ? [h('span', { class: 'receipt-names', text: names })] : []));
     if (hadFocus) btn.focus({ preventScroll: true });
   }
 }
