@@ -5,6 +5,7 @@ import { h, icon, ICONS } from '../dom.js';
 import { plainWords } from '../api.js';
 import { field } from './parts.js';
 import { userPicker } from './user-picker.js';
+import { roomWords } from '../room-admin.js';
 
 /** modal opens a <dialog>; it removes itself when closed. */
 export function modal(title, ...body) {
@@ -98,7 +99,7 @@ export function addPeopleDialog({ chat, store, room }) {
       }
       dlg.close();
     } catch (err) {
-      error.textContent = plainWords(err);
+      error.textContent = roomWords(err);
     } finally {
       submit.disabled = false;
     }
