@@ -169,14 +169,43 @@ describe('room settings', () => {
     await roomItem(b, 'short-lived').waitFor({ state: 'detached' });
   });
 
-  browserTest(fx, 'a refusal of the service is said in plain words', async () => {
-    const { pages: [a], room, alice, bob } = await threeInARoom(fx, 'rx', 'raced');
+  browserTest(fx, 'the owner leaves: the room leaves her list without a notice, and bob, the admin, owns it', async () => {
+    const { pages: [a, b], room, alice, bob } = await threeInARoom(fx, 'rl', 'passing on');
+    assert.equal((await rest(fx, alice, 'PUT', `/rooms/${room.id}/members/${bob.id}/role`, { role: 'admin' })).status, 200);
     const dialog = await openSettings(a);
-    await dialog.getByRole('button', { name: 'Actions for Bob' }).click();
-    // Bob leaves while the owner's page still lists him.
-    assert.equal((await rest(fx, bob, 'DELETE', `/rooms/${room.id}/members/${bob.id}`)).status, 204);
-    await eventually(async () => assert.equal((await getRoom(fx, alice, room.id)).members.includes(bob.id), false));
-    await memberRow(dialog, 'Bob').waitFor({ state: 'detached' });
+    await dialog.getByRole('button', { name: 'Leave room' }).click();
+    const ask = a.getByRole('dialog', { name: 'Leave passing on?' });
+    await ask.getByText('You are its owner: Bob becomes the owner.').waitFor();
+    await confirm(a, 'Leave passing on?', 'Leave');
+    await roomItem(a, 'passing on').waitFor({ state: 'detached' });
+    await a.getByRole('heading', { name: 'Pick a conversation' }).waitFor();
+
+    // Bob's members panel shows him as the owner, live.
+    await b.getByRole('button', { name: 'Members', exact: true }).click();
+    const panel = b.getByRole('complementary', { name: 'Members' });
+    await panel.locator('.member').filter({ hasText: 'Bob' }).locator('.role-owner').waitFor();
+    assert.equal(await panel.getByText('Alice').count(), 0);
+    assert.equal((await getRoom(fx, bob, room.id)).ownerId, bob.id);
+  });
+
+  browserTest(fx, 'refusals are said in plain words: adding someone banned, saving while offline', async () => {
+    const { pages: [a], room, alice, carol } = await threeInARoom(fx, 'rx', 'refusals');
+    assert.equal((await rest(fx, alice, 'POST', `/rooms/${room.id}/bans`, { userId: carol.id })).status, 204);
+    const dialog = await openSettings(a);
+    await memberRow(dialog, 'Carol').waitFor({ state: 'detached' });
+    await dialog.getByRole('button', { name: 'Add people' }).click();
+    const add = a.getByRole('dialog', { name: 'Add people to refusals' });
+    await add.getByLabel('Add people').fill(carol.username);
+    await add.locator(`.picker-item[data-username="${carol.username}"]`).click();
+    await add.getByRole('button', { name: 'Add', exact: true }).click();
+    await add.getByRole('alert').getByText('Banned from the room.').waitFor();
+    await a.keyboard.press('Escape');
+    await add.waitFor({ state: 'detached' });
+
+    await a.context().setOffline(true);
+    await dialog.getByLabel('Topic').fill('Said while offline');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.getByText('Cannot reach the server. Check your connection and try again.').waitFor();
     await dialog.getByLabel('Room name').fill(' ');
     await dialog.getByRole('button', { name: 'Save' }).click();
     await dialog.getByText('Give the room a name.').waitFor();
