@@ -10,11 +10,11 @@ import { inviteOfPath, pathOfRoom, roomOfPath } from '../routes.js';
 import { notifyMention, setTitleCount } from '../notify.js';
 import { avatar, button, logo, presenceOf } from './parts.js';
 import { roomList } from './room-list.js';
+import { inviteView } from './invite-view.js';
 import { Conversation, emptyState } from './conversation.js';
 import { newDMDialog, newRoomDialog } from './dialogs.js';
 import { connectionBar } from './connection-bar.js';
 import { notifyHint } from './notify-hint.js';
-import { inviteView } from './invite-view.js';
 
 const WIDE = '(min-width: 760px)';
 
@@ -26,14 +26,15 @@ export function appView({ session }) {
   const main = h('section', { class: 'main', attrs: { 'aria-label': 'Conversation' } });
   let conversation = null;
   let notice = '';
-  let invite = null;
+  // An invite link's code, while its address is open: the page asks whether to join.
+  let invite = inviteOfPath(location.pathname);
   let starting = true;
 
   /** open shows a room (null: the list) and puts it in the address. */
   function open(id, { push = true } = {}) {
     if (push && id !== roomOfPath(location.pathname)) history.pushState({ room: id, inApp: true }, '', pathOfRoom(id));
-    notice = '';
     invite = null;
+    notice = '';
     chat.open(id);
   }
 
@@ -88,16 +89,28 @@ export function appView({ session }) {
 
   function mount() {
     conversation?.destroy();
+    if (invite && !store.activeRoom()) {
+      mountInvite();
+      return;
+    }
     const room = store.activeRoom();
-    const waiting = starting && (roomOfPath(location.pathname) || inviteOfPath(location.pathname));
-    const asked = !room && !waiting && invite ? inviteView({ chat, code: invite, onJoined: joined, onDismiss: dismissInvite }) : null;
-    root.dataset.view = room || notice || waiting || asked ? 'room' : 'list';
+    const waiting = starting && roomOfPath(location.pathname);
+    root.dataset.view = room || notice || waiting ? 'room' : 'list';
     conversation = room ? new Conversation({ store, chat, room, onBack: back }) : null;
-    main.replaceChildren(conversation ? conversation.el : asked ? asked.el
+    main.replaceChildren(conversation ? conversation.el
       : waiting ? h('p', { class: 'history-note loading', attrs: { role: 'status' }, text: 'Loading…' }) : emptyState(notice));
-    asked?.focus();
     conversation?.shown();
     if (conversation && window.matchMedia(WIDE).matches) conversation.focus();
+    updateTitle();
+  }
+
+  /** mountInvite asks whether to join the room of the invite link in the address. */
+  function mountInvite() {
+    conversation = null;
+    root.dataset.view = 'room';
+    const asked = inviteView({ chat, code: invite, onJoined: joined, onDismiss: dismissInvite });
+    main.replaceChildren(asked.el);
+    asked.focus();
     updateTitle();
   }
 

@@ -57,7 +57,7 @@ export class Conversation {
     const header = h('header', { class: 'conv-head' },
       button('Back to conversations', { kind: 'ghost', iconPaths: ICONS.back, hideLabel: true, onClick: onBack, attrs: { 'data-back': '' } }),
       this.headAvatar,
-      h('div', { class: 'conv-heading' }, this.title, this.topic.el, this.subtitle),
+      h('div', { class: 'conv-heading' }, this.title, this.subtitle),
       button('Pinned messages', { kind: 'ghost', iconPaths: ICONS.pin, hideLabel: true, attrs: { 'aria-haspopup': 'dialog' },
         onClick: () => pinsDialog({ store, chat, room, onGo: (m) => this.actions.goTo(m.id, m.seq) }) }),
       settingsButton({ store, chat, room }),
@@ -69,6 +69,7 @@ export class Conversation {
       h('div', { class: 'conv-column' }, this.list.el, this.actions.note, this.typingLine, this.composer.el),
       this.panel.el));
     this.title.id = `title-${room.id}`;
+    this.title.after(this.topic.el);
     const refresh = () => {
       this.renderHead();
       this.composer.setLabel();
