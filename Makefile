@@ -8,7 +8,7 @@ BIN     := bin/chatd
 CACHE   := $(CURDIR)/.cache
 GOFILES := $(shell find . -name '*.go' -not -path './e2e/*' -not -path './.cache/*' 2>/dev/null)
 
-.PHONY: help run build page admin-ui test test-deps test-bundle test-go test-page test-e2e test-browser fuzz bench clean
+.PHONY: help run build page admin-ui test test-deps test-bundle test-go test-page test-client test-e2e test-browser fuzz bench clean
 
 ## help: list the targets and what each does.
 help:
@@ -24,7 +24,7 @@ build: page admin-ui $(BIN)
 
 # -buildvcs=auto: stamp the commit into the binary (chatd --version) even
 # where GOFLAGS turns stamping off.
-$(BIN): $(GOFILES) go.mod go.sum static/dist/index.html admin/ui/dist/index.html
+$(BIN): $(GOFILES) go.mod go.sum api/openapi.json static/dist/index.html admin/ui/dist/index.html
 	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/chatd
 
 ## page: bundle static/src into static/dist (only when the sources changed).
@@ -53,7 +53,7 @@ admin/ui/dist/index.html: admin/ui/node_modules/.package-lock.json
 test: test-deps
 	$(MAKE) --no-print-directory test-bundle
 	$(MAKE) --no-print-directory build
-	e2e/scripts/with-services.sh $(MAKE) --no-print-directory test-go test-page test-e2e test-browser
+	e2e/scripts/with-services.sh $(MAKE) --no-print-directory test-go test-page test-client test-e2e test-browser
 
 ## test-deps: Debian packages, npm packages and the FerretDB binary the tests use.
 test-deps:
@@ -74,6 +74,14 @@ test-bundle: static/node_modules/.package-lock.json
 ## test-page: the page's own logic in Node (no browser), such as its mention finder.
 test-page:
 	cd static && node --test --test-reporter=spec test/*.test.mjs
+
+## test-client: the typed client in static/client: tsc --noEmit over it (strict), and its own tests.
+test-client: static/client/node_modules/.package-lock.json
+	static/client/node_modules/.bin/tsc --noEmit -p static/client
+	cd static/client && node --test --test-reporter=spec test/*.test.mjs
+
+static/client/node_modules/.package-lock.json: static/client/package.json static/client/package-lock.json
+	cd static/client && npm ci --no-audit --no-fund --loglevel=error
 
 ## test-e2e: the real binary driven by socket.io-client (needs the services of `make test`).
 test-e2e: build

@@ -47,7 +47,6 @@ type mongoRoom struct {
 	DMKey     string     `bson:"dmKey"`
 	CreatedAt time.Time  `bson:"createdAt"`
 	DeletedAt *time.Time `bson:"deletedAt,omitempty"`
-	OwnerGen  int64      `bson:"ownerGen"` // how many times the owner changed (SetOwner)
 }
 
 // liveRoom filters the rooms collection to the room id unless it is
@@ -88,6 +87,7 @@ type mongoBan struct {
 	RoomID string    `bson:"roomId"`
 	UserID string    `bson:"userId"`
 	At     time.Time `bson:"at"`
+	Order  int64     `bson:"order"` // Unix nanoseconds: orders bans made within a millisecond
 }
 
 // NewMongoStore returns the store on db, creating its indexes if they do not
@@ -110,8 +110,10 @@ func NewMongoStore(ctx context.Context, db *mongo.Database) (*MongoStore, error)
 			Options: options.Index().SetName("userId")}},
 		{s.markers, mongo.IndexModel{Keys: bson.D{{Key: "roomId", Value: 1}},
 			Options: options.Index().SetName("roomId")}},
-		{s.bans, mongo.IndexModel{Keys: bson.D{{Key: "roomId", Value: 1}, {Key: "at", Value: 1}},
-			Options: options.Index().SetName("roomId_at")}},
+		{s.bans, mongo.IndexModel{Keys: bson.D{{Key: "roomId", Value: 1}, {Key: "order", Value: 1}},
+			Options: options.Index().SetName("roomId_order")}},
+		{s.owners, mongo.IndexModel{Keys: bson.D{{Key: "roomId", Value: 1}, {Key: "gen", Value: 1}},
+			Options: options.Index().SetName("roomId_gen")}},
 		{s.rooms, mongo.IndexModel{Keys: bson.D{{Key: "deletedAt", Value: 1}},
 			Options: options.Index().SetName("deletedAt")}},
 	}
@@ -193,11 +195,35 @@ func (s *MongoStore) Room(ctx context.Context, id string) (Room, error) {
 
 // withMembers returns the room of d with its members.
 func (s *MongoStore) withMembers(ctx context.Context, d mongoRoom) (Room, error) {
-	members, err := s.membersOf(ctx, []string{d.ID})
+	rooms, err := s.assemble(ctx, []mongoRoom{d})
 	if err != nil {
 		return Room{}, wire.Unavailablef("room members", err)
 	}
-	return d.room(members[d.ID]), nil
+	return rooms[0], nil
+}
+
+// assemble returns the rooms of docs with their members and owners.
+func (s *MongoStore) assemble(ctx context.Context, docs []mongoRoom) ([]Room, error) {
+	ids := make([]string, len(docs))
+	for i, d := range docs {
+		ids[i] = d.ID
+	}
+	members, err := s.membersOf(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	owners, err := s.latestOwners(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	rooms := make([]Room, len(docs))
+	for i, d := range docs {
+		if o, ok := owners[d.ID]; ok {
+			d.OwnerID = o.OwnerID
+		}
+		rooms[i] = d.room(members[d.ID])
+	}
+	return rooms, nil
 }
 
 // RoomsOf implements Store: the user's memberships, then their rooms, then
@@ -219,13 +245,9 @@ func (s *MongoStore) RoomsOf(ctx context.Context, userID string) ([]Room, error)
 	if err := cur.All(ctx, &docs); err != nil {
 		return nil, wire.Unavailablef("rooms of user", err)
 	}
-	members, err := s.membersOf(ctx, ids)
+	rooms, err := s.assemble(ctx, docs)
 	if err != nil {
 		return nil, wire.Unavailablef("rooms of user", err)
-	}
-	rooms := make([]Room, len(docs))
-	for i, d := range docs {
-		rooms[i] = d.room(members[d.ID])
 	}
 	return rooms, nil
 }
@@ -347,12 +369,12 @@ func (s *MongoStore) setRole(ctx context.Context, roomID, userID, role string) e
 
 // SetOwner implements Store. Each change of owner is a document of the
 // room_owners collection whose unique id is the room's next owner
-// generation: of two transfers at once, one inserts it and the other finds
-// ErrNotOwner, on any server (a conditional update of the room alone does
-// not arbitrate on FerretDB). The room's document follows the entry; a
-// transfer that finds the entry of its generation taken brings the room up
-// to it first, so a crash between the two writes is repaired by the next
-// transfer.
+// generation, and the room's owner is the one of its latest generation (the
+// room document's ownerId until the first change). The insert decides: of
+// two transfers at once one stores the next generation and the other finds
+// it taken (ErrNotOwner), on any server. The owner is never a field that
+// other writes update, since FerretDB loses updates of one document made
+// at the same moment (a removal's removedAt would undo a transfer).
 func (s *MongoStore) SetOwner(ctx context.Context, roomID, from, to string) error {
 	n, err := s.members.CountDocuments(ctx, bson.D{{Key: "_id", Value: memberID(roomID, to)}})
 	switch {
@@ -365,25 +387,24 @@ func (s *MongoStore) SetOwner(ctx context.Context, roomID, from, to string) erro
 	if err != nil {
 		return err
 	}
-	if d.OwnerID != from {
-		return ErrNotOwner
-	}
-	next := mongoOwner{ID: fmt.Sprintf("%s/%d", roomID, d.OwnerGen+1), OwnerID: to}
-	_, err = s.owners.InsertOne(ctx, next)
-	if mongo.IsDuplicateKeyError(err) {
-		if err := s.owners.FindOne(ctx, bson.D{{Key: "_id", Value: next.ID}}).Decode(&next); err != nil {
-			return wire.Unavailablef("set owner", err)
-		}
-		if err := s.applyOwner(ctx, roomID, d.OwnerGen, next.OwnerID); err != nil {
-			return err
-		}
-		return ErrNotOwner
-	}
+	owners, err := s.latestOwners(ctx, []string{roomID})
 	if err != nil {
 		return wire.Unavailablef("set owner", err)
 	}
-	if err := s.applyOwner(ctx, roomID, d.OwnerGen, to); err != nil {
-		return err
+	current := mongoOwner{OwnerID: d.OwnerID}
+	if o, ok := owners[roomID]; ok {
+		current = o
+	}
+	if current.OwnerID != from {
+		return ErrNotOwner
+	}
+	next := mongoOwner{ID: fmt.Sprintf("%s/%d", roomID, current.Gen+1), RoomID: roomID, Gen: current.Gen + 1, OwnerID: to}
+	_, err = s.owners.InsertOne(ctx, next)
+	switch {
+	case mongo.IsDuplicateKeyError(err):
+		return ErrNotOwner
+	case err != nil:
+		return wire.Unavailablef("set owner", err)
 	}
 	if err := s.setRole(ctx, roomID, from, RoleAdmin); !errors.Is(err, ErrNotMember) {
 		return err
@@ -395,18 +416,29 @@ func (s *MongoStore) SetOwner(ctx context.Context, roomID, from, to string) erro
 // owner of a room at one generation (its id: room id, "/", generation).
 type mongoOwner struct {
 	ID      string `bson:"_id"`
+	RoomID  string `bson:"roomId"`
+	Gen     int64  `bson:"gen"`
 	OwnerID string `bson:"ownerId"`
 }
 
-// applyOwner moves the room from owner generation gen to the next, whose
-// owner is to.
-func (s *MongoStore) applyOwner(ctx context.Context, roomID string, gen int64, to string) error {
-	_, err := s.rooms.UpdateOne(ctx, bson.D{{Key: "_id", Value: roomID}, {Key: "ownerGen", Value: gen}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "ownerId", Value: to}, {Key: "ownerGen", Value: gen + 1}}}})
+// latestOwners returns the latest change of owner of each of the rooms that
+// had one.
+func (s *MongoStore) latestOwners(ctx context.Context, roomIDs []string) (map[string]mongoOwner, error) {
+	cur, err := s.owners.Find(ctx, bson.D{{Key: "roomId", Value: bson.D{{Key: "$in", Value: roomIDs}}}})
 	if err != nil {
-		return wire.Unavailablef("set owner", err)
+		return nil, err
 	}
-	return nil
+	var docs []mongoOwner
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, err
+	}
+	latest := make(map[string]mongoOwner, len(docs))
+	for _, d := range docs {
+		if d.Gen > latest[d.RoomID].Gen {
+			latest[d.RoomID] = d
+		}
+	}
+	return latest, nil
 }
 
 // Ban implements Store: the ban first, then the removal (see AddMember).
@@ -414,7 +446,8 @@ func (s *MongoStore) Ban(ctx context.Context, roomID, userID string) error {
 	if _, err := s.roomDoc(ctx, roomID); err != nil {
 		return err
 	}
-	_, err := s.bans.InsertOne(ctx, mongoBan{ID: memberID(roomID, userID), RoomID: roomID, UserID: userID, At: time.Now().UTC()})
+	now := time.Now().UTC()
+	_, err := s.bans.InsertOne(ctx, mongoBan{ID: memberID(roomID, userID), RoomID: roomID, UserID: userID, At: now, Order: now.UnixNano()})
 	if err != nil && !mongo.IsDuplicateKeyError(err) {
 		return wire.Unavailablef("ban", err)
 	}
@@ -439,7 +472,7 @@ func (s *MongoStore) Unban(ctx context.Context, roomID, userID string) error {
 // Bans implements Store.
 func (s *MongoStore) Bans(ctx context.Context, roomID string) ([]string, error) {
 	cur, err := s.bans.Find(ctx, bson.D{{Key: "roomId", Value: roomID}},
-		options.Find().SetSort(bson.D{{Key: "at", Value: 1}, {Key: "userId", Value: 1}}))
+		options.Find().SetSort(bson.D{{Key: "order", Value: 1}}))
 	if err != nil {
 		return nil, wire.Unavailablef("bans", err)
 	}
@@ -562,7 +595,7 @@ func (s *MongoStore) PurgeRoom(ctx context.Context, roomID string, limit int) (i
 			return deleted, nil
 		}
 	}
-	n, err := chatmongo.DeleteBatch(ctx, s.owners, bson.D{{Key: "_id", Value: bson.D{{Key: "$regex", Value: "^" + roomID + "/"}}}}, limit-deleted)
+	n, err := chatmongo.DeleteBatch(ctx, s.owners, bson.D{{Key: "roomId", Value: roomID}}, limit-deleted)
 	if err != nil {
 		return 0, wire.Unavailablef("purge room", err)
 	}

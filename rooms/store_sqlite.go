@@ -326,7 +326,7 @@ func (s *SQLiteStore) Unban(ctx context.Context, roomID, userID string) error {
 
 // Bans implements Store.
 func (s *SQLiteStore) Bans(ctx context.Context, roomID string) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT user_id FROM room_bans WHERE room_id = ? ORDER BY at, user_id`, roomID)
+	rows, err := s.db.QueryContext(ctx, `SELECT user_id FROM room_bans WHERE room_id = ? ORDER BY pos`, roomID)
 	if err != nil {
 		return nil, wire.Unavailablef("bans", err)
 	}
@@ -461,7 +461,7 @@ func (s *SQLiteStore) DeletedRooms(ctx context.Context, limit int) ([]string, er
 var sqlitePurges = []string{
 	`DELETE FROM room_members WHERE pos IN (SELECT pos FROM room_members WHERE room_id = ? LIMIT ?)`,
 	`DELETE FROM read_markers WHERE (user_id, room_id) IN (SELECT user_id, room_id FROM read_markers WHERE room_id = ? LIMIT ?)`,
-	`DELETE FROM room_bans WHERE (room_id, user_id) IN (SELECT room_id, user_id FROM room_bans WHERE room_id = ? LIMIT ?)`,
+	`DELETE FROM room_bans WHERE pos IN (SELECT pos FROM room_bans WHERE room_id = ? LIMIT ?)`,
 }
 
 // PurgeRoom implements Store: one batch in one transaction.

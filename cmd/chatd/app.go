@@ -39,6 +39,7 @@ type Main struct {
 	auth     *auth.Service
 	sessions *auth.Sessions
 	rooms    *rooms.Service
+	invites  *rooms.Invites
 	messages *messages.Service
 	files    *attachments.Service
 	registry *prometheus.Registry
@@ -125,6 +126,9 @@ func (m *Main) buildServices() error {
 	m.messages = messages.NewService(messages.Config{MaxContent: m.cfg.MaxContent, EditWindow: m.cfg.EditWindow}, m.stores.messages,
 		membership{m}, m.auth, m.cluster.Limiter, out, m.log, m.registry)
 	m.rooms = rooms.NewService(m.stores.rooms, activity{m.messages}, m.auth, m.cluster.Presence, out, m.log)
+	if m.invites, err = rooms.NewInvites(m.rooms, m.stores.invites, secret, m.log); err != nil {
+		return err
+	}
 	m.files = attachments.NewService(attachments.Config{MaxUpload: m.cfg.MaxUpload}, m.stores.files, m.stores.blobs,
 		secret, m.rooms, m.cluster.Limiter, m.log)
 	m.messages.UseFiles(m.files)

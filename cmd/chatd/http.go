@@ -94,6 +94,7 @@ func (m *Main) router() http.Handler {
 		r.Use(m.auth.Middleware)
 		m.auth.Routes(r)
 		m.rooms.Routes(r)
+		m.invites.Routes(r)
 		m.messages.Routes(r)
 		m.files.Routes(r, requestUser)
 	})

@@ -23,6 +23,7 @@ type stores struct {
 	users    auth.Store
 	sessions auth.SessionStore
 	rooms    rooms.Store
+	invites  rooms.InviteStore
 	messages messages.Store
 	files    attachments.Store
 	blobs    attachments.Blobs
@@ -58,12 +59,13 @@ func openEmbedded(ctx context.Context, cfg Config) (*stores, error) {
 	sessions, err4 := auth.NewSQLiteSessionStore(ctx, db)
 	files, err5 := attachments.NewSQLiteStore(ctx, db)
 	blobs, err6 := attachments.NewDiskBlobs(filepath.Join(cfg.DataDir, "attachments"))
-	if err := errors.Join(err1, err2, err3, err4, err5, err6); err != nil {
+	invites, err7 := rooms.NewSQLiteInviteStore(ctx, db)
+	if err := errors.Join(err1, err2, err3, err4, err5, err6, err7); err != nil {
 		_ = errors.Join(writer.Close(), db.Close())
 		return nil, fmt.Errorf("prepare embedded database: %w", err)
 	}
 	return &stores{
-		users: users, sessions: sessions, rooms: roomStore, messages: msgs, files: files, blobs: blobs,
+		users: users, sessions: sessions, rooms: roomStore, invites: invites, messages: msgs, files: files, blobs: blobs,
 		ping: db.PingContext,
 		close: func(context.Context) error {
 			return errors.Join(msgs.Close(), writer.Close(), db.Close())
@@ -81,13 +83,15 @@ func openMongo(ctx context.Context, cfg Config) (*stores, error) {
 	msgs, err3 := messages.NewMongoStore(ctx, db)
 	sessions, err4 := auth.NewMongoSessionStore(ctx, db)
 	files, err5 := attachments.NewMongoStore(ctx, db)
-	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
+	invites, err6 := rooms.NewMongoInviteStore(ctx, db)
+	if err := errors.Join(err1, err2, err3, err4, err5, err6); err != nil {
 		_ = client.Disconnect(context.Background())
 		return nil, fmt.Errorf("prepare MongoDB collections: %w", err)
 	}
 	return &stores{
-		users: users, sessions: sessions, rooms: roomStore, messages: msgs, files: files, blobs: attachments.NewGridFSBlobs(db),
-		ping: func(ctx context.Context) error { return client.Ping(ctx, nil) },
+		users: users, sessions: sessions, rooms: roomStore, invites: invites, messages: msgs, files: files,
+		blobs: attachments.NewGridFSBlobs(db),
+		ping:  func(ctx context.Context) error { return client.Ping(ctx, nil) },
 		close: func(ctx context.Context) error {
 			return errors.Join(msgs.Close(), client.Disconnect(ctx))
 		},

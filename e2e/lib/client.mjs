@@ -3,7 +3,7 @@
 // bounded so that no test can hang.
 import { randomBytes } from 'node:crypto';
 import { io } from 'socket.io-client';
-import { checkDocument, checkResponse } from './openapi.mjs';
+import { checkDocument, readAnswer } from './openapi.mjs';
 
 /** DEFAULT_TIMEOUT_MS bounds every wait of this module unless told otherwise ($E2E_TIMEOUT_MS to change it). */
 export const DEFAULT_TIMEOUT_MS = Number(process.env.E2E_TIMEOUT_MS) || 5_000;
@@ -60,17 +60,8 @@ export function api(url, token) {
     }
     await checkDocument();
     const res = await fetch(url + path, { method, headers: h, body: payload, signal: AbortSignal.timeout(timeoutMs) });
-    const text = await res.text();
-    let parsed = text;
-    if ((res.headers.get('content-type') || '').includes('json') && text !== '') {
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        parsed = text;
-      }
-    }
-    checkResponse(method, path, res.status, res.headers.get('content-type'), text, parsed);
-    return { status: res.status, body: parsed, headers: res.headers };
+    const answer = await readAnswer(method, path, res);
+    return { status: answer.status, body: answer.body, headers: answer.headers };
   };
   return {
     request,

@@ -3,6 +3,7 @@
 import { deflateSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { DEFAULT_TIMEOUT_MS } from './client.mjs';
+import { readAnswer } from './openapi.mjs';
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
   let c = n;
@@ -74,15 +75,22 @@ export const PDF = Buffer.from('%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>
 export async function upload(baseURL, token, roomId, bytes, name, type = 'application/octet-stream', { field = 'file', timeoutMs = DEFAULT_TIMEOUT_MS } = {}) {
   const form = new FormData();
   form.append(field, new Blob([bytes], { type }), name);
-  const res = await fetch(`${baseURL}/rooms/${roomId}/attachments`, {
+  const path = `/rooms/${roomId}/attachments`;
+  const res = await fetch(baseURL + path, {
     method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form, signal: AbortSignal.timeout(timeoutMs),
   });
-  const text = await res.text();
-  return { status: res.status, body: (res.headers.get('content-type') || '').includes('json') ? JSON.parse(text) : text };
+  const { status, body } = await readAnswer('POST', path, res);
+  return { status, body };
 }
 
-/** fetchFile fetches a file's path (a signed url, or any path with headers) and resolves with {status, headers, bytes}. */
+/**
+ * fetchFile fetches a file's path (a signed url, or any path with headers)
+ * and resolves with {status, headers, bytes, body}; body is the parsed
+ * JSON of an error answer, else the text of the bytes. Every answer is checked against the
+ * OpenAPI document, as api()'s are.
+ */
 export async function fetchFile(baseURL, path, headers = {}) {
   const res = await fetch(baseURL + path, { headers, signal: AbortSignal.timeout(DEFAULT_TIMEOUT_MS) });
-  return { status: res.status, headers: res.headers, bytes: Buffer.from(await res.arrayBuffer()) };
+  const { status, headers: got, bytes, body } = await readAnswer('GET', path, res);
+  return { status, headers: got, bytes, body };
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need and is quick when it is all there already:
 # Debian's redis-server, chromium and haproxy (the balancer of e2e/lb/), only
-# those missing; the npm packages of e2e/, static/ and admin/ui/, when node_modules
+# those missing; the npm packages of e2e/, static/, static/client/ and admin/ui/, when node_modules
 # is missing or older than the lock file; and the FerretDB test binary.
 set -euo pipefail
 
@@ -78,5 +78,6 @@ build_ferretdb() {
 install_debian_packages
 npm_ci "$root/e2e"
 npm_ci "$root/static"
+npm_ci "$root/static/client"
 npm_ci "$root/admin/ui"
 build_ferretdb

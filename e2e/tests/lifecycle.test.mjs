@@ -132,6 +132,7 @@ for (const store of STORES) {
         ack = assertAckOk(await emitAck(sb, 'react', { roomId: room.id, messageId: m.id, emoji: '👍', add: true }));
         assert.deepEqual(ack.message.reactions, [{ emoji: '🎉', count: 1, userIds: [bob.id] }, { emoji: '👍', count: 2, userIds: [alice.id, bob.id] }]);
         assert.equal(ack.message.rev, 3);
+        await ea.waitFor('message_updated', (e) => e.rev === 3);
         ea.clear();
         const same = assertAckOk(await emitAck(sb, 'react', { roomId: room.id, messageId: m.id, emoji: '👍', add: true }));
         assert.equal(same.message.rev, 3, 'the same reaction again changes nothing');

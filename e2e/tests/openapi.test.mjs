@@ -38,7 +38,7 @@ describe('the OpenAPI document', () => {
       [['GET', `/rooms/${room.id}`, 200, json, '', { ...room, createdAt: 'yesterday' }], /createdAt must match pattern/],
       [['GET', '/rooms/x', 403, json, '', { error: { code: 'not_found', message: 'm' } }], /code must be equal to constant/],
       [['GET', '/no-such-endpoint', 200, json, '', {}], /GET \/no-such-endpoint is not in api\/openapi.json/],
-      [['PATCH', `/rooms/${room.id}`, 200, json, '', room], /PATCH is not documented for \/rooms\/\{roomId\}/],
+      [['PUT', `/rooms/${room.id}`, 200, json, '', room], /PUT is not documented for \/rooms\/\{roomId\}/],
       [['GET', '/rooms', 418, json, '', {}], /answered 418, which is not a documented answer/],
       [['DELETE', `/rooms/${room.id}/members/u`, 204, json, '{}', {}], /with a body, but the document says it has none/],
       [['GET', '/healthz', 200, 'text/plain', 'ok', 'ok'], /as text\/plain; documented: application\/json/],

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from '../lib/harness.mjs';
+import { watchLines } from '../lib/lines.mjs';
 import { startServer } from '../lib/server.mjs';
 import { api, register, connect, collect, emitAck, uniqueName, closeAllSockets, withTimeout } from '../lib/client.mjs';
 
@@ -46,36 +47,14 @@ function terminal(cwd, script) {
     env: { PATH: process.env.PATH, HOME: process.env.HOME },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  const out = [];
-  const waiters = new Set();
-  let rest = '';
-  const onData = (chunk) => {
-    rest += chunk;
-    const parts = rest.split('\n');
-    rest = parts.pop();
-    out.push(...parts);
-    for (const w of waiters) w();
-  };
-  proc.stdout.setEncoding('utf8').on('data', onData);
-  proc.stderr.setEncoding('utf8').on('data', onData);
+  const { lines: out, waitLine } = watchLines(proc);
   const exited = new Promise((resolve) => proc.once('exit', (code) => resolve(code)));
   return {
     out,
     exited,
     type: (line) => proc.stdin.write(`${line}\n`),
     end: () => proc.stdin.end(),
-    waitLine(re, timeoutMs = 15_000) {
-      let check;
-      const p = new Promise((resolve) => {
-        check = () => {
-          const line = out.find((l) => re.test(l));
-          if (line) resolve(line);
-        };
-        waiters.add(check);
-        check();
-      });
-      return withTimeout(p, timeoutMs, `a line matching ${re} (output so far: ${JSON.stringify(out)})`).finally(() => waiters.delete(check));
-    },
+    waitLine,
     async close() {
       proc.stdin.end();
       const timer = setTimeout(() => proc.kill('SIGKILL'), 3_000);
