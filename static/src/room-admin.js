@@ -135,7 +135,7 @@ export class RoomAdmin {
     return (await this.request('GET', roomPath(room.id, '/invites'))).invites;
   }
 
-  /** createInvite makes an invite link: options {maxUses?, expiresInSeconds?} (absent: no limit). */
+  /** createInvite makes an invite link: options {maxUses?, expiresInSeconds?} (0: no limit). */
   createInvite(room, options) {
     return this.request('POST', roomPath(room.id, '/invites'), options);
   }

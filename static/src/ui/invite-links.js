@@ -66,9 +66,8 @@ export function invitesSection({ chat, room }) {
 
   async function onCreate(e) {
     e.preventDefault();
-    const options = {};
-    if (Number(expiry.value)) options.expiresInSeconds = Number(expiry.value);
-    if (Number(uses.value)) options.maxUses = Number(uses.value);
+    // 0 says "never" and "any number" (left out, the service's defaults apply).
+    const options = { expiresInSeconds: Number(expiry.value), maxUses: Number(uses.value) };
     create.disabled = true;
     await attempt(error, async () => {
       const invite = await chat.admin.createInvite(room, options);
