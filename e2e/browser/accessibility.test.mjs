@@ -151,7 +151,7 @@ describe('accessibility of every screen', () => {
     await dialog.getByRole('button', { name: 'Unban Kept Out' }).waitFor();
     await dialog.getByRole('button', { name: 'Actions for Maya Chen' }).click();
     await check(page, 'dialog-room-settings');
-    const code = new URL(await dialog.getByLabel('Invite link').first().inputValue()).pathname;
+    const code = new URL(await dialog.getByLabel('Invite link', { exact: true }).first().inputValue()).pathname;
 
     const other = await fx.page(DESKTOP);
     await signIn(other, gone);
