@@ -119,17 +119,23 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// roomRoutePrefix starts the page's own addresses of rooms, /r/<roomId>: the
-// page shows the room named by its address, so a reload, back and forward,
-// and a shared link open it. The REST routes live under /rooms/, which this
-// can never be mistaken for.
-const roomRoutePrefix = "r/"
+// pageRoutePrefixes start the page's own addresses: /r/<roomId> shows that
+// room (so a reload, back and forward, and a shared link open it), and
+// /invite/<code> asks whether to join the room of an invite link. The REST
+// routes live under /rooms/ and /invites/, which these can never be
+// mistaken for.
+var pageRoutePrefixes = []string{"r/", "invite/"}
 
 // pageRoute reports whether a path is an address of the page itself rather
-// than one of its files: /r/ followed by one path segment.
+// than one of its files: one of pageRoutePrefixes followed by one path
+// segment.
 func pageRoute(name string) bool {
-	id, ok := strings.CutPrefix(name, roomRoutePrefix)
-	return ok && id != "" && !strings.Contains(id, "/")
+	for _, prefix := range pageRoutePrefixes {
+		if rest, ok := strings.CutPrefix(name, prefix); ok && rest != "" && !strings.Contains(rest, "/") {
+			return true
+		}
+	}
+	return false
 }
 
 func serveAsset(w http.ResponseWriter, r *http.Request, a *asset) {

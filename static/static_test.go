@@ -80,9 +80,10 @@ func TestPageHasSecurityPolicy(t *testing.T) {
 	}
 }
 
-func TestRoomAddressesServeThePage(t *testing.T) {
+func TestPageAddressesServeThePage(t *testing.T) {
 	h := newHandler(page)
-	for _, target := range []string{"/r/0123456789abcdef01234567", "/r/anything?x=1", "/r/abc/"} {
+	for _, target := range []string{"/r/0123456789abcdef01234567", "/r/anything?x=1", "/r/abc/",
+		"/invite/Zx81-abc_Q", "/invite/abc/"} {
 		res := get(t, h, http.MethodGet, target, nil)
 		if res.StatusCode != http.StatusOK || !strings.Contains(body(t, res), "app-ABCD2345.js") {
 			t.Errorf("GET %s: %d, want the page", target, res.StatusCode)
@@ -91,7 +92,7 @@ func TestRoomAddressesServeThePage(t *testing.T) {
 			t.Errorf("GET %s: the page without its security policy", target)
 		}
 	}
-	for _, target := range []string{"/r/", "/r", "/r/a/b", "/rooms/abc"} {
+	for _, target := range []string{"/r/", "/r", "/r/a/b", "/rooms/abc", "/invite/", "/invite", "/invite/a/b", "/invites/abc"} {
 		if res := get(t, h, http.MethodGet, target, nil); res.StatusCode != http.StatusNotFound {
 			t.Errorf("GET %s: %d, want 404", target, res.StatusCode)
 		}

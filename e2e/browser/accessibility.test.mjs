@@ -175,6 +175,35 @@ describe('accessibility of every screen', () => {
     await check(page, 'dialog-add-people');
   });
 
+  browserTest(fx, 'desktop: a room\'s settings as its owner, with an invite link and a ban; an invite link opened', async () => {
+    const { sam, maya, design } = await aConversation(fx);
+    const gone = await newUser(fx.url, 'a11y', { displayName: 'Kept Out' });
+    assert.equal((await sam.api.post(`/rooms/${design.id}/bans`, { userId: gone.id })).status, 204);
+    const page = await fx.page(DESKTOP);
+    await signIn(page, sam);
+    await openRoom(page, 'design-team');
+    await page.getByRole('button', { name: 'Room settings' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Room settings' });
+    await dialog.getByRole('button', { name: 'Create link' }).click();
+    await dialog.locator('.invite').first().waitFor();
+    await dialog.getByRole('button', { name: 'Unban Kept Out' }).waitFor();
+    await dialog.getByRole('button', { name: 'Actions for Maya Chen' }).click();
+    await check(page, 'dialog-room-settings');
+    const code = new URL(await dialog.getByLabel('Invite link', { exact: true }).first().inputValue()).pathname;
+
+    const other = await fx.page(DESKTOP);
+    await signIn(other, gone);
+    await other.goto(code);
+    await other.getByRole('heading', { name: /^Join / }).waitFor();
+    await check(other, 'invite');
+    const member = await fx.page(DESKTOP);
+    await signIn(member, maya);
+    await openRoom(member, 'design-team');
+    await member.getByRole('button', { name: 'Room settings' }).click();
+    await member.getByRole('dialog', { name: 'Room settings' }).getByRole('button', { name: 'Leave room' }).waitFor();
+    await check(member, 'dialog-room-settings-member');
+  });
+
   browserTest(fx, 'desktop and phone: a room while the connection is lost', async () => {
     const { maya } = await aConversation(fx);
     const desk = await fx.page(DESKTOP);

@@ -8,6 +8,8 @@ import { Changes } from './changes.js';
 import { coalesce } from './coalesce.js';
 import { Outbox } from './outbox.js';
 import { ReadMarkers } from './reads.js';
+import { Receipts } from './receipts.js';
+import { RoomAdmin } from './room-admin.js';
 import { Typing } from './typing.js';
 
 const PAGE = 20;
@@ -35,6 +37,8 @@ export class Chat {
     this.typing = new Typing(this);
     this.reads = new ReadMarkers(this);
     this.changes = new Changes(this);
+    this.admin = new RoomAdmin(this);
+    this.receipts = new Receipts(this);
     /** refreshRooms reloads the room list: counts, new rooms, rooms left (calls while it runs get one more reload after it). */
     this.refreshRooms = coalesce(() => this.loadRooms());
     this.everConnected = false;
@@ -92,7 +96,9 @@ export class Chat {
     s.on('mention', (m) => this.mentioned(m));
     s.on('presence', (p) => this.presence(p));
     s.on('room_added', () => this.refreshRooms());
-    s.on('room_removed', () => this.refreshRooms());
+    s.on('room_removed', (ev) => this.admin.removed(ev));
+    s.on('room_updated', (r) => this.admin.updated(r));
+    s.on('read', (ev) => this.receipts.read(ev));
   }
 
   setConnection(state) {
@@ -160,7 +166,7 @@ export class Chat {
       seen.add(r.id);
       const cur = rooms.get(r.id);
       if (cur) {
-        Object.assign(cur, { name: r.name, members: r.members, ownerId: r.ownerId, lastMessageAt: r.lastMessageAt });
+        Object.assign(cur, { name: r.name, topic: r.topic, members: r.members, ownerId: r.ownerId, admins: r.admins, memberCount: r.memberCount, lastMessageAt: r.lastMessageAt });
         // A read marker still on its way makes the server's counts stale.
         const readAll = cur.markedSeq >= r.lastSeq;
         cur.unread = readAll ? 0 : r.unread;

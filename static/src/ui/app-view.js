@@ -6,10 +6,11 @@ import { h, announce, ICONS } from '../dom.js';
 import { Api } from '../api.js';
 import { Chat } from '../chat.js';
 import { Store } from '../store.js';
-import { pathOfRoom, roomOfPath } from '../routes.js';
+import { inviteOfPath, pathOfRoom, roomOfPath } from '../routes.js';
 import { notifyMention, setTitleCount } from '../notify.js';
 import { avatar, button, logo, presenceOf } from './parts.js';
 import { roomList } from './room-list.js';
+import { inviteView } from './invite-view.js';
 import { Conversation, emptyState } from './conversation.js';
 import { newDMDialog, newRoomDialog } from './dialogs.js';
 import { connectionBar } from './connection-bar.js';
@@ -26,11 +27,14 @@ export function appView({ session }) {
   const main = h('section', { class: 'main', attrs: { 'aria-label': 'Conversation' } });
   let conversation = null;
   let notice = '';
+  // An invite link's code, while its address is open: the page asks whether to join.
+  let invite = inviteOfPath(location.pathname);
   let starting = true;
 
   /** open shows a room (null: the list) and puts it in the address. */
   function open(id, { push = true } = {}) {
     if (push && id !== roomOfPath(location.pathname)) history.pushState({ room: id, inApp: true }, '', pathOfRoom(id));
+    invite = null;
     notice = '';
     return chat.open(id);
   }
@@ -65,6 +69,7 @@ export function appView({ session }) {
 
   /** openFromAddress shows the room the address names, once the rooms are known. */
   function openFromAddress() {
+    invite = inviteOfPath(location.pathname);
     const id = roomOfPath(location.pathname);
     notice = id && !store.rooms.has(id) ? 'It does not exist, or you are not a member of it.' : '';
     chat.open(notice ? null : id);
@@ -114,6 +119,10 @@ export function appView({ session }) {
 
   function mount() {
     conversation?.destroy();
+    if (invite && !store.activeRoom()) {
+      mountInvite();
+      return;
+    }
     const room = store.activeRoom();
     const waiting = starting && roomOfPath(location.pathname);
     root.dataset.view = room || notice || waiting ? 'room' : 'list';
@@ -123,6 +132,39 @@ export function appView({ session }) {
     conversation?.shown();
     if (conversation && window.matchMedia(WIDE).matches) conversation.focus();
     updateTitle();
+  }
+
+  /** mountInvite asks whether to join the room of the invite link in the address. */
+  function mountInvite() {
+    conversation = null;
+    root.dataset.view = 'room';
+    const asked = inviteView({ chat, code: invite, onJoined: joined, onDismiss: dismissInvite });
+    main.replaceChildren(asked.el);
+    asked.focus();
+    updateTitle();
+  }
+
+  /** joined opens the room joined by the invite of the address, in its place. */
+  function joined(id) {
+    invite = null;
+    history.replaceState({ room: id }, '', pathOfRoom(id));
+    chat.open(id);
+  }
+
+  function dismissInvite() {
+    invite = null;
+    history.replaceState({ room: null }, '', '/');
+    mount();
+  }
+
+  /** roomGone says why the open room went away, in its place. */
+  function roomGone({ title, deleted, open: wasOpen }) {
+    const said = deleted ? `${title} was deleted.` : `You are no longer a member of ${title}.`;
+    announce(said);
+    if (!wasOpen) return;
+    history.replaceState({ room: null }, '', '/');
+    notice = { heading: deleted ? 'This room was deleted' : 'You are no longer in this room',
+      text: deleted ? `${title} and its messages were deleted by its owner.` : `You were removed from ${title}, or left it on another device.` };
   }
 
   function updateTitle() {
@@ -139,6 +181,7 @@ export function appView({ session }) {
     mount();
   });
   store.on('rooms', updateTitle);
+  store.on('room-gone', roomGone);
   store.on('connection', renderMe);
   renderMe();
   history.replaceState({ room: roomOfPath(location.pathname) }, '', location.pathname);

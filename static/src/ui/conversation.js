@@ -10,6 +10,8 @@ import { Composer } from './composer.js';
 import { MembersPanel } from './members-panel.js';
 import { MessageActions } from './message-menu.js';
 import { pinsDialog } from './pins.js';
+import { ReceiptLine } from './receipt-line.js';
+import { settingsButton, topicLine } from './room-settings.js';
 
 function typingText(store, room) {
   const names = [...room.typing.entries()].map(([id, t]) => store.user(id)?.displayName || t.username);
@@ -48,6 +50,9 @@ export class Conversation {
     this.title = h('h2', { class: 'conv-title' });
     this.subtitle = h('p', { class: 'conv-sub' });
     this.headAvatar = h('span', { class: 'conv-avatar' });
+    this.topic = topicLine(room);
+    this.receipt = new ReceiptLine({ store, chat, room });
+    this.list.receipt = () => this.receipt.current();
     this.membersBtn = button('Members', { kind: 'ghost', iconPaths: ICONS.users, hideLabel: true,
       attrs: { 'aria-expanded': 'false', 'aria-controls': this.panel.el.id }, onClick: () => this.togglePanel() });
     const header = h('header', { class: 'conv-head' },
@@ -57,6 +62,7 @@ export class Conversation {
       button('Search messages', { kind: 'ghost', iconPaths: ICONS.search, hideLabel: true, attrs: { 'aria-haspopup': 'dialog', 'aria-keyshortcuts': '/ Control+K Meta+K' }, onClick: onSearch }),
       button('Pinned messages', { kind: 'ghost', iconPaths: ICONS.pin, hideLabel: true, attrs: { 'aria-haspopup': 'dialog' },
         onClick: () => pinsDialog({ store, chat, room, onGo: (m) => this.actions.goTo(m.id, m.seq) }) }),
+      settingsButton({ store, chat, room }),
       this.membersBtn);
     this.el = h('section', { class: 'conversation', attrs: { 'aria-labelledby': `title-${room.id}` },
       on: { keydown: (e) => this.onKey(e), dragover: (e) => this.onDrag(e), dragleave: (e) => this.onDragLeave(e), drop: (e) => this.onDrop(e) } },
@@ -65,6 +71,7 @@ export class Conversation {
       h('div', { class: 'conv-column' }, this.list.el, this.actions.note, this.typingLine, this.composer.el),
       this.panel.el));
     this.title.id = `title-${room.id}`;
+    this.title.after(this.topic.el);
     const refresh = () => {
       this.renderHead();
       this.composer.setLabel();
@@ -89,10 +96,13 @@ export class Conversation {
         refresh();
         this.list.render('status');
       }),
+      store.on('receipts', (id) => { if (id === room.id) this.list.render('status'); }),
+      store.on('connection', (state) => { if (state === 'online') chat.receipts.load(room); }),
     ];
     this.renderHead();
     this.renderTyping();
     this.list.render(room.loaded ? 'status' : 'loading');
+    chat.receipts.load(room);
   }
 
   /** shown is called once the view is in the document. */
@@ -153,6 +163,7 @@ export class Conversation {
       ? avatar(peer, title, { presence: presenceOf(store, peer) })
       : avatar(room.id, title, { group: true }));
     const sub = subtitle(store, room);
+    this.topic.update();
     this.subtitle.textContent = sub.text;
     this.subtitle.classList.toggle('online', !!sub.online);
   }
@@ -176,11 +187,15 @@ export class Conversation {
   }
 }
 
-/** emptyState is shown when no room is open; notice says why (a room that could not be opened). */
+/**
+ * emptyState is shown when no room is open; notice says why: a room that
+ * could not be opened (a text), or one that went away ({heading, text}).
+ */
 export function emptyState(notice = '') {
+  const { heading, text } = typeof notice === 'string' ? { heading: 'Cannot open this conversation', text: notice } : notice;
   return h('section', { class: 'conversation empty', attrs: { 'aria-labelledby': 'empty-title' } },
     h('div', { class: 'empty-card' },
       h('span', { class: 'empty-icon' }, icon(ICONS.chat, { size: 32 })),
-      h('h2', { id: 'empty-title', text: notice ? 'Cannot open this conversation' : 'Pick a conversation' }),
-      h('p', { text: notice || 'Choose a room on the left, or start a new one.' })));
+      h('h2', { id: 'empty-title', text: text ? heading : 'Pick a conversation' }),
+      h('p', { text: text || 'Choose a room on the left, or start a new one.' })));
 }

@@ -5,6 +5,7 @@ import { h, icon, ICONS } from '../dom.js';
 import { plainWords } from '../api.js';
 import { field } from './parts.js';
 import { userPicker } from './user-picker.js';
+import { roomWords } from '../room-admin.js';
 
 /** modal opens a <dialog>; it removes itself when closed. */
 export function modal(title, ...body) {
@@ -82,7 +83,7 @@ export function newDMDialog({ chat, store, onDone }) {
   picker.focus();
 }
 
-/** addPeopleDialog adds members to a group room (owner only). */
+/** addPeopleDialog adds members to a group room (its owner and admins). */
 export function addPeopleDialog({ chat, store, room }) {
   const error = h('p', { class: 'form-error', attrs: { role: 'alert' } });
   const picker = userPicker({ chat, store, multiple: true, exclude: new Set(room.members), label: 'Add people' });
@@ -94,13 +95,11 @@ export function addPeopleDialog({ chat, store, room }) {
     submit.disabled = true;
     try {
       for (const u of picker.selected()) {
-        const updated = await chat.api.addMember(room.id, u.id);
-        room.members = updated.members;
+        await chat.admin.add(room, u.id);
       }
-      store.emit('rooms');
       dlg.close();
     } catch (err) {
-      error.textContent = plainWords(err);
+      error.textContent = roomWords(err);
     } finally {
       submit.disabled = false;
     }

@@ -6,8 +6,10 @@ import { plainWords } from '../api.js';
 import { plural } from '../format.js';
 import { avatar, button, presenceOf, presenceWords } from './parts.js';
 import { addPeopleDialog } from './dialogs.js';
+import { runs } from '../roles.js';
+import { roleBadge } from './room-settings.js';
 
-/** MembersPanel lists a room's members, who is online, and the owner's actions. */
+/** MembersPanel lists a room's members, who is online and who runs it, and adding people for those who may. */
 export class MembersPanel {
   constructor({ store, chat, room, onClose }) {
     this.store = store;
@@ -39,13 +41,12 @@ export class MembersPanel {
     const { store, room } = this;
     const members = room.members.map((id) => ({ id, u: store.user(id) }))
       .sort((a, b) => Number(!!b.u?.online) - Number(!!a.u?.online) || (a.u?.username || '~').localeCompare(b.u?.username || '~'));
-    const isOwner = room.type === 'group' && room.ownerId === store.me.id;
     this.heading.textContent = plural(room.members.length, 'member');
     this.el.replaceChildren(...[
       h('div', { class: 'members-head' }, this.heading,
         button('Close members', { kind: 'ghost', iconPaths: ICONS.close, hideLabel: true, onClick: () => this.onClose() })),
       h('ul', { class: 'member-list' }, members.map(({ id, u }) => this.memberEl(id, u))),
-      isOwner ? button('Add people', { kind: 'secondary', iconPaths: ICONS.plus, onClick: () => addPeopleDialog({ chat: this.chat, store, room }) }) : null,
+      runs(room, store.me.id) ? button('Add people', { kind: 'secondary', iconPaths: ICONS.plus, onClick: () => addPeopleDialog({ chat: this.chat, store, room }) }) : null,
       room.type === 'group' ? button('Leave room', { kind: 'danger', onClick: () => this.leave() }) : null,
     ].filter(Boolean));
   }
@@ -58,15 +59,14 @@ export class MembersPanel {
       avatar(id, u ? name : '?', { size: 'sm', presence }),
       h('span', { class: 'member-name', text: name }),
       id === store.me.id ? h('span', { class: 'member-tag', text: 'you' }) : null,
-      id === room.ownerId ? h('span', { class: 'member-tag', text: 'owner' }) : null,
+      room.type === 'group' ? roleBadge(room, id) : null,
       h('span', { class: 'sr-only', text: presenceWords(presence) }));
   }
 
   async leave() {
     if (!window.confirm(`Leave ${this.room.name}?`)) return;
     try {
-      await this.chat.api.leave(this.room.id, this.store.me.id);
-      this.chat.dropRoom(this.room.id);
+      await this.chat.admin.leave(this.room);
     } catch (err) {
       this.el.append(h('p', { class: 'form-error', attrs: { role: 'alert' }, text: plainWords(err) }));
     }

@@ -59,6 +59,8 @@ export class MessageList {
     this.pinned = true;
     this.top = h('div', { class: 'history-top' });
     this.onAction = null;
+    /** receipt answers the read receipt {messageId, el} to show under that message, or null. */
+    this.receipt = null;
     this.list = h('ol', { class: 'messages', on: { click: (e) => this.onClick(e) } });
     // An image that does not load may have an expired link: the message is read again, once.
     this.list.addEventListener('error', (e) => {
@@ -273,6 +275,7 @@ export class MessageList {
     }
     this.nextCache = new Map();
     const out = [];
+    const receipt = this.receipt?.();
     let prev = null;
     for (const m of room.messages) {
       const day = dayKey(m.createdAt);
@@ -285,6 +288,7 @@ export class MessageList {
         Date.parse(m.createdAt) - Date.parse(prev.createdAt) < GROUP_GAP_MS;
       el.classList.toggle('continued', continued);
       out.push(el);
+      if (receipt?.messageId === m.id) out.push(receipt.el);
       prev = m;
     }
     for (const p of room.pending) out.push(this.node(`p:${p.tempId}`, `${p.status}|${p.error}|${store.connection}`, () => this.pendingEl(p)));
