@@ -17,28 +17,9 @@ import (
 // thumb, a thumbnail.
 func withBytes(t *testing.T, s *Service, room string, thumb bool) Attachment {
 	t.Helper()
-	ctx := context.Background()
 	a := Attachment{ID: wire.NewID(), RoomID: room, UploaderID: "u1", Name: "f.png", Size: 3,
 		ContentType: "image/png", Thumbnail: thumb, CreatedAt: wire.Now()}
-	keys := []string{a.ID}
-	if thumb {
-		keys = append(keys, thumbKey(a.ID))
-	}
-	for _, key := range keys {
-		w, err := s.blobs.Create(ctx, key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Write([]byte("abc")); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Commit(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := s.store.Create(ctx, a); err != nil {
-		t.Fatal(err)
-	}
+	storeWithBytes(t, s, a)
 	return a
 }
 
