@@ -137,6 +137,11 @@ func (s *Service) Delete(ctx context.Context, ids []string) error {
 	if err := s.store.Delete(ctx, ids); err != nil {
 		return err
 	}
+	return s.deleteBlobs(ctx, ids)
+}
+
+// deleteBlobs deletes the bytes and thumbnails of the attachments.
+func (s *Service) deleteBlobs(ctx context.Context, ids []string) error {
 	for _, id := range ids {
 		if err := s.blobs.Delete(ctx, id); err != nil {
 			return err
@@ -148,10 +153,17 @@ func (s *Service) Delete(ctx context.Context, ids []string) error {
 	return nil
 }
 
-// DeleteRoom deletes every attachment of a room, a batch at a time.
+// deleteRoomBatch bounds the attachments one step of DeleteRoom deletes.
+const deleteRoomBatch = 200
+
+// DeleteRoom deletes every attachment of a room with its bytes, a batch at
+// a time: the blobs of a batch first, then its metadata, so that a
+// deletion cut short (a failure, a restart) leaves metadata that the next
+// call finds, never bytes that nothing names. Deleting the attachments of a
+// room that has none succeeds.
 func (s *Service) DeleteRoom(ctx context.Context, roomID string) error {
 	for {
-		batch, err := s.store.OfRoom(ctx, roomID, 200)
+		batch, err := s.store.OfRoom(ctx, roomID, deleteRoomBatch)
 		if err != nil || len(batch) == 0 {
 			return err
 		}
@@ -159,7 +171,10 @@ func (s *Service) DeleteRoom(ctx context.Context, roomID string) error {
 		for i, a := range batch {
 			ids[i] = a.ID
 		}
-		if err := s.Delete(ctx, ids); err != nil {
+		if err := s.deleteBlobs(ctx, ids); err != nil {
+			return err
+		}
+		if err := s.store.Delete(ctx, ids); err != nil {
 			return err
 		}
 	}

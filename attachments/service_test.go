@@ -44,23 +44,36 @@ func newTestService(t *testing.T, cfg Config) (*Service, *SQLiteStore, *DiskBlob
 // keep stores an attachment created at the time given, with its bytes.
 func keep(t *testing.T, s *Service, at time.Time) Attachment {
 	t.Helper()
-	ctx := context.Background()
 	a := Attachment{ID: wire.NewID(), RoomID: wire.NewID(), UploaderID: "u1", Name: "f.bin", Size: 3,
 		ContentType: "application/octet-stream", CreatedAt: at}
-	w, err := s.blobs.Create(ctx, a.ID)
-	if err != nil {
-		t.Fatal(err)
+	storeWithBytes(t, s, a)
+	return a
+}
+
+// storeWithBytes stores a, with the bytes "abc" for it and, when it has
+// one, for its thumbnail.
+func storeWithBytes(t *testing.T, s *Service, a Attachment) {
+	t.Helper()
+	ctx := context.Background()
+	keys := []string{a.ID}
+	if a.Thumbnail {
+		keys = append(keys, thumbKey(a.ID))
 	}
-	if _, err := w.Write([]byte("abc")); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Commit(); err != nil {
-		t.Fatal(err)
+	for _, key := range keys {
+		w, err := s.blobs.Create(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write([]byte("abc")); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Commit(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := s.store.Create(ctx, a); err != nil {
 		t.Fatal(err)
 	}
-	return a
 }
 
 func TestSweepUnsentDeletesOnlyOldUnsentUploads(t *testing.T) {

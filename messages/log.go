@@ -51,6 +51,7 @@ type Log struct {
 	mu      sync.Mutex
 	rooms   map[string]*roomLog
 	pairs   map[pairKey]*Pending // the tempId sends under way on this instance
+	closed  map[string]time.Time // rooms being deleted, or deleted, and since when (log_purge.go)
 	recent  *recentSends
 	writers sync.WaitGroup
 }
@@ -65,6 +66,7 @@ type roomLog struct {
 	known    bool
 	lastRev  int64 // the room's last rev, when revKnown
 	revKnown bool
+	drained  []chan struct{} // closed when the writer next finds the queue empty
 }
 
 // queued is a send or a change waiting in a room's queue.
@@ -153,7 +155,7 @@ var errSeqContention = errors.New("too many concurrent appends to the room")
 // neither may block on the network (Fanout.Broadcast does not).
 func NewLog(store Store, publish func(Message), publishChange func(Outcome), log *slog.Logger) *Log {
 	return &Log{store: store, publish: publish, publishChange: publishChange, log: log, rooms: map[string]*roomLog{},
-		pairs: map[pairKey]*Pending{}, recent: newRecentSends(100_000)}
+		pairs: map[pairKey]*Pending{}, closed: map[string]time.Time{}, recent: newRecentSends(100_000)}
 }
 
 // Recent returns the message senderID stored with tempID through this
@@ -174,6 +176,10 @@ func (l *Log) Append(ctx context.Context, m Message) *Pending {
 	p := &Pending{ctx: ctx, msg: m, done: make(chan struct{})}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if _, ok := l.closed[m.RoomID]; ok {
+		p.answer(Message{}, false, ErrRoomDeleted)
+		return p
+	}
 	if m.TempID != "" {
 		p.pair = pairKey{m.SenderID, m.TempID}
 		if first, ok := l.pairs[p.pair]; ok {
@@ -192,6 +198,10 @@ func (l *Log) Change(ctx context.Context, op Op) *PendingChange {
 	p := &PendingChange{ctx: ctx, op: op, done: make(chan struct{})}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if _, ok := l.closed[op.RoomID]; ok {
+		p.answer(Outcome{}, ErrRoomDeleted)
+		return p
+	}
 	l.enqueueLocked(op.RoomID, queued{change: p})
 	return p
 }
@@ -242,6 +252,10 @@ func (l *Log) write(r *roomLog) {
 		r.queue = r.queue[n:]
 		if n == 0 {
 			r.writing = false
+			for _, ch := range r.drained {
+				close(ch)
+			}
+			r.drained = nil
 			l.forgetIdle()
 		}
 		l.mu.Unlock()

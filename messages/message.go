@@ -184,6 +184,7 @@ func optionalTime(t time.Time) *string {
 // Sentinel errors of the messages package.
 var (
 	ErrMessageNotFound = wire.NewError(wire.NotFound, "message not found")
+	ErrRoomDeleted     = wire.NewError(wire.NotFound, "the room is deleted")
 	ErrEmptyContent    = wire.NewError(wire.InvalidArgument, "content must not be empty")
 	ErrTooLarge        = wire.NewError(wire.TooLarge, "content is too long")
 	ErrInvalidCursor   = wire.NewError(wire.InvalidArgument, "one of before (a message id), after (a seq number) and around (a message id), not two")

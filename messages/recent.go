@@ -48,3 +48,14 @@ func (r *recentSends) put(m Message) {
 	}
 	r.m[recentKey(m.SenderID, m.TempID)] = m
 }
+
+// dropRoom forgets the messages of the room.
+func (r *recentSends) dropRoom(roomID string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for k, m := range r.m {
+		if m.RoomID == roomID {
+			delete(r.m, k)
+		}
+	}
+}

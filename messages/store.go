@@ -104,6 +104,17 @@ type Store interface {
 	// SweepClaims deletes up to limit (sender, tempId) claims made before
 	// cutoff, and returns how many it deleted.
 	SweepClaims(ctx context.Context, cutoff time.Time, limit int) (int, error)
+
+	// DeleteRoomBatch deletes up to limit messages of the room with
+	// everything stored with them (mentions, reactions, pins, search
+	// entries), and up to limit of the room's change entries, and returns
+	// how many messages and entries it deleted: 0 once nothing of the room
+	// is left, and for a room it never knew. Each call is a bounded piece
+	// of work; a call cut short leaves nothing half deleted that the next
+	// call does not find. The (sender, tempId) claims of the messages are
+	// left to SweepClaims: they hold no content, and a claim whose message
+	// is gone claims nothing.
+	DeleteRoomBatch(ctx context.Context, roomID string, limit int) (int, error)
 }
 
 // Claim is what Store.Claim found of one message's (sender, tempId) pair.

@@ -71,12 +71,22 @@ func reindexSQLite(tx *storage.Tx, id, old, content string) error {
 	if err := tx.QueryRow(sqliteNOf, id).Scan(&n); err != nil {
 		return err
 	}
-	if tokens := sqliteTokens(old); tokens != "" {
-		if _, err := tx.Exec(sqliteUnindex, n, tokens); err != nil {
-			return err
-		}
+	if err := unindexSQLite(tx, n, old); err != nil {
+		return err
 	}
 	return indexSQLite(tx, n, content)
+}
+
+// unindexSQLite removes the index entry of the message stored as n, made
+// of content: the index keeps no text, so the 'delete' command is given
+// the tokens the entry was made of.
+func unindexSQLite(tx *storage.Tx, n int64, content string) error {
+	tokens := sqliteTokens(content)
+	if tokens == "" {
+		return nil
+	}
+	_, err := tx.Exec(sqliteUnindex, n, tokens)
+	return err
 }
 
 // Search implements Store: candidates from the index, newest first, a

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -324,23 +325,7 @@ func TestSQLiteStoreDeleteErases(t *testing.T) {
 	for range 50 { // other messages, before and after, on the same pages
 		storetest.Send(t, l, storetest.Message(room, bob, "filler text that stays"))
 	}
-	found := func() []string {
-		var in []string
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range entries {
-			b, err := os.ReadFile(filepath.Join(dir, f.Name()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if bytes.Contains(b, []byte(marker)) || bytes.Contains(b, []byte(indexed)) {
-				in = append(in, f.Name())
-			}
-		}
-		return in
-	}
+	found := func() []string { return filesHolding(t, dir, marker, indexed) }
 	if len(found()) == 0 {
 		t.Fatal("the marker is in no file before the delete: the test cannot see an erasure")
 	}
@@ -348,13 +333,7 @@ func TestSQLiteStoreDeleteErases(t *testing.T) {
 	if _, err := e.log().Change(context.Background(), del).Wait(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for in := found(); len(in) > 0; in = found() {
-		if time.Now().After(deadline) {
-			t.Fatalf("the deleted message's text is still in %v", in)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitErased(t, "the deleted message's text", found)
 	var rows int
 	if err := e.db.QueryRow(`SELECT COUNT(*) FROM message_mentions WHERE room_id = ? AND seq = ?`, room, m.Seq).Scan(&rows); err != nil || rows != 0 {
 		t.Errorf("%d mention rows of the deleted message left, %v", rows, err)
@@ -371,11 +350,121 @@ func TestSQLiteStoreDeleteErases(t *testing.T) {
 	if _, err := l.Change(context.Background(), edit).Wait(); err != nil {
 		t.Fatal(err)
 	}
-	deadline = time.Now().Add(10 * time.Second)
+	waitErased(t, "the text an edit replaced", found)
+}
+
+// filesHolding returns the names of the files of dir that hold one of the
+// strings.
+func filesHolding(t *testing.T, dir string, strs ...string) []string {
+	t.Helper()
+	var in []string
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range entries {
+		if f.IsDir() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, f.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range strs {
+			if bytes.Contains(b, []byte(s)) {
+				in = append(in, f.Name())
+				break
+			}
+		}
+	}
+	return in
+}
+
+// waitErased waits, up to 10 s, until found finds what in no file: the
+// write-ahead log is truncated soon after the commit, not at once.
+func waitErased(t *testing.T, what string, found func() []string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
 	for in := found(); len(in) > 0; in = found() {
 		if time.Now().After(deadline) {
-			t.Fatalf("the text an edit replaced is still in %v", in)
+			t.Fatalf("%s is still in %v", what, in)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestSQLiteStoreDeleteRoomErases purges a room whose messages (reacted
+// to, pinned, edited, one deleted) carry a marker found nowhere else, in
+// several batches, then finds the marker, as text or as the search index
+// holds it, in no file of the data directory; the search index is
+// consistent and another room's messages are still found.
+func TestSQLiteStoreDeleteRoomErases(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	e := openEmbedded(t, dir)
+	l := e.log()
+	room, other, alice, bob := wire.NewID(), wire.NewID(), storetest.User(), storetest.User()
+	word := wire.NewID()
+	marker, indexed := "MARKER-"+word, hex.EncodeToString([]byte(word))
+	var sent []messages.Message
+	for i := range 1200 {
+		m := storetest.Message(room, alice, fmt.Sprintf("message %d says %s to @bob", i, marker))
+		m.Mentions = []string{bob}
+		sent = append(sent, storetest.Send(t, l, m))
+		if i%10 == 0 {
+			storetest.Send(t, l, storetest.Message(other, bob, "filler text that stays"))
+		}
+	}
+	for i, c := range []messages.Op{
+		{Kind: messages.KindReactions, MessageID: sent[0].ID, By: bob, Emoji: "👍", Add: true},
+		{Kind: messages.KindPinned, MessageID: sent[1].ID, By: alice, Moderator: true},
+		{Kind: messages.KindEdited, MessageID: sent[2].ID, By: alice, Content: "edited, still " + marker},
+		{Kind: messages.KindDeleted, MessageID: sent[3].ID, By: alice},
+	} {
+		c.RoomID, c.At = room, wire.Now()
+		if o, err := l.Change(ctx, c).Wait(); err != nil || o.Rev != int64(i+1) {
+			t.Fatalf("%s: rev %d, %v", c.Kind, o.Rev, err)
+		}
+	}
+	found := func() []string { return filesHolding(t, dir, marker, indexed) }
+	if len(found()) == 0 {
+		t.Fatal("the marker is in no file before the purge: the test cannot see an erasure")
+	}
+	batches := 0
+	for {
+		n, err := e.store.DeleteRoomBatch(ctx, room, 500)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		batches++
+	}
+	if batches < 3 {
+		t.Errorf("the purge took %d batches of 500", batches)
+	}
+	waitErased(t, "the purged room's text", func() []string { return filesHolding(t, dir, marker) })
+	waitErased(t, "the purged room's index entries", func() []string { return filesHolding(t, dir, indexed) })
+	if _, err := e.db.ExecContext(ctx, `INSERT INTO message_search (message_search, rank) VALUES ('integrity-check', 0)`); err != nil {
+		t.Errorf("the search index is not consistent after the purge: %v", err)
+	}
+	for _, table := range []string{"messages", "message_mentions", "message_changes"} {
+		var n int
+		if err := e.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table+` WHERE room_id = ?`, room).Scan(&n); err != nil || n != 0 {
+			t.Errorf("%d rows of the purged room left in %s, %v", n, table, err)
+		}
+	}
+	var reactions int
+	if err := e.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM message_reactions`).Scan(&reactions); err != nil || reactions != 0 {
+		t.Errorf("%d reactions left, %v", reactions, err)
+	}
+	q, err := messages.ParseQuery("filler")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hits, _, err := e.store.Search(ctx, messages.SearchRequest{Query: q, Rooms: []string{other}, Limit: 50})
+	if err != nil || len(hits) != 50 {
+		t.Errorf("search of the other room = %d hits, %v; want 50", len(hits), err)
 	}
 }

@@ -68,7 +68,7 @@ func Run(t *testing.T, f Factory) {
 		{"LogSeqGapFreeAcrossInstances", testLogSeqAcrossInstances},
 		{"LogPublishesInSeqOrder", testLogPublishOrder},
 	}
-	for _, tt := range slices.Concat(tests, changeTests, searchTests) {
+	for _, tt := range slices.Concat(tests, changeTests, searchTests, purgeTests) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			tt.run(t, f(t))
