@@ -132,6 +132,7 @@ func (m *Main) buildServices() error {
 	m.files = attachments.NewService(attachments.Config{MaxUpload: m.cfg.MaxUpload}, m.stores.files, m.stores.blobs,
 		secret, m.rooms, m.cluster.Limiter, m.log)
 	m.messages.UseFiles(m.files)
+	m.rooms.UsePurger(purger{m})
 	m.applyLimits()
 	m.cluster.Presence.OnExpired(m.rooms.WentOffline)
 	m.io.Of("/", nil).Use(m.auth.SocketMiddleware())
@@ -331,6 +332,20 @@ func (a activity) SeqOf(ctx context.Context, roomID, messageID string) (int64, e
 
 // membership gives messages what it needs to know of rooms' members, from
 // the rooms service (built after messages, which rooms reads).
+// purger deletes what messages, files and invites keep of a deleted room,
+// for the rooms service's background purge.
+type purger struct{ m *Main }
+
+func (p purger) PurgeRoom(ctx context.Context, roomID string) error {
+	if err := p.m.messages.DeleteRoom(ctx, roomID); err != nil {
+		return err
+	}
+	if err := p.m.files.DeleteRoom(ctx, roomID); err != nil {
+		return err
+	}
+	return p.m.invites.PurgeRoom(ctx, roomID)
+}
+
 type membership struct{ m *Main }
 
 func (ms membership) Members(ctx context.Context, roomID, userID string) ([]string, error) {

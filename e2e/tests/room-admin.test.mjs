@@ -8,6 +8,19 @@ import { newUsers, connect, collect, emitAck, randomHex, sleep } from '../lib/cl
 import { createRoom, createDM, getRoom, listRooms, joinRoom, sendMessage, sendMany, markRead } from '../lib/chat.mjs';
 import { mongoEnv } from '../lib/server.mjs';
 import { assertRoom, assertRestError, assertStatus, assertAckError, assertRecent } from '../lib/expect.mjs';
+import { makePNG, upload } from '../lib/files.mjs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+// filesUnder lists the files below dir, recursively.
+function filesUnder(dir) {
+  let out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    out = statSync(p).isDirectory() ? out.concat(filesUnder(p)) : out.concat([p]);
+  }
+  return out;
+}
 
 const STORES = [{ name: 'embedded', env: {} }];
 if (process.env.CHAT_TEST_MONGO_URI) STORES.push({ name: 'mongodb', env: mongoEnv() });
@@ -172,6 +185,28 @@ for (const store of STORES) {
       assertRestError(await dave.api.get(`/rooms/${room.id}/members?after=${erin.id}`), 'invalid_argument');
       assertRestError(await dave.api.get(`/rooms/${room.id}/members?limit=0`), 'invalid_argument');
     });
+
+    if (store.name === 'embedded') {
+      test('a deleted room is purged from storage: its files and the text of its messages are in no file', async () => {
+        const { alice, bob, room } = await setup();
+        const sa = await connect(srv.url, alice.token);
+        await joinRoom(sa, room.id);
+        const marker = `PURGEME${randomHex(12)}`;
+        for (let i = 0; i < 30; i++) await sendMessage(sa, room.id, `${marker} number ${i}`);
+        const a = assertStatus(await upload(srv.url, alice.token, room.id, makePNG(40, 20), 'square.png', 'image/png'), 201);
+        await sendMessage(sa, room.id, 'with a picture', { attachments: [a.id] });
+        const dir = srv.server.dataDir;
+        const holding = () => filesUnder(dir).filter((f) => readFileSync(f).includes(marker));
+        const blobs = () => filesUnder(join(dir, 'attachments')).length;
+        assert.ok(holding().length > 0 && blobs() > 0, 'the text and the file are stored before');
+        assert.equal((await alice.api.del(`/rooms/${room.id}`)).status, 204);
+        const deadline = Date.now() + 20_000;
+        while ((holding().length > 0 || blobs() > 0) && Date.now() < deadline) await sleep(200);
+        assert.deepEqual(holding(), [], 'the text of the messages is erased');
+        assert.equal(blobs(), 0, 'the files are deleted');
+        assertRestError(await bob.api.get(`/rooms/${room.id}/messages`), 'not_found');
+      });
+    }
 
     test('read receipts: a moved marker reaches the room as read, coalesced; GET …/reads lists every member', async () => {
       const { alice, bob, carol, erin, room } = await setup();
