@@ -152,11 +152,15 @@ func (a *clusterAdapter) DelSockets(opts *socket.BroadcastOptions, rooms []socke
 // ServerSideEmit implements socket.Adapter: the packet is published like a
 // broadcast, without waiting for the broker (the library's Redis adapter
 // publishes it synchronously). With a single instance there is nobody to
-// tell. Acknowledged server-side emits are not supported.
+// tell. An acknowledged emit, which waits for the other instances' answers
+// anyway, goes through the library's adapter, which gathers them.
 func (a *clusterAdapter) ServerSideEmit(packet []any) error {
 	if n := len(packet); n > 0 {
 		if _, withAck := packet[n-1].(socket.Ack); withAck {
-			return errServerSideAck
+			if a.remote == nil {
+				return errServerSideAck
+			}
+			return a.Adapter.ServerSideEmit(packet)
 		}
 	}
 	if a.remote != nil {
@@ -165,7 +169,7 @@ func (a *clusterAdapter) ServerSideEmit(packet []any) error {
 	return nil
 }
 
-var errServerSideAck = errors.New("adapter: server-side emits with an acknowledgement are not supported")
+var errServerSideAck = errors.New("adapter: a server-side emit with an acknowledgement needs the cluster backend")
 
 func localOnly(opts *socket.BroadcastOptions) bool {
 	return opts != nil && opts.Flags != nil && opts.Flags.Local
