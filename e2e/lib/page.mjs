@@ -87,7 +87,9 @@ export async function waitForTexts(page, expected, options) {
 /** badges returns the unread and mention badges of a room list entry ('' when absent). */
 export async function badges(page, name) {
   const item = roomItem(page, name);
-  const text = async (sel) => ((await item.locator(sel).count()) ? (await item.locator(sel).textContent()).trim() : '');
+  // allTextContents does not wait: a badge that goes between a count and a
+  // read would otherwise hold the read for the whole locator timeout.
+  const text = async (sel) => (await item.locator(sel).allTextContents()).join('').trim();
   return { unread: await text('[data-badge="unread"]'), mention: await text('[data-badge="mention"]') };
 }
 
