@@ -45,7 +45,7 @@ func (s *Service) handleHistory(w http.ResponseWriter, r *http.Request) {
 		}
 		req.AfterSeq = &n
 	}
-	limit, err := queryLimit(q)
+	limit, err := wire.QueryLimit(q)
 	if err != nil {
 		wire.WriteError(w, r, s.logger, err)
 		return
@@ -59,7 +59,7 @@ func (s *Service) handleHistory(w http.ResponseWriter, r *http.Request) {
 	wire.WriteJSON(w, http.StatusOK, page)
 }
 
-var errInvalidLimit = wire.NewError(wire.InvalidArgument, "limit must be a positive number")
+var errInvalidLimit = wire.ErrInvalidLimit
 
 // Attach registers the message events of a connected socket of user u.
 func (s *Service) Attach(ev *sockets.Events, sock *socket.Socket, u auth.User) {

@@ -107,25 +107,13 @@ func (s *Service) handleChanges(w http.ResponseWriter, r *http.Request) {
 			}
 			after = n
 		}
-		limit, err := queryLimit(q)
+		limit, err := wire.QueryLimit(q)
 		if err != nil {
 			return 0, nil, err
 		}
 		page, err := s.Changes(r.Context(), u.ID, chi.URLParam(r, "roomId"), after, limit)
 		return http.StatusOK, page, err
 	})
-}
-
-// queryLimit reads the limit parameter: 0 when absent.
-func queryLimit(q url.Values) (int, error) {
-	if !q.Has("limit") {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(q.Get("limit"))
-	if err != nil || n < 1 {
-		return 0, errInvalidLimit
-	}
-	return n, nil
 }
 
 // attachLifecycle registers the socket events of edits, deletes,

@@ -93,7 +93,7 @@ func (s *Service) searchRooms(ctx context.Context, userID, roomID string) ([]str
 func (s *Service) handleSearch(w http.ResponseWriter, r *http.Request) {
 	s.respond(w, r, func(u auth.User) (int, any, error) {
 		q := r.URL.Query()
-		limit, err := queryLimit(q)
+		limit, err := wire.QueryLimit(q)
 		if err != nil {
 			return 0, nil, err
 		}

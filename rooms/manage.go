@@ -2,13 +2,11 @@ package rooms
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
 
-	"github.com/roomchat/chat/sockets"
 	"github.com/roomchat/chat/wire"
 )
 
@@ -100,13 +98,7 @@ func (s *Service) updated(ctx context.Context, r Room) (Room, error) {
 // tellUpdated sends room_updated with the room to every device of its
 // members but those in except.
 func (s *Service) tellUpdated(r Room, except ...string) {
-	targets := make([]string, 0, len(r.Members))
-	for _, m := range r.Members {
-		if !slices.Contains(except, m) {
-			targets = append(targets, sockets.UserRoom(m))
-		}
-	}
-	if len(targets) > 0 {
+	if targets := userRooms(r.Members, except...); len(targets) > 0 {
 		s.out.Broadcast(targets, "room_updated", r)
 	}
 }
@@ -187,11 +179,7 @@ func (s *Service) deleteRoom(ctx context.Context, r Room) error {
 	for _, m := range r.Members {
 		s.out.ChangeMembership(r.ID, m, false)
 	}
-	targets := make([]string, len(r.Members))
-	for i, m := range r.Members {
-		targets[i] = sockets.UserRoom(m)
-	}
-	s.out.Broadcast(targets, "room_removed", RoomRemovedEvent{RoomID: r.ID})
+	s.out.Broadcast(userRooms(r.Members), "room_removed", RoomRemovedEvent{RoomID: r.ID})
 	s.purge.kick()
 	return nil
 }

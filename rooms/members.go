@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"slices"
-	"strconv"
 
 	"github.com/go-chi/chi/v5"
 
@@ -34,12 +33,9 @@ type MemberPage struct {
 	HasMore bool         `json:"hasMore"`
 }
 
-var (
-	errMemberCursor = wire.NewError(wire.InvalidArgument, "after must be the id of a member of the room")
-	errMemberLimit  = wire.NewError(wire.InvalidArgument, "limit must be a positive integer")
-)
+var errMemberCursor = wire.NewError(wire.InvalidArgument, "after must be the id of a member of the room")
 
-// Members returns, to one of the room's members, up to limit members
+// MemberPage returns, to one of the room's members, up to limit members
 // (MemberPageLimit if 0, at most that) who joined after the member after
 // ("" for the first page), with their roles and presence.
 func (s *Service) MemberPage(ctx context.Context, callerID, roomID, after string, limit int) (MemberPage, error) {
@@ -75,13 +71,9 @@ func (s *Service) MemberPage(ctx context.Context, callerID, roomID, after string
 func (s *Service) handleMembers(w http.ResponseWriter, r *http.Request) {
 	s.handle(w, r, func(u auth.User) (int, any, error) {
 		q := r.URL.Query()
-		limit := 0
-		if q.Has("limit") {
-			n, err := strconv.Atoi(q.Get("limit"))
-			if err != nil || n < 1 {
-				return 0, nil, errMemberLimit
-			}
-			limit = n
+		limit, err := wire.QueryLimit(q)
+		if err != nil {
+			return 0, nil, err
 		}
 		page, err := s.MemberPage(r.Context(), u.ID, chi.URLParam(r, "roomId"), q.Get("after"), limit)
 		return http.StatusOK, page, err

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -501,9 +502,17 @@ type RoomRemovedEvent struct {
 // tellMembers sends room_added with the room to every device of the users,
 // so their clients list it and join it without polling.
 func (s *Service) tellMembers(r Room, userIDs ...string) {
-	targets := make([]string, len(userIDs))
-	for i, id := range userIDs {
-		targets[i] = sockets.UserRoom(id)
+	s.out.Broadcast(userRooms(userIDs), "room_added", r)
+}
+
+// userRooms returns the Socket.IO rooms of every device of the users but
+// those in except.
+func userRooms(userIDs []string, except ...string) []string {
+	targets := make([]string, 0, len(userIDs))
+	for _, id := range userIDs {
+		if !slices.Contains(except, id) {
+			targets = append(targets, sockets.UserRoom(id))
+		}
 	}
-	s.out.Broadcast(targets, "room_added", r)
+	return targets
 }

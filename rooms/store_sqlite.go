@@ -146,16 +146,8 @@ func (s *SQLiteStore) RoomIDsOf(ctx context.Context, userID string) ([]string, e
 	if err != nil {
 		return nil, wire.Unavailablef("rooms of user", err)
 	}
-	defer func() { _ = rows.Close() }()
-	ids := []string{}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, wire.Unavailablef("rooms of user", err)
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
+	ids, err := scanStrings(rows)
+	if err != nil {
 		return nil, wire.Unavailablef("rooms of user", err)
 	}
 	return ids, nil

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 )
 
@@ -130,4 +131,20 @@ func jsonKind(goKind string) string {
 	default:
 		return "of another type"
 	}
+}
+
+// ErrInvalidLimit refuses a limit that is not a positive number.
+var ErrInvalidLimit = NewError(InvalidArgument, "limit must be a positive number")
+
+// QueryLimit reads the limit parameter of a query: 0 when absent,
+// ErrInvalidLimit unless it is a positive integer.
+func QueryLimit(q url.Values) (int, error) {
+	if !q.Has("limit") {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(q.Get("limit"))
+	if err != nil || n < 1 {
+		return 0, ErrInvalidLimit
+	}
+	return n, nil
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -151,5 +152,22 @@ func TestWriteError(t *testing.T) {
 				t.Errorf("body is not the error shape: %v", err)
 			}
 		})
+	}
+}
+
+func TestQueryLimit(t *testing.T) {
+	for _, tt := range []struct {
+		query string
+		want  int
+		err   error
+	}{
+		{"", 0, nil}, {"limit=7", 7, nil}, {"limit=0", 0, ErrInvalidLimit}, {"limit=-1", 0, ErrInvalidLimit},
+		{"limit=x", 0, ErrInvalidLimit}, {"limit=", 0, ErrInvalidLimit},
+	} {
+		q, _ := url.ParseQuery(tt.query)
+		got, err := QueryLimit(q)
+		if got != tt.want || !errors.Is(err, tt.err) {
+			t.Errorf("QueryLimit(%q) = %d, %v; want %d, %v", tt.query, got, err, tt.want, tt.err)
+		}
 	}
 }
