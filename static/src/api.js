@@ -94,6 +94,14 @@ export class Api {
     return this.request('GET', `/rooms/${encodeURIComponent(id)}`);
   }
 
+  /** roomMembers reads a page of a room's members: {members: [{id, username, displayName, role, online}], hasMore}. */
+  roomMembers(roomId, { after, limit } = {}) {
+    const q = new URLSearchParams();
+    if (after) q.set('after', after);
+    if (limit) q.set('limit', String(limit));
+    return this.request('GET', `/rooms/${encodeURIComponent(roomId)}/members?${q}`);
+  }
+
   createRoom(name, members) {
     return this.request('POST', '/rooms', { name, members });
   }

@@ -185,7 +185,7 @@ export class Chat {
       if (r.lastMessage) this.store.learnUser({ id: r.lastMessage.senderId, username: r.lastMessage.senderName });
     }
     for (const id of [...rooms.keys()]) if (!seen.has(id)) this.dropRoom(id, false);
-    this.resolveMembers(data.rooms.flatMap((r) => r.members));
+    this.resolveMembers(data.rooms.flatMap((r) => r.members || []));
     this.store.emit('rooms');
   }
 
@@ -225,10 +225,10 @@ export class Chat {
     }
   }
 
-  /** memberIds lists the other members of every room. */
+  /** memberIds lists the other members of every room that lists them. */
   memberIds() {
     const me = this.store.me.id;
-    return [...this.store.rooms.values()].flatMap((r) => r.members).filter((id) => id !== me);
+    return [...this.store.rooms.values()].flatMap((r) => r.members || []).filter((id) => id !== me);
   }
 
   async refreshDirectory(force = false) {

@@ -4,6 +4,7 @@
 
 import { plainWords } from './api.js';
 import { mentionedUsernames } from './mentions.js';
+import { mayBeMember } from './member-pages.js';
 import { quoteOf } from './revisions.js';
 
 const SEND_TIMEOUT_MS = 10000;
@@ -30,7 +31,7 @@ export class Outbox {
     const ids = [];
     for (const name of mentionedUsernames(content)) {
       const u = this.store.userByName(name);
-      if (u && u.id !== this.store.me.id && room.members.includes(u.id)) ids.push(u.id);
+      if (u && u.id !== this.store.me.id && mayBeMember(room, u.id)) ids.push(u.id);
     }
     return ids;
   }

@@ -4,6 +4,8 @@
 // message: "Seen" in a direct message once the other person's marker
 // reaches it, "Seen by N" in a group.
 
+import { listed } from './member-pages.js';
+
 /** Receipts keeps the members' read markers of the rooms opened. */
 export class Receipts {
   constructor(chat) {
@@ -61,7 +63,9 @@ export class Receipts {
     }
     const marks = this.byRoom.get(room.id);
     if (!mine || !marks) return null;
-    const userIds = room.members.filter((id) => id !== me && marks.get(id) >= mine.seq);
+    // A big room's payload does not list its members: its markers are its members'.
+    const ids = listed(room) ? room.members : [...marks.keys()];
+    const userIds = ids.filter((id) => id !== me && marks.get(id) >= mine.seq);
     return userIds.length ? { message: mine, userIds } : null;
   }
 }

@@ -4,6 +4,7 @@
 // the room as it now is; the store takes it in and the views follow.
 
 import { plainWords } from './api.js';
+import { listed, memberPages } from './member-pages.js';
 
 const ROOM_FIELDS = ['name', 'topic', 'ownerId', 'admins', 'memberCount'];
 
@@ -52,14 +53,19 @@ export class RoomAdmin {
   take(r) {
     const room = this.store.rooms.get(r?.id);
     if (!room) {
-      if (r?.members?.includes(this.store.me.id)) this.chat.refreshRooms();
+      // A big room's payload does not say whether the reader is in it: ask.
+      if (!Array.isArray(r?.members) || r.members.includes(this.store.me.id)) this.chat.refreshRooms();
       return null;
     }
     for (const key of ROOM_FIELDS) if (r[key] !== undefined) room[key] = r[key];
     if (Array.isArray(r.members)) {
       room.members = r.members;
       this.chat.resolveMembers(r.members);
+    } else if (r.memberCount !== undefined) {
+      // The room grew past the size whose payload lists its members.
+      delete room.members;
     }
+    this.store.emit('members', room.id);
     this.store.emit('rooms');
     return room;
   }
@@ -103,9 +109,11 @@ export class RoomAdmin {
   }
 
   without(room, userId) {
-    room.members = room.members.filter((id) => id !== userId);
+    if (listed(room)) room.members = room.members.filter((id) => id !== userId);
     room.admins = (room.admins || []).filter((id) => id !== userId);
-    room.memberCount = room.members.length;
+    room.memberCount = listed(room) ? room.members.length : Math.max(0, (room.memberCount || 1) - 1);
+    memberPages(this.chat, room).forget(userId);
+    this.store.emit('members', room.id);
     this.store.emit('rooms');
   }
 

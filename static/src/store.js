@@ -143,7 +143,7 @@ export class Store extends Emitter {
 
   /** peerOf is the other member of a DM room. */
   peerOf(room) {
-    return room.members.find((id) => id !== this.me.id) || this.me.id;
+    return (room.members || []).find((id) => id !== this.me.id) || this.me.id;
   }
 
   roomTitle(room) {

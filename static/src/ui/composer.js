@@ -11,6 +11,7 @@ import { plainWords } from '../api.js';
 import { canEdit } from '../changes.js';
 import { loadDraft, saveDraft } from '../drafts.js';
 import { mentionQuery } from '../mentions.js';
+import { listed, memberPages } from '../member-pages.js';
 import { avatar, presenceOf } from './parts.js';
 import { ComposeBar } from './reply.js';
 import { UploadTray } from './upload-tray.js';
@@ -31,6 +32,8 @@ export class Composer {
     this.chat = chat;
     this.room = room;
     this.matches = [];
+    // Users the directory found for the last @-query (for rooms whose payload does not list the members).
+    this.found = [];
     this.active = 0;
     this.query = null;
     this.mode = null;
@@ -259,10 +262,16 @@ export class Composer {
     }
   }
 
-  /** members lists the known members of the room whose username starts with prefix. */
+  /**
+   * members lists the known members of the room whose username starts with
+   * prefix. A big room's payload does not list its members: there the
+   * candidates are the members read so far and the users the directory
+   * found for the prefix (GET /users); the service mentions only members.
+   */
   members(prefix) {
     const out = [];
-    for (const id of this.room.members) {
+    const ids = listed(this.room) ? this.room.members : new Set([...memberPages(this.chat, this.room).ids, ...this.found]);
+    for (const id of ids) {
       const u = this.store.user(id);
       if (u?.username && id !== this.store.me.id && u.username.toLowerCase().startsWith(prefix)) out.push(u);
     }
@@ -273,12 +282,23 @@ export class Composer {
     const q = mentionQuery(this.input.value, this.input.selectionStart);
     this.query = q;
     if (!q) return this.closeSuggest();
+    if (!listed(this.room)) {
+      const pages = memberPages(this.chat, this.room);
+      if (!pages.ids.length && pages.hasMore && !pages.loading) {
+        pages.more().then(() => {
+          if (this.query !== q) return;
+          this.matches = this.members(q.query);
+          this.renderSuggest();
+        });
+      }
+    }
     this.matches = this.members(q.query);
     this.active = Math.min(this.active, Math.max(0, this.matches.length - 1));
     this.renderSuggest();
     if (this.matches.length < SUGGESTIONS && q.query) {
-      this.chat.search(q.query, 20).then(() => {
+      this.chat.search(q.query, 20).then((users) => {
         if (this.query !== q) return;
+        this.found = users.map((u) => u.id);
         this.matches = this.members(q.query);
         this.renderSuggest();
       }).catch(() => {});

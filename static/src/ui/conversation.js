@@ -8,6 +8,7 @@ import { avatar, button, presenceOf } from './parts.js';
 import { MessageList } from './message-list.js';
 import { Composer } from './composer.js';
 import { MembersPanel } from './members-panel.js';
+import { listed, memberCount } from '../member-pages.js';
 import { MessageActions } from './message-menu.js';
 import { pinsDialog } from './pins.js';
 import { ReceiptLine } from './receipt-line.js';
@@ -30,8 +31,10 @@ function subtitle(store, room) {
     if (peer?.online) return { text: 'Online', online: true };
     return { text: peer?.lastSeenAt ? `Last seen ${ago(peer.lastSeenAt)}` : 'Offline' };
   }
-  const members = plural(room.members.length, 'member');
+  const members = plural(memberCount(room), 'member');
   if (offline) return { text: `${members} · status unknown while offline` };
+  // Who is online is counted where the payload lists the members.
+  if (!listed(room)) return { text: members };
   return { text: `${members} · ${room.members.filter((id) => store.user(id)?.online).length} online` };
 }
 
@@ -97,6 +100,7 @@ export class Conversation {
         this.list.render('status');
       }),
       store.on('receipts', (id) => { if (id === room.id) this.list.render('status'); }),
+      store.on('members', (id) => { if (id === room.id) this.panel.render(); }),
       store.on('connection', (state) => { if (state === 'online') chat.receipts.load(room); }),
     ];
     this.renderHead();

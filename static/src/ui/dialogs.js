@@ -86,7 +86,7 @@ export function newDMDialog({ chat, store, onDone }) {
 /** addPeopleDialog adds members to a group room (its owner and admins). */
 export function addPeopleDialog({ chat, store, room }) {
   const error = h('p', { class: 'form-error', attrs: { role: 'alert' } });
-  const picker = userPicker({ chat, store, multiple: true, exclude: new Set(room.members), label: 'Add people' });
+  const picker = userPicker({ chat, store, multiple: true, exclude: new Set(room.members || []), label: 'Add people' });
   const submit = h('button', { type: 'button', class: 'btn btn-primary', text: 'Add', on: { click: onAdd } });
   const dlg = modal(`Add people to ${room.name}`, h('div', { class: 'dialog-body' }, picker.el, error));
   dlg.append(actions(cancel(), submit));

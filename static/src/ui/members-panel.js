@@ -8,6 +8,7 @@ import { avatar, button, presenceOf, presenceWords } from './parts.js';
 import { addPeopleDialog } from './dialogs.js';
 import { runs } from '../roles.js';
 import { roleBadge } from './room-settings.js';
+import { listed, memberCount, memberPages } from '../member-pages.js';
 
 /** MembersPanel lists a room's members, who is online and who runs it, and adding people for those who may. */
 export class MembersPanel {
@@ -27,9 +28,14 @@ export class MembersPanel {
 
   show() {
     this.el.hidden = false;
-    this.chat.resolveMembers(this.room.members);
+    if (listed(this.room)) this.chat.resolveMembers(this.room.members);
+    else if (!this.pages.ids.length) this.pages.more();
     this.render();
     this.heading.focus({ preventScroll: true });
+  }
+
+  get pages() {
+    return memberPages(this.chat, this.room);
   }
 
   hide() {
@@ -39,16 +45,42 @@ export class MembersPanel {
   render() {
     if (this.el.hidden) return;
     const { store, room } = this;
-    const members = room.members.map((id) => ({ id, u: store.user(id) }))
-      .sort((a, b) => Number(!!b.u?.online) - Number(!!a.u?.online) || (a.u?.username || '~').localeCompare(b.u?.username || '~'));
-    this.heading.textContent = plural(room.members.length, 'member');
+    const focused = this.el.contains(document.activeElement) && document.activeElement.dataset.more !== undefined;
+    this.heading.textContent = plural(memberCount(room), 'member');
     this.el.replaceChildren(...[
       h('div', { class: 'members-head' }, this.heading,
         button('Close members', { kind: 'ghost', iconPaths: ICONS.close, hideLabel: true, onClick: () => this.onClose() })),
-      h('ul', { class: 'member-list' }, members.map(({ id, u }) => this.memberEl(id, u))),
+      h('ul', { class: 'member-list' }, this.shown().map((id) => this.memberEl(id, store.user(id)))),
+      ...this.paging(),
       runs(room, store.me.id) ? button('Add people', { kind: 'secondary', iconPaths: ICONS.plus, onClick: () => addPeopleDialog({ chat: this.chat, store, room }) }) : null,
       room.type === 'group' ? button('Leave room', { kind: 'danger', onClick: () => this.leave() }) : null,
     ].filter(Boolean));
+    if (focused) this.el.querySelector('[data-more]')?.focus();
+  }
+
+  /** shown lists the members to show: all of a listed room, online first; the pages read of a big one, in the order they joined. */
+  shown() {
+    const { store, room } = this;
+    if (!listed(room)) return this.pages.ids;
+    const u = (id) => store.user(id);
+    return [...room.members].sort((a, b) => Number(!!u(b)?.online) - Number(!!u(a)?.online) ||
+      (u(a)?.username || '~').localeCompare(u(b)?.username || '~'));
+  }
+
+  /** paging is a big room's "Load more" button and what its last read said. */
+  paging() {
+    if (listed(this.room)) return [];
+    const p = this.pages;
+    const out = [];
+    if (p.error) out.push(h('p', { class: 'form-error', attrs: { role: 'alert' }, text: plainWords(p.error) }));
+    if (p.hasMore) {
+      const more = button(p.loading ? 'Loading…' : `Load more (${p.ids.length} of ${memberCount(this.room)})`,
+        { kind: 'secondary', onClick: () => { p.more(); this.render(); } });
+      more.dataset.more = '';
+      more.disabled = !!p.loading;
+      out.push(more);
+    }
+    return out;
   }
 
   memberEl(id, u) {

@@ -6,6 +6,8 @@
 // the room while open (room_updated), and closes once the room is gone.
 
 import { h } from '../dom.js';
+import { plainWords } from '../api.js';
+import { listed, memberCount, memberPages } from '../member-pages.js';
 import { attempt } from '../room-admin.js';
 import { outranks, roleOf, runs } from '../roles.js';
 import { actions, addPeopleDialog, cancel, modal } from './dialogs.js';
@@ -172,12 +174,22 @@ function membersSection(ctx) {
           class: `btn btn-small ${label === 'Remove' || label === 'Ban' ? 'btn-danger' : 'btn-secondary'}`, text: label, on: { click: run } }))) : null);
   }
 
+  // A big room's members are read page by page, in the order they joined.
+  const pages = memberPages(chat, room);
+  const more = button('Load more members', { kind: 'secondary', onClick: () => { pages.more(); render(); } });
+  more.dataset.focus = 'more';
+  list.after(more);
+
   function render() {
-    const ids = [...room.members].sort((a, b) => rank[roleOf(room, a)] - rank[roleOf(room, b)] ||
-      store.displayName(a).localeCompare(store.displayName(b)));
-    heading.textContent = `Members (${room.memberCount ?? room.members.length})`;
+    const ids = listed(room) ? [...room.members].sort((a, b) => rank[roleOf(room, a)] - rank[roleOf(room, b)] ||
+      store.displayName(a).localeCompare(store.displayName(b))) : pages.ids;
+    if (!listed(room) && !ids.length && pages.hasMore && !pages.loading && !pages.error) pages.more();
+    heading.textContent = `Members (${memberCount(room)})`;
     const focused = el.contains(document.activeElement) ? document.activeElement.dataset.focus : null;
     list.replaceChildren(...ids.map(row));
+    more.hidden = listed(room) || !pages.hasMore;
+    more.disabled = !!pages.loading;
+    if (!listed(room) && pages.error) error.textContent = plainWords(pages.error);
     add.hidden = !runs(room, me);
     if (focused) (list.querySelector(`[data-focus="${CSS.escape(focused)}"]`) || list.querySelector(`[data-focus^="t:"]`) || heading).focus?.();
   }
@@ -223,10 +235,11 @@ function bansSection(ctx) {
 /** leaveText says what happens when the reader leaves room. */
 function leaveText(store, room) {
   const me = store.me.id;
-  const others = room.members.filter((id) => id !== me);
-  if (!others.length) return 'You are its last member: the room and its messages are deleted.';
+  const others = listed(room) ? room.members.filter((id) => id !== me) : [];
+  if (memberCount(room) <= 1) return 'You are its last member: the room and its messages are deleted.';
   if (room.ownerId !== me) return 'You will no longer see its messages. Someone who runs it can add you again.';
   const next = (room.admins || []).find((id) => id !== me) || others[0];
+  if (!next) return 'You are its owner: the member who has been in it longest becomes the owner.';
   return `You are its owner: ${store.displayName(next)} becomes the owner.`;
 }
 
@@ -281,7 +294,8 @@ export function roomSettingsDialog({ store, chat, room }) {
     ran = can;
   }
 
-  const offs = [store.on('rooms', render), store.on('users', () => { members.render(); bans.render(); })];
+  const offs = [store.on('rooms', render), store.on('users', () => { members.render(); bans.render(); }),
+    store.on('members', (id) => { if (id === room.id) members.render(); })];
   dlg.addEventListener('close', () => offs.forEach((f) => f()));
   render();
   (runs(room, ctx.me) ? dlg.querySelector('input[name="name"]') : dlg.querySelector('.dialog-head button'))?.focus();
