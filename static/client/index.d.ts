@@ -571,6 +571,8 @@ export type TokenSource = string | (() => string | Promise<string>);
 export interface CallOptions {
   /** Default: the client's timeoutMs (10,000). */
   timeoutMs?: number;
+  /** REST only: the request outlives the page that made it (fetch's keepalive, for a page being closed; small bodies only). */
+  keepalive?: boolean;
 }
 
 export interface RestOptions {
@@ -669,6 +671,14 @@ export interface JoinOptions extends CallOptions {
    */
   afterSeq?: number;
   afterRev?: number;
+  /**
+   * The most messages (and changes) one catch-up of the room reads. A room
+   * further behind is not read page by page: delivery skips to its last
+   * seq and rev and `catch_up_skipped` says so, for a caller that shows
+   * only the newest page of a room to load it again. A function is asked
+   * at each catch-up. By default, everything missed is read.
+   */
+  maxCatchUp?: number | (() => number);
 }
 
 /** Where delivery of a room has got to: the last seq and rev handed to the handlers. */
@@ -682,6 +692,12 @@ export interface RoomPosition {
 export interface CatchUpFailure {
   roomId: string;
   error: ChatError;
+}
+
+/** A room further behind than its maxCatchUp: delivery went on from `seq` and `rev` without what came after fromSeq and fromRev. */
+export interface CatchUpSkip extends RoomPosition {
+  fromSeq: number;
+  fromRev: number;
 }
 
 /**
@@ -698,6 +714,8 @@ export interface ChatEvents extends ServerToClientEvents {
   /** After a reconnection, the room is joined again and everything missed was delivered. */
   caught_up: (position: RoomPosition) => void;
   catch_up_failed: (failure: CatchUpFailure) => void;
+  /** The room was further behind than its maxCatchUp, and delivery skipped ahead. */
+  catch_up_skipped: (skip: CatchUpSkip) => void;
 }
 
 /** Chat is one connection to the service, with promise-returning calls and the catch-up done for the caller. */
@@ -721,6 +739,12 @@ export class Chat {
   /** Joins a room: its live events, and the catch-up after every reconnection, until leaveRoom. */
   joinRoom(roomId: string, options?: JoinOptions): Promise<JoinRoomAnswer>;
   leaveRoom(roomId: string, options?: CallOptions): Promise<void>;
+  /**
+   * Tells the client how far a joined room has got, as another source said
+   * (GET /rooms, say): what it has not delivered is read and delivered.
+   * Answers whether the room is joined through this client.
+   */
+  known(roomId: string, lastSeq: number, lastRev: number): boolean;
   /** The rooms joined through this client, with how far delivery has got. */
   positions(): RoomPosition[];
   /** Resolves once no join and no catch-up is going on. */

@@ -94,7 +94,10 @@ export class Rest {
       headers['content-type'] = 'application/json';
       payload = JSON.stringify(body);
     }
-    const res = await this.fetch(method, path, { headers, body: payload }, timeoutMs);
+    /** @type {RequestInit} */
+    const init = { headers, body: payload };
+    if (options.keepalive) init.keepalive = true;
+    const res = await this.fetch(method, path, init, timeoutMs);
     if (res.status === 204) return /** @type {T} */ (undefined);
     const text = await res.text().catch(() => '');
     let data;
