@@ -176,7 +176,7 @@ function membersSection(ctx) {
     const ids = [...room.members].sort((a, b) => rank[roleOf(room, a)] - rank[roleOf(room, b)] ||
       store.displayName(a).localeCompare(store.displayName(b)));
     heading.textContent = `Members (${room.memberCount ?? room.members.length})`;
-    const focused = el.contains(document.activeElement) ? document.activeElement.dataset.focus : null;
+    const focused = el.contains(document.activeElement) ? /** @type {HTMLElement} */ (document.activeElement).dataset.focus : null;
     list.replaceChildren(...ids.map(row));
     add.hidden = !runs(room, me);
     if (focused) (list.querySelector(`[data-focus="${CSS.escape(focused)}"]`) || list.querySelector(`[data-focus^="t:"]`) || heading).focus?.();
