@@ -190,10 +190,7 @@ export interface ReadsAnswer {
   reads: ReadMarker[];
 }
 
-/**
- * POST /rooms/{roomId}/invites.
- * Part of the contract that the service does not serve yet (its routes answer 404).
- */
+/** POST /rooms/{roomId}/invites. */
 export interface CreateInviteRequest {
   maxUses?: number;
   expiresInSeconds?: number;
@@ -201,7 +198,6 @@ export interface CreateInviteRequest {
 
 /**
  * An invite to a room: POST /invites/{code}/accept joins it.
- * Part of the contract that the service does not serve yet.
  */
 export interface Invite {
   code: string;
@@ -211,7 +207,7 @@ export interface Invite {
   uses: number;
 }
 
-/** GET /rooms/{roomId}/invites (not served yet). */
+/** GET /rooms/{roomId}/invites. */
 export interface InvitesAnswer {
   invites: Invite[];
 }
@@ -621,13 +617,9 @@ export class Rest {
   bans(roomId: string, options?: CallOptions): Promise<BansAnswer>;
   ban(roomId: string, userId: string, options?: CallOptions): Promise<void>;
   unban(roomId: string, userId: string, options?: CallOptions): Promise<void>;
-  /** Not served yet. */
   createInvite(roomId: string, body?: CreateInviteRequest, options?: CallOptions): Promise<Invite>;
-  /** Not served yet. */
   invites(roomId: string, options?: CallOptions): Promise<InvitesAnswer>;
-  /** Not served yet. */
   revokeInvite(roomId: string, code: string, options?: CallOptions): Promise<void>;
-  /** Not served yet. */
   acceptInvite(code: string, options?: CallOptions): Promise<Room>;
   markRead(roomId: string, messageId: string, options?: CallOptions): Promise<void>;
   reads(roomId: string, options?: CallOptions): Promise<ReadsAnswer>;

@@ -242,8 +242,7 @@ export class Rest {
     return this.request('DELETE', `${roomPath(roomId)}/bans/${seg(userId)}`, undefined, options);
   }
 
-  // Invites are part of the contract that the service does not serve yet:
-  // until it does, these calls fail with not_found.
+  // Invite links: made, listed and revoked by who runs a group; accepting one joins it.
 
   /** @param {string} roomId @param {CreateInviteRequest} [body] @param {CallOptions} [options] @returns {Promise<Invite>} */
   createInvite(roomId, body = {}, options) {
