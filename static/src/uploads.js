@@ -1,4 +1,3 @@
-// @ts-check
 // Uploading a file to a room. fetch() cannot follow the bytes of a request
 // as they are sent, so this one call is an XMLHttpRequest rather than the
 // client's Rest.upload: for its progress, and so that it can be
