@@ -75,9 +75,11 @@ test-bundle: static/node_modules/.package-lock.json
 test-page:
 	cd static && node --test --test-reporter=spec test/*.test.mjs
 
-## test-client: the typed client in static/client: tsc --noEmit over it (strict), and its own tests.
+## test-client: the typed client in static/client: tsc --noEmit over it (strict) and over the page
+## built on it (static/src, static/tsconfig.json), and the client's own tests.
 test-client: static/client/node_modules/.package-lock.json
 	static/client/node_modules/.bin/tsc --noEmit -p static/client
+	static/client/node_modules/.bin/tsc --noEmit -p static
 	cd static/client && node --test --test-reporter=spec test/*.test.mjs
 
 static/client/node_modules/.package-lock.json: static/client/package.json static/client/package-lock.json

@@ -14,6 +14,20 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 const src = join(root, 'src');
 const dist = join(root, 'dist');
 
+// The page imports the typed client from client/ by relative path; the
+// client's own imports of socket.io-client (and what that imports) resolve
+// from this folder's node_modules, so the bundle holds one copy, the same
+// whether client/node_modules is installed or not.
+const oneSocketIO = {
+  name: 'one-socket.io-client',
+  setup(b) {
+    b.onResolve({ filter: /^(socket\.io-client|engine\.io-client|socket\.io-parser|@socket\.io\/component-emitter|debug)(\/.*)?$/ }, (args) => {
+      if (args.pluginData === 'page' || !args.importer.includes(`${join(root, 'client')}/`)) return undefined;
+      return b.resolve(args.path, { resolveDir: root, kind: args.kind, pluginData: 'page' });
+    });
+  },
+};
+
 async function bundle() {
   const result = await build({
     entryPoints: { app: join(src, 'main.js'), style: join(src, 'styles.css') },
@@ -29,6 +43,7 @@ async function bundle() {
     legalComments: 'eof',
     charset: 'utf8',
     logLevel: 'warning',
+    plugins: [oneSocketIO],
   });
   return result.outputFiles.map((f) => ({ name: basename(f.path), data: Buffer.from(f.contents) }));
 }

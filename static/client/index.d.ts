@@ -190,10 +190,7 @@ export interface ReadsAnswer {
   reads: ReadMarker[];
 }
 
-/**
- * POST /rooms/{roomId}/invites.
- * Part of the contract that the service does not serve yet (its routes answer 404).
- */
+/** POST /rooms/{roomId}/invites. */
 export interface CreateInviteRequest {
   maxUses?: number;
   expiresInSeconds?: number;
@@ -201,7 +198,6 @@ export interface CreateInviteRequest {
 
 /**
  * An invite to a room: POST /invites/{code}/accept joins it.
- * Part of the contract that the service does not serve yet.
  */
 export interface Invite {
   code: string;
@@ -211,7 +207,7 @@ export interface Invite {
   uses: number;
 }
 
-/** GET /rooms/{roomId}/invites (not served yet). */
+/** GET /rooms/{roomId}/invites. */
 export interface InvitesAnswer {
   invites: Invite[];
 }
@@ -571,6 +567,8 @@ export type TokenSource = string | (() => string | Promise<string>);
 export interface CallOptions {
   /** Default: the client's timeoutMs (10,000). */
   timeoutMs?: number;
+  /** REST only: the request outlives the page that made it (fetch's keepalive, for a page being closed; small bodies only). */
+  keepalive?: boolean;
 }
 
 export interface RestOptions {
@@ -619,13 +617,9 @@ export class Rest {
   bans(roomId: string, options?: CallOptions): Promise<BansAnswer>;
   ban(roomId: string, userId: string, options?: CallOptions): Promise<void>;
   unban(roomId: string, userId: string, options?: CallOptions): Promise<void>;
-  /** Not served yet. */
   createInvite(roomId: string, body?: CreateInviteRequest, options?: CallOptions): Promise<Invite>;
-  /** Not served yet. */
   invites(roomId: string, options?: CallOptions): Promise<InvitesAnswer>;
-  /** Not served yet. */
   revokeInvite(roomId: string, code: string, options?: CallOptions): Promise<void>;
-  /** Not served yet. */
   acceptInvite(code: string, options?: CallOptions): Promise<Room>;
   markRead(roomId: string, messageId: string, options?: CallOptions): Promise<void>;
   reads(roomId: string, options?: CallOptions): Promise<ReadsAnswer>;
@@ -669,6 +663,14 @@ export interface JoinOptions extends CallOptions {
    */
   afterSeq?: number;
   afterRev?: number;
+  /**
+   * The most messages (and changes) one catch-up of the room reads. A room
+   * further behind is not read page by page: delivery skips to its last
+   * seq and rev and `catch_up_skipped` says so, for a caller that shows
+   * only the newest page of a room to load it again. A function is asked
+   * at each catch-up. By default, everything missed is read.
+   */
+  maxCatchUp?: number | (() => number);
 }
 
 /** Where delivery of a room has got to: the last seq and rev handed to the handlers. */
@@ -682,6 +684,12 @@ export interface RoomPosition {
 export interface CatchUpFailure {
   roomId: string;
   error: ChatError;
+}
+
+/** A room further behind than its maxCatchUp: delivery went on from `seq` and `rev` without what came after fromSeq and fromRev. */
+export interface CatchUpSkip extends RoomPosition {
+  fromSeq: number;
+  fromRev: number;
 }
 
 /**
@@ -698,6 +706,8 @@ export interface ChatEvents extends ServerToClientEvents {
   /** After a reconnection, the room is joined again and everything missed was delivered. */
   caught_up: (position: RoomPosition) => void;
   catch_up_failed: (failure: CatchUpFailure) => void;
+  /** The room was further behind than its maxCatchUp, and delivery skipped ahead. */
+  catch_up_skipped: (skip: CatchUpSkip) => void;
 }
 
 /** Chat is one connection to the service, with promise-returning calls and the catch-up done for the caller. */
@@ -721,6 +731,12 @@ export class Chat {
   /** Joins a room: its live events, and the catch-up after every reconnection, until leaveRoom. */
   joinRoom(roomId: string, options?: JoinOptions): Promise<JoinRoomAnswer>;
   leaveRoom(roomId: string, options?: CallOptions): Promise<void>;
+  /**
+   * Tells the client how far a joined room has got, as another source said
+   * (GET /rooms, say): what it has not delivered is read and delivered.
+   * Answers whether the room is joined through this client.
+   */
+  known(roomId: string, lastSeq: number, lastRev: number): boolean;
   /** The rooms joined through this client, with how far delivery has got. */
   positions(): RoomPosition[];
   /** Resolves once no join and no catch-up is going on. */

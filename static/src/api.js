@@ -1,22 +1,20 @@
-// REST calls to the service, on the page's own origin.
+// The page's side of the REST API: the typed client's Rest on the page's
+// own origin, with the session's access token, a refused token renewed
+// once, and errors (ChatError) in plain words for the user.
 
-/** ApiError is a failed call: code is the wire error code. */
-export class ApiError extends Error {
-  constructor(code, message, status = 0, retryAfterMs = 0) {
-    super(message || code);
-    this.code = code;
-    this.status = status;
-    this.retryAfterMs = retryAfterMs;
-  }
-}
+import { ChatError, Rest } from '../client/index.js';
 
+/** @import { Session } from './session.js' */
+
+export { ChatError };
+
+/** @type {Record<string, string>} */
 const WORDS = {
   unauthorized: 'Your session has ended. Please sign in again.',
   forbidden: 'You are not allowed to do that here.',
   not_found: 'That no longer exists.',
   conflict: 'That is already taken.',
   too_large: 'That message is too long.',
-  aborted: 'The upload was cancelled.',
   rate_limited: 'You are sending too fast. Wait a moment and try again.',
   unavailable: 'The service is having trouble right now. Try again in a moment.',
   internal: 'Something went wrong on the server. Try again.',
@@ -24,149 +22,67 @@ const WORDS = {
   timeout: 'The server did not answer in time. Try again.',
 };
 
-/** plainWords turns an error into a sentence for the user. */
+/**
+ * plainWords turns an error into a sentence for the user.
+ * @param {unknown} err
+ */
 export function plainWords(err) {
-  if (err instanceof ApiError && err.code === 'invalid_argument' && err.message) {
+  if (err instanceof ChatError && err.code === 'invalid_argument' && err.message && err.message !== err.code) {
     const m = err.message;
     return m.charAt(0).toUpperCase() + m.slice(1) + (/[.!?]$/.test(m) ? '' : '.');
   }
-  return WORDS[err?.code] || WORDS.internal;
+  const code = /** @type {{code?: unknown} | null | undefined} */ (err)?.code;
+  return WORDS[typeof code === 'string' ? code : ''] || WORDS.internal;
 }
 
 /**
- * fetchJSON makes a call on the page's own origin and answers its JSON body;
- * a failure is an ApiError (code "network" when the service was not reached).
+ * renewingFetch is fetch() for the session's calls: a call whose token is
+ * refused (401) is made once more with a token renewed meanwhile. If the
+ * token cannot be renewed, the session has ended (the Session says so)
+ * and the refusal stands.
+ * @param {Session} session
+ * @returns {typeof fetch}
  */
-export async function fetchJSON(method, path, { body, token, keepalive = false } = {}) {
-  const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (token) headers.Authorization = `Bearer ${token}`;
-  let res;
-  try {
-    res = await fetch(path, { method, headers, keepalive, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
-  } catch {
-    throw new ApiError('network', '');
-  }
-  if (res.status === 204) return null;
-  const data = await res.json().catch(() => null);
-  if (res.ok) return data;
-  const e = data?.error || {};
-  throw new ApiError(e.code || 'internal', e.message || '', res.status, e.retryAfterMs || 0);
-}
-
-function messagePath(roomId, messageId) {
-  return `/rooms/${encodeURIComponent(roomId)}/messages/${encodeURIComponent(messageId)}`;
-}
-
-/**
- * Api makes authenticated calls with the session's access token. A refused
- * token is renewed once and the call made again; if it cannot be renewed,
- * the session has ended.
- */
-export class Api {
-  constructor(session) {
-    this.session = session;
-  }
-
-  async request(method, path, body, { keepalive = false } = {}) {
+function renewingFetch(session) {
+  return async (input, init = {}) => {
+    const res = await fetch(input, init);
+    const headers = new Headers(init.headers);
+    if (res.status !== 401 || !headers.has('authorization')) return res;
     try {
-      return await fetchJSON(method, path, { body, keepalive, token: await this.session.accessToken() });
-    } catch (err) {
-      if (err.status !== 401) throw err;
+      await session.renew();
+    } catch {
+      return res;
     }
-    await this.session.renew();
-    return fetchJSON(method, path, { body, keepalive, token: this.session.token });
-  }
+    headers.set('authorization', `Bearer ${session.token}`);
+    return fetch(input, { ...init, headers });
+  };
+}
 
-  searchUsers(query, limit = 10) {
-    return this.request('GET', `/users?${new URLSearchParams({ query, limit: String(limit) })}`);
-  }
+/** origin is the service's address: the page's own. */
+export function origin() {
+  return location.origin;
+}
 
-  usersByIds(ids) {
-    return this.request('GET', `/users?${new URLSearchParams({ ids: ids.join(',') })}`);
-  }
+/**
+ * pageRest makes the REST client of the signed-in page.
+ * @param {Session} session
+ */
+export function pageRest(session) {
+  return new Rest(origin(), sessionOptions(session));
+}
 
-  rooms() {
-    return this.request('GET', '/rooms');
-  }
+/** publicRest makes the REST client of the calls that need no token: sign-in, registration, the session cookie's. */
+export function publicRest() {
+  return new Rest(origin());
+}
 
-  room(id) {
-    return this.request('GET', `/rooms/${encodeURIComponent(id)}`);
-  }
-
-  /** roomMembers reads a page of a room's members: {members: [{id, username, displayName, role, online}], hasMore}. */
-  roomMembers(roomId, { after, limit } = {}) {
-    const q = new URLSearchParams();
-    if (after) q.set('after', after);
-    if (limit) q.set('limit', String(limit));
-    return this.request('GET', `/rooms/${encodeURIComponent(roomId)}/members?${q}`);
-  }
-
-  createRoom(name, members) {
-    return this.request('POST', '/rooms', { name, members });
-  }
-
-  openDM(userId) {
-    return this.request('POST', '/rooms/dm', { userId });
-  }
-
-  addMember(roomId, userId) {
-    return this.request('POST', `/rooms/${encodeURIComponent(roomId)}/members`, { userId });
-  }
-
-  leave(roomId, userId) {
-    return this.request('DELETE', `/rooms/${encodeURIComponent(roomId)}/members/${encodeURIComponent(userId)}`);
-  }
-
-  /** messages pages history: {before: messageId}, {after: seq} or {around: messageId}. */
-  messages(roomId, { before, after, around, limit = 20 } = {}) {
-    const q = new URLSearchParams({ limit: String(limit) });
-    if (before) q.set('before', before);
-    if (after != null) q.set('after', String(after));
-    if (around) q.set('around', around);
-    return this.request('GET', `/rooms/${encodeURIComponent(roomId)}/messages?${q}`);
-  }
-
-  editMessage(roomId, messageId, content) {
-    return this.request('PATCH', messagePath(roomId, messageId), { content });
-  }
-
-  deleteMessage(roomId, messageId) {
-    return this.request('DELETE', messagePath(roomId, messageId));
-  }
-
-  /** react adds (add true) or takes back the user's reaction with emoji. */
-  react(roomId, messageId, emoji, add) {
-    return this.request(add ? 'PUT' : 'DELETE', `${messagePath(roomId, messageId)}/reactions/${encodeURIComponent(emoji)}`);
-  }
-
-  /** changes pages a room's change stream: the changes after rev. */
-  changes(roomId, after, limit = 100) {
-    return this.request('GET', `/rooms/${encodeURIComponent(roomId)}/changes?${new URLSearchParams({ after: String(after), limit: String(limit) })}`);
-  }
-
-  /** pins lists a room's pinned messages, the newest pin first. */
-  pins(roomId) {
-    return this.request('GET', `/rooms/${encodeURIComponent(roomId)}/pins`);
-  }
-
-  pin(roomId, messageId) {
-    return this.request('POST', `/rooms/${encodeURIComponent(roomId)}/pins`, { messageId });
-  }
-
-  unpin(roomId, messageId) {
-    return this.request('DELETE', `/rooms/${encodeURIComponent(roomId)}/pins/${encodeURIComponent(messageId)}`);
-  }
-
-  /** searchMessages finds messages: {q, roomId?, before?, limit?}. */
-  searchMessages({ q, roomId, before, limit = 20 }) {
-    const p = new URLSearchParams({ q, limit: String(limit) });
-    if (roomId) p.set('roomId', roomId);
-    if (before) p.set('before', before);
-    return this.request('GET', `/search?${p}`);
-  }
-
-  markRead(roomId, messageId, options) {
-    return this.request('POST', `/rooms/${encodeURIComponent(roomId)}/read`, { messageId }, options);
-  }
+/**
+ * sessionOptions are the client options of the signed-in page: the
+ * session's token, asked for every call and (re)connection, and the
+ * renewing fetch.
+ * @param {Session} session
+ * @returns {import('../client/index.js').RestOptions & {token: () => Promise<string>}}
+ */
+export function sessionOptions(session) {
+  return { token: () => session.accessToken(), fetch: renewingFetch(session) };
 }

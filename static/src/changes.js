@@ -1,41 +1,65 @@
 // Changes to messages after they were sent: edits, deletes, reactions and
-// pins made from this page, the ones others make (message_updated), and the
-// room's change stream (fetch_changes), read after a reconnect or whenever
-// the page learns of a rev it has not seen, so that nothing loaded stays
-// stale and a deleted message never stays visible.
+// pins made from this page, and the ones the client delivers
+// (message_updated: live, and read from the room's change stream after a
+// reconnection or a gap, once each and in order), so that nothing loaded
+// stays stale and a deleted message never stays visible.
 //
-// Each room keeps two revs: lastRev, the newest the page has heard of (room
-// list, join acks, live events), and rev, the one its loaded history is up
-// to date with. Live changes that follow rev move it on; anything else is
-// fetched from rev onwards.
+// Each room keeps lastRev, the newest rev the page has heard of, and rev,
+// one its loaded history is known to be up to date with (the newest known
+// before its newest page was read): a room joined after its history was
+// loaded is joined from there (see chat.js).
 
-import { coalesce } from './coalesce.js';
 import { applyVersion, newest } from './revisions.js';
 
-const CHANGES_PAGE = 100;
-const CHANGES_PAGES = 50;
+/**
+ * @import { Change, ChangeKind, Message, Room } from '../client/index.js'
+ * @import { RoomState, Store } from './store.js'
+ * @import { Chat } from './chat.js'
+ */
 
-/** canEdit reports whether the reader may edit message m: their own, not deleted. */
+/**
+ * canEdit reports whether the reader may edit message m: their own, not deleted.
+ * @param {Store} store
+ * @param {Message} m
+ */
 export function canEdit(store, m) {
   return !m.deletedAt && m.senderId === store.me.id;
 }
 
-/** moderates reports whether the reader runs the room: its owner or an admin. */
+/**
+ * moderates reports whether the reader runs the room: its owner or an admin.
+ * @param {Store} store
+ * @param {Room} room
+ */
 function moderates(store, room) {
   return room.type === 'group' && (room.ownerId === store.me.id || (room.admins || []).includes(store.me.id));
 }
 
-/** canDelete reports whether the reader may delete m: their own, or any in a room they run. */
+/**
+ * canDelete reports whether the reader may delete m: their own, or any in a room they run.
+ * @param {Store} store
+ * @param {Room} room
+ * @param {Message} m
+ */
 export function canDelete(store, room, m) {
   return !m.deletedAt && (m.senderId === store.me.id || moderates(store, room));
 }
 
-/** canPin reports whether the reader may pin in room: who runs it, or either member of a DM. */
+/**
+ * canPin reports whether the reader may pin in room: who runs it, or either member of a DM.
+ * @param {Store} store
+ * @param {Room} room
+ */
 export function canPin(store, room) {
   return room.type === 'dm' || moderates(store, room);
 }
 
-/** tombstone is what remains of message m once deleted by userId, as the service keeps it. */
+/**
+ * tombstone is what remains of message m once deleted by userId, as the service keeps it.
+ * @param {Message} m
+ * @param {string} userId
+ * @returns {Message}
+ */
 export function tombstone(m, userId) {
   return { ...m, content: '', mentions: [], reactions: [], attachments: [], pinnedAt: null, editedAt: null,
     deletedAt: new Date().toISOString(), deletedBy: userId };
@@ -43,37 +67,33 @@ export function tombstone(m, userId) {
 
 /** Changes keeps the loaded messages of every room at their newest version. */
 export class Changes {
+  /** @param {Pick<Chat, 'store' | 'refreshRooms' | 'socket' | 'request' | 'api'>} chat */
   constructor(chat) {
     this.chat = chat;
-    this.syncs = new WeakMap();
   }
 
   get store() {
     return this.chat.store;
   }
 
-  /** updated handles message_updated {rev, kind, message}. */
+  /**
+   * updated handles message_updated {rev, kind, message}.
+   * @param {Change} change
+   */
   updated({ rev, kind, message }) {
-    const room = this.store.rooms.get(message?.roomId);
+    const room = this.store.rooms.get(message.roomId);
     if (!room) return;
     this.take(room, message, kind);
     room.lastRev = Math.max(room.lastRev, rev);
-    if (!room.loaded) return;
-    if (rev === room.rev + 1) room.rev = rev;
-    else if (rev > room.rev + 1) this.sync(room);
-  }
-
-  /** known records that the room has reached lastRev (a join ack, the room list), and fetches what the history lacks. */
-  known(room, lastRev = 0) {
-    room.lastRev = Math.max(room.lastRev, lastRev);
-    if (room.loaded && room.lastRev > room.rev) this.sync(room);
   }
 
   /**
-   * take applies message m as it is now; kind says what changed. quiet
-   * leaves the redraw to the caller.
+   * take applies message m as it is now; kind says what changed.
+   * @param {RoomState} room
+   * @param {Message} m
+   * @param {ChangeKind} kind
    */
-  take(room, m, kind, { quiet = false } = {}) {
+  take(room, m, kind) {
     const { store } = this;
     if (store.learnUser({ id: m.senderId, username: m.senderName })) store.emit('users');
     const shown = applyVersion(room, m);
@@ -86,73 +106,46 @@ export class Changes {
     if ((kind === 'deleted' || kind === 'edited') && m.seq > room.markedSeq && m.senderId !== store.me.id) {
       this.chat.refreshRooms();
     }
-    if (shown && !quiet) store.emit('messages', room.id, 'status');
+    if (shown) store.emit('messages', room.id, 'status');
   }
 
-  /** sync reads the room's changes after its rev; calls made while it runs get one more run after it. */
-  sync(room) {
-    if (!room.loaded) return Promise.resolve();
-    if (!this.syncs.has(room)) this.syncs.set(room, coalesce(() => this.fetch(room)));
-    return this.syncs.get(room)();
-  }
-
-  /** synced answers a promise that settles once no read of room's changes is going on. */
-  synced(room) {
-    return this.syncs.get(room)?.idle() ?? Promise.resolve();
-  }
-
-  async fetch(room) {
-    for (let i = 0; i < CHANGES_PAGES; i++) {
-      const after = room.rev;
-      let page;
-      try {
-        page = await this.page(room, after);
-      } catch {
-        return; /* the next reconnect, join or room refresh tries again */
-      }
-      for (const c of page.changes) this.take(room, c.message, c.kind, { quiet: true });
-      if (page.changes.length) this.store.emit('messages', room.id, 'status');
-      // A message changed several times comes once, at its latest rev: the
-      // last rev of a page is the newest the history is now up to date with.
-      const seen = page.changes.length ? page.changes[page.changes.length - 1].rev : after;
-      room.rev = Math.max(room.rev, seen);
-      room.lastRev = Math.max(room.lastRev, page.lastRev);
-      if (!page.hasMore && room.rev >= page.lastRev) return;
-    }
-  }
-
-  page(room, after) {
-    if (this.chat.socket?.connected) return this.chat.request('fetch_changes', { roomId: room.id, afterRev: after, limit: CHANGES_PAGE });
-    return this.chat.api.changes(room.id, after, CHANGES_PAGE);
-  }
-
-  /** call makes a change over the socket when it is connected, else over REST. */
-  call(event, payload, rest) {
-    return this.chat.socket?.connected ? this.chat.request(event, payload) : rest();
-  }
-
-  /** edit replaces the content of the reader's message m. */
+  /**
+   * edit replaces the content of the reader's message m.
+   * @param {RoomState} room @param {Message} m @param {string} content
+   */
   async edit(room, m, content) {
-    const res = await this.call('edit_message', { roomId: room.id, messageId: m.id, content },
-      () => this.chat.api.editMessage(room.id, m.id, content).then((message) => ({ message })));
-    this.take(room, res.message, 'edited');
-    return res.message;
+    const message = this.chat.socket.connected
+      ? (await this.chat.request('edit_message', { roomId: room.id, messageId: m.id, content })).message
+      : await this.chat.api.editMessage(room.id, m.id, content);
+    this.take(room, message, 'edited');
+    return message;
   }
 
-  /** remove deletes message m; the page shows the tombstone at once. */
+  /**
+   * remove deletes message m; the page shows the tombstone at once.
+   * @param {RoomState} room @param {Message} m
+   */
   async remove(room, m) {
-    await this.call('delete_message', { roomId: room.id, messageId: m.id }, () => this.chat.api.deleteMessage(room.id, m.id));
+    if (this.chat.socket.connected) await this.chat.request('delete_message', { roomId: room.id, messageId: m.id });
+    else await this.chat.api.deleteMessage(room.id, m.id);
     this.take(room, tombstone(m, this.store.me.id), 'deleted');
   }
 
-  /** react adds (add true) or takes back the reader's reaction with emoji to m. */
+  /**
+   * react adds (add true) or takes back the reader's reaction with emoji to m.
+   * @param {RoomState} room @param {Message} m @param {string} emoji @param {boolean} add
+   */
   async react(room, m, emoji, add) {
-    const res = await this.call('react', { roomId: room.id, messageId: m.id, emoji, add },
-      () => this.chat.api.react(room.id, m.id, emoji, add).then((message) => ({ message })));
-    this.take(room, res.message, 'reactions');
+    const message = this.chat.socket.connected
+      ? (await this.chat.request('react', { roomId: room.id, messageId: m.id, emoji, add })).message
+      : await this.chat.api.react(room.id, m.id, emoji, add);
+    this.take(room, message, 'reactions');
   }
 
-  /** pin pins m (on true) or unpins it. */
+  /**
+   * pin pins m (on true) or unpins it.
+   * @param {RoomState} room @param {Message} m @param {boolean} on
+   */
   async pin(room, m, on) {
     if (on) {
       this.take(room, await this.chat.api.pin(room.id, m.id), 'pinned');
@@ -162,7 +155,10 @@ export class Changes {
     this.take(room, { ...m, pinnedAt: null }, 'unpinned');
   }
 
-  /** pins lists the room's pinned messages, the newest pin first. */
+  /**
+   * pins lists the room's pinned messages, the newest pin first.
+   * @param {RoomState} room
+   */
   async pins(room) {
     const { messages } = await this.chat.api.pins(room.id);
     for (const m of messages) this.store.learnUser({ id: m.senderId, username: m.senderName });

@@ -28,7 +28,11 @@ function append(el, children) {
   }
 }
 
-/** svg builds an inline icon from a list of path data strings. */
+/**
+ * svg builds an inline icon from a list of path data strings.
+ * @param {string[]} paths
+ * @param {{size?: number, label?: string}} [options]
+ */
 export function icon(paths, { size = 20, label } = {}) {
   const ns = 'http://www.w3.org/2000/svg';
   const el = document.createElementNS(ns, 'svg');

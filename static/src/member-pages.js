@@ -52,7 +52,7 @@ export class MemberPages {
     const { chat, room } = this;
     const after = this.ids[this.ids.length - 1];
     try {
-      const page = await chat.api.roomMembers(room.id, { after, limit: PAGE });
+      const page = await chat.api.members(room.id, { after, limit: PAGE });
       const known = new Set(this.ids);
       this.ids.push(...page.members.map((m) => m.id).filter((id) => !known.has(id)));
       this.hasMore = page.hasMore;

@@ -110,6 +110,7 @@ export class Outbox {
   }
 
   /** acked handles message_ack: the message is stored even if its full copy is still on the way. */
+  /** @param {import('../client/index.js').MessageAck} ack */
   acked({ tempId, messageId, seq }) {
     for (const room of this.store.rooms.values()) {
       const p = room.pending.find((x) => x.tempId === tempId);

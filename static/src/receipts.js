@@ -23,7 +23,7 @@ export class Receipts {
     if (this.loads.has(room.id)) return this.loads.get(room.id);
     const done = (async () => {
       try {
-        const { reads } = await this.chat.api.request('GET', `/rooms/${encodeURIComponent(room.id)}/reads`);
+        const { reads } = await this.chat.api.reads(room.id);
         for (const r of reads) this.note(room.id, r.userId, r.seq);
         this.store.emit('receipts', room.id);
       } catch {
@@ -42,8 +42,11 @@ export class Receipts {
     if (!(seq <= marks.get(userId))) marks.set(userId, seq);
   }
 
-  /** read handles the read event {roomId, userId, seq}: a member's marker moved. */
-  read({ roomId, userId, seq } = {}) {
+  /**
+   * read handles the read event {roomId, userId, seq}: a member's marker moved.
+   * @param {import('../client/index.js').ReadEvent} ev
+   */
+  read({ roomId, userId, seq }) {
     if (!this.store.rooms.has(roomId) || userId === this.store.me.id || typeof seq !== 'number') return;
     this.note(roomId, userId, seq);
     this.store.emit('receipts', roomId);

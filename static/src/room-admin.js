@@ -8,10 +8,6 @@ import { listed, memberPages } from './member-pages.js';
 
 const ROOM_FIELDS = ['name', 'topic', 'ownerId', 'admins', 'memberCount'];
 
-function roomPath(roomId, rest = '') {
-  return `/rooms/${encodeURIComponent(roomId)}${rest}`;
-}
-
 /** roomWords says why a call about a room failed, with the service's own reason where it gives one. */
 export function roomWords(err) {
   const m = err?.message;
@@ -45,10 +41,6 @@ export class RoomAdmin {
     return this.chat.store;
   }
 
-  request(method, path, body) {
-    return this.chat.api.request(method, path, body);
-  }
-
   /** take applies a room object from the service to the page's copy; it answers the copy. */
   take(r) {
     const room = this.store.rooms.get(r?.id);
@@ -72,12 +64,12 @@ export class RoomAdmin {
 
   /** update renames room or sets its topic: fields {name?, topic?}. */
   async update(room, fields) {
-    return this.take(await this.request('PATCH', roomPath(room.id), fields));
+    return this.take(await this.chat.api.updateRoom(room.id, fields));
   }
 
   /** setRole makes userId an 'admin', a 'member', or the 'owner' (the caller then becomes an admin). */
   async setRole(room, userId, role) {
-    return this.take(await this.request('PUT', roomPath(room.id, `/members/${encodeURIComponent(userId)}/role`), { role }));
+    return this.take(await this.chat.api.setRole(room.id, userId, role));
   }
 
   /** add adds userId to room. */
@@ -87,23 +79,23 @@ export class RoomAdmin {
 
   /** remove takes userId out of room (not the caller: see leave). */
   async remove(room, userId) {
-    await this.request('DELETE', roomPath(room.id, `/members/${encodeURIComponent(userId)}`));
+    await this.chat.api.removeMember(room.id, userId);
     this.without(room, userId);
   }
 
   /** ban removes userId from room and keeps them out. */
   async ban(room, userId) {
-    await this.request('POST', roomPath(room.id, '/bans'), { userId });
+    await this.chat.api.ban(room.id, userId);
     this.without(room, userId);
   }
 
   unban(room, userId) {
-    return this.request('DELETE', roomPath(room.id, `/bans/${encodeURIComponent(userId)}`));
+    return this.chat.api.unban(room.id, userId);
   }
 
   /** bans lists the ids of the users banned from room, learning their names. */
   async bans(room) {
-    const { userIds } = await this.request('GET', roomPath(room.id, '/bans'));
+    const { userIds } = await this.chat.api.bans(room.id);
     await this.chat.resolveMembers(userIds);
     return userIds;
   }
@@ -119,12 +111,12 @@ export class RoomAdmin {
 
   /** leave takes the signed-in user out of room; the room leaves the list. */
   leave(room) {
-    return this.drop(room, () => this.chat.api.leave(room.id, this.store.me.id));
+    return this.drop(room, () => this.chat.api.removeMember(room.id, this.store.me.id));
   }
 
   /** destroy deletes room for everyone (its owner only). */
   destroy(room) {
-    return this.drop(room, () => this.request('DELETE', roomPath(room.id)));
+    return this.drop(room, () => this.chat.api.deleteRoom(room.id));
   }
 
   async drop(room, call) {
@@ -140,21 +132,21 @@ export class RoomAdmin {
 
   /** invites lists room's invite links. */
   async invites(room) {
-    return (await this.request('GET', roomPath(room.id, '/invites'))).invites;
+    return (await this.chat.api.invites(room.id)).invites;
   }
 
   /** createInvite makes an invite link: options {maxUses?, expiresInSeconds?} (0: no limit). */
   createInvite(room, options) {
-    return this.request('POST', roomPath(room.id, '/invites'), options);
+    return this.chat.api.createInvite(room.id, options);
   }
 
   revokeInvite(room, code) {
-    return this.request('DELETE', roomPath(room.id, `/invites/${encodeURIComponent(code)}`));
+    return this.chat.api.revokeInvite(room.id, code);
   }
 
   /** accept joins the room of an invite code and answers it, in the list. */
   async accept(code) {
-    const r = await this.request('POST', `/invites/${encodeURIComponent(code)}/accept`);
+    const r = await this.chat.api.acceptInvite(code);
     const room = this.chat.addRoom(r);
     this.take(r);
     return room;
@@ -169,8 +161,9 @@ export class RoomAdmin {
    * removed handles room_removed: the user left or was removed or banned,
    * or the room was deleted. Unless this page did it, the store announces
    * 'room-gone' {id, title, deleted, open} before the room leaves the list.
+   * @param {import('../client/index.js').RoomRequest} ev
    */
-  async removed({ roomId } = {}) {
+  async removed({ roomId }) {
     const { store } = this;
     const room = store.rooms.get(roomId);
     if (!room) return;

@@ -8,7 +8,7 @@
 // and a time), so that a page never signed in does not ask, and so that the
 // other tabs hear of a sign-in or a sign-out (the storage event).
 
-import { ApiError, fetchJSON } from './api.js';
+import { ChatError, publicRest } from './api.js';
 import { Emitter } from './store.js';
 
 const HINT = 'roomchat.signedIn';
@@ -58,13 +58,13 @@ export class Session extends Emitter {
   }
 
   async signIn(username, password) {
-    this.accept(await fetchJSON('POST', '/session', { body: { username, password } }));
+    this.accept(await publicRest().createSession({ username, password }));
     localStorage.setItem(HINT, `${this.user.id}:${Date.now()}`);
   }
 
   /** register creates the account, then signs in with it. */
   async register(username, password, displayName) {
-    await fetchJSON('POST', '/register', { body: { username, password, displayName: displayName || undefined } });
+    await publicRest().register({ username, password, displayName: displayName || undefined });
     await this.signIn(username, password);
   }
 
@@ -72,7 +72,7 @@ export class Session extends Emitter {
   refresh() {
     if (!this.refreshing) {
       const epoch = this.epoch;
-      this.refreshing = withLock(() => fetchJSON('POST', '/session/refresh'))
+      this.refreshing = withLock(() => publicRest().refreshSession())
         // A session that ended while the answer was on its way stays ended.
         .then((grant) => { if (epoch === this.epoch) this.accept(grant); })
         .finally(() => { this.refreshing = null; });
@@ -91,7 +91,7 @@ export class Session extends Emitter {
   async renew() {
     // Once ended, only signing in again (or resume) starts a session: late
     // calls of the page that was torn down must not.
-    if (!this.user) throw new ApiError('unauthorized', '');
+    if (!this.user) throw new ChatError('unauthorized');
     try {
       await this.refresh();
     } catch (err) {
@@ -121,7 +121,7 @@ export class Session extends Emitter {
   async signOut() {
     const token = this.token;
     this.end('');
-    if (token) await fetchJSON('DELETE', '/session', { token }).catch(() => {});
+    if (token) await publicRest().withToken(token).endSessions().catch(() => {});
   }
 
   /**

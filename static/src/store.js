@@ -4,16 +4,44 @@
 
 import { settle } from './revisions.js';
 
+/**
+ * @import { JoinRoomAnswer, Message, Room, RoomSummary, UserInfo } from '../client/index.js'
+ */
+
+/**
+ * A room as the page keeps it: the room from the service, with the
+ * reader's counts and the page's bookkeeping.
+ * @typedef {Room & {
+ *   unread: number, unreadMentions: number, lastMessage: Message | null,
+ *   messages: Message[], loaded: boolean, loading: boolean, loadingNewest: Promise<void> | null,
+ *   loadError?: unknown, hasMore: boolean, loadingOlder: boolean, pending: any[], uploads: any[],
+ *   typing: Map<string, {username: string, timer: ReturnType<typeof setTimeout>}>,
+ *   markedSeq: number, view: any, joined: boolean, joining: Promise<JoinRoomAnswer> | null,
+ *   lastRev: number, rev: number, newer: Map<string, Message>,
+ * }} RoomState
+ */
+
+/**
+ * A user as the page knows them: what it has heard so far.
+ * @typedef {Partial<UserInfo> & {id: string, lastSeenAt?: string}} KnownUser
+ */
+
 /** Emitter is a minimal event emitter: on() returns an unsubscribe. */
 export class Emitter {
+  /** @type {Map<string, Set<(...args: any[]) => void>>} */
   #handlers = new Map();
 
+  /**
+   * @param {string} event
+   * @param {(...args: any[]) => void} fn
+   */
   on(event, fn) {
     if (!this.#handlers.has(event)) this.#handlers.set(event, new Set());
     this.#handlers.get(event).add(fn);
     return () => this.#handlers.get(event)?.delete(fn);
   }
 
+  /** @param {string} event @param {...any} args */
   emit(event, ...args) {
     for (const fn of [...(this.#handlers.get(event) || [])]) fn(...args);
   }
@@ -24,7 +52,11 @@ export function activity(room) {
   return Date.parse(room.lastMessageAt || room.createdAt || 0) || 0;
 }
 
-/** newRoomState wraps a room from the server with the client's bookkeeping. */
+/**
+ * newRoomState wraps a room from the server with the client's bookkeeping.
+ * @param {Room & Partial<RoomSummary>} room
+ * @returns {RoomState}
+ */
 export function newRoomState(room) {
   return {
     ...room,
@@ -34,6 +66,7 @@ export function newRoomState(room) {
     messages: [],
     loaded: false,
     loading: false,
+    loadingNewest: null,
     hasMore: true,
     loadingOlder: false,
     pending: [],
@@ -44,6 +77,7 @@ export function newRoomState(room) {
     markedSeq: room.unread ? 0 : room.lastSeq || 0,
     view: null,
     joined: false,
+    joining: null,
     // Changes: the newest rev heard of, and the rev the loaded history is up to date with.
     lastRev: room.lastRev || 0,
     rev: 0,
@@ -51,7 +85,10 @@ export function newRoomState(room) {
   };
 }
 
-/** maxSeq is the newest seq of a room's loaded history (0 when empty). */
+/**
+ * maxSeq is the newest seq of a room's loaded history (0 when empty).
+ * @param {{messages: Message[]}} room
+ */
 export function maxSeq(room) {
   const last = room.messages[room.messages.length - 1];
   return last ? last.seq : 0;
@@ -103,20 +140,28 @@ export function mergeMessages(room, incoming) {
 
 /** Store holds the state and announces changes. */
 export class Store extends Emitter {
+  /** @param {import('../client/index.js').User} me */
   constructor(me) {
     super();
     this.me = me;
+    /** @type {Map<string, RoomState>} */
     this.rooms = new Map();
+    /** @type {Map<string, KnownUser>} */
     this.users = new Map([[me.id, { ...me, online: true }]]);
+    /** @type {string | null} */
     this.activeId = null;
     this.connection = 'connecting';
     this.namesVersion = 0;
   }
 
-  /** learnUser records what the page knows of a user; returns whether it changed. */
+  /**
+   * learnUser records what the page knows of a user; returns whether it changed.
+   * @param {KnownUser | null | undefined} u
+   */
   learnUser(u) {
     if (!u?.id) return false;
-    const old = this.users.get(u.id) || {};
+    const old = this.users.get(u.id) || { id: u.id };
+    /** @type {KnownUser} */
     const next = { ...old, ...Object.fromEntries(Object.entries(u).filter(([, v]) => v !== undefined && v !== '')) };
     if (u.id === this.me.id) next.online = true;
     if (JSON.stringify(old) === JSON.stringify(next)) return false;

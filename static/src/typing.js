@@ -34,11 +34,14 @@ export class Typing {
     this.mine.set(roomId, state);
   }
 
-  /** emit sends the state; a start may be dropped on a busy transport, a stop may not. */
+  /**
+   * emit sends the state, while connected (a failed one is dropped: the next keys send it again).
+   * @param {string} roomId
+   * @param {boolean} isTyping
+   */
   emit(roomId, isTyping) {
-    const socket = this.chat.socket;
-    if (!socket?.connected) return;
-    (isTyping ? socket.volatile : socket).emit('typing', { roomId, isTyping });
+    if (!this.chat.socket.connected) return;
+    this.chat.client.typing(roomId, isTyping).catch(() => {});
   }
 
   received({ roomId, userId, username, isTyping }) {

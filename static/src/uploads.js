@@ -1,9 +1,32 @@
-// Uploading a file to a room: one XMLHttpRequest per file, for its progress
-// and so that it can be cancelled, with the session's token (renewed once if
-// refused, like every other call).
+// Uploading a file to a room. fetch() cannot follow the bytes of a request
+// as they are sent, so this one call is an XMLHttpRequest rather than the
+// client's Rest.upload: for its progress, and so that it can be
+// cancelled. It goes with the session's token (renewed once if refused,
+// like every other call), and fails with the client's ChatError.
 
-import { ApiError } from './api.js';
+import { ChatError } from './api.js';
 
+/** @import { Attachment, ErrorCode } from '../client/index.js' */
+/** @import { Session } from './session.js' */
+
+/**
+ * @typedef {object} UploadOptions
+ * @property {(fraction: number) => void} [onProgress] follows the bytes sent
+ * @property {AbortSignal} signal cancels the upload
+ */
+
+/**
+ * isCancelled reports whether err is the end of an upload that was cancelled.
+ * @param {unknown} err
+ */
+export function isCancelled(err) {
+  return err instanceof DOMException && err.name === 'AbortError';
+}
+
+/**
+ * @param {string} path @param {File} file @param {string} token @param {UploadOptions} options
+ * @returns {Promise<Attachment>}
+ */
 function post(path, file, token, { onProgress, signal }) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
@@ -17,10 +40,11 @@ function post(path, file, token, { onProgress, signal }) {
     xhr.onload = () => {
       if (xhr.status === 201) return resolve(xhr.response);
       const e = xhr.response?.error || {};
-      reject(new ApiError(e.code || 'internal', e.message || '', xhr.status, e.retryAfterMs || 0));
+      const retryAfterMs = typeof e.retryAfterMs === 'number' ? e.retryAfterMs : undefined;
+      reject(new ChatError(/** @type {ErrorCode} */ (e.code || 'internal'), e.message || '', { status: xhr.status, retryAfterMs }));
     };
-    xhr.onerror = () => reject(new ApiError('network', ''));
-    xhr.onabort = () => reject(new ApiError('aborted', ''));
+    xhr.onerror = () => reject(new ChatError('network', 'the upload did not get through'));
+    xhr.onabort = () => reject(new DOMException('The upload was cancelled.', 'AbortError'));
     signal.addEventListener('abort', () => xhr.abort(), { once: true });
     xhr.send(form);
   });
@@ -29,20 +53,24 @@ function post(path, file, token, { onProgress, signal }) {
 /**
  * uploadFile sends file to room roomId's attachments and resolves with the
  * attachment; onProgress(fraction) follows the bytes sent; aborting signal
- * cancels it (an ApiError "aborted").
+ * cancels it (an AbortError: see isCancelled).
+ * @param {Session} session @param {string} roomId @param {File} file @param {UploadOptions} options
  */
 export async function uploadFile(session, roomId, file, { onProgress, signal }) {
   const path = `/rooms/${encodeURIComponent(roomId)}/attachments`;
   try {
     return await post(path, file, await session.accessToken(), { onProgress, signal });
   } catch (err) {
-    if (err.status !== 401) throw err;
+    if (!(err instanceof ChatError) || err.status !== 401) throw err;
   }
   await session.renew();
   return post(path, file, session.token, { onProgress, signal });
 }
 
-/** sizeText writes a byte count for people: "820 bytes", "14 KB", "3.2 MB". */
+/**
+ * sizeText writes a byte count for people: "820 bytes", "14 KB", "3.2 MB".
+ * @param {number} n
+ */
 export function sizeText(n) {
   if (n < 1000) return `${n} ${n === 1 ? 'byte' : 'bytes'}`;
   const units = ['KB', 'MB', 'GB'];
@@ -55,8 +83,12 @@ export function sizeText(n) {
   return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
 }
 
-/** uploadWords says why an upload failed, in plain words. */
+/**
+ * uploadWords says why an upload failed, in plain words.
+ * @param {unknown} err
+ */
 export function uploadWords(err) {
+  if (!(err instanceof ChatError)) return null;
   if (err?.code === 'too_large') {
     const limit = /limit of (.+)$/.exec(err.message || '')?.[1];
     return limit ? `The file is too large: the limit is ${limit}.` : 'The file is too large for this service.';

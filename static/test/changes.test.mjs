@@ -1,16 +1,23 @@
-// The page's side of the change stream: live changes in step move the
-// room's rev on, a gap or a newer lastRev makes it read the stream from its
-// rev, page after page, until it is up to date; who may do what; who
-// reacted, in words. The service is a hand-written fake with a change log.
+// The page's side of the change stream: the changes the typed client
+// delivers (live, and read from the room's change stream when some were
+// missed) keep the loaded history at its newest version, once each and in
+// order; the page's room state across the client's catch-up; who may do
+// what; who reacted, in words. The service is a hand-written fake with a
+// change log.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { RoomStream } from '../client/lib/stream.js';
 import { Changes, canDelete, canEdit, canPin } from '../src/changes.js';
 import { Store, mergeMessages, newRoomState } from '../src/store.js';
 import { whoReacted } from '../src/ui/reactions.js';
 
 const msg = (seq, fields = {}) => ({ id: `m${seq}`, roomId: 'r', seq, senderId: 'u2', senderName: 'bob', content: `text ${seq}`, rev: 0, ...fields });
 
-/** setup makes a store with one loaded room and a fake service whose change log is log ([{rev, kind, message}]). */
+/**
+ * setup makes a store with one loaded room, the page's Changes, and the
+ * client's stream of the room fed by a fake service whose change log is
+ * log ([{rev, kind, message}]) and whose history is messages.
+ */
 function setup(log, messages = [msg(1), msg(2), msg(3)]) {
   const store = new Store({ id: 'u1', username: 'alice' });
   const room = newRoomState({ id: 'r', type: 'group', ownerId: 'u1', members: ['u1', 'u2'] });
@@ -18,41 +25,54 @@ function setup(log, messages = [msg(1), msg(2), msg(3)]) {
   room.loaded = true;
   store.rooms.set('r', room);
   const asked = [];
-  const chat = {
-    store,
-    socket: { connected: true },
-    refreshRooms: () => {},
-    async request(event, { afterRev, limit }) {
-      assert.equal(event, 'fetch_changes');
+  const chat = { store, socket: { connected: true }, refreshRooms: () => {} };
+  const changes = new Changes(chat);
+  const source = {
+    readMessages: async (roomId, after, limit) => {
+      const rest = messages.filter((m) => m.seq > after);
+      return { messages: rest.slice(0, limit), hasMore: rest.length > limit };
+    },
+    readChanges: async (roomId, afterRev, limit) => {
       asked.push(afterRev);
       const newer = log.filter((c) => c.rev > afterRev);
       // A message changed several times comes once, at its latest rev.
       const latest = newer.filter((c) => !newer.some((d) => d.message.id === c.message.id && d.rev > c.rev));
       const lastRev = log.length ? log[log.length - 1].rev : 0;
-      return { ok: true, changes: latest.slice(0, limit), lastRev, hasMore: latest.length > limit };
+      return { changes: latest.slice(0, limit), lastRev, hasMore: latest.length > limit };
     },
   };
-  return { store, room, chat, changes: new Changes(chat), asked };
+  const delivered = [];
+  const stream = new RoomStream('r', source, {
+    message: () => {},
+    change: (c) => {
+      delivered.push(c.rev);
+      changes.updated(c);
+    },
+    failed: (err) => assert.fail(err),
+  });
+  stream.start(messages.length ? messages[messages.length - 1].seq : 0, 0);
+  return { store, room, chat, changes, stream, asked, delivered };
 }
 
 const change = (rev, seq, fields) => ({ rev, kind: 'edited', message: msg(seq, { rev, ...fields }) });
 
-test('live changes in step move the rev on without asking', async () => {
-  const { room, changes, asked } = setup([]);
-  changes.updated(change(1, 1, { content: 'one' }));
-  changes.updated(change(2, 2, { content: 'two' }));
-  await changes.synced(room);
-  assert.deepEqual([room.rev, room.lastRev, asked], [2, 2, []]);
+test('live changes in step apply to the loaded history without asking', async () => {
+  const { room, stream, asked } = setup([]);
+  stream.offerChange(change(1, 1, { content: 'one' }));
+  stream.offerChange(change(2, 2, { content: 'two' }));
+  await stream.idle();
+  assert.deepEqual([room.lastRev, asked], [2, []]);
   assert.deepEqual(room.messages.map((m) => m.content), ['one', 'two', 'text 3']);
 });
 
-test('a gap in the live changes reads the stream from the rev the history has', async () => {
+test('a gap in the live changes: the client reads the missed ones, and the history takes each once, in order', async () => {
   const log = [change(1, 1, { content: 'missed' }), change(2, 2, { content: 'missed too' }), change(3, 3, { content: 'live' })];
-  const { room, changes, asked } = setup(log);
-  changes.updated(log[2]);
-  await changes.synced(room);
+  const { room, stream, asked, delivered } = setup(log);
+  stream.offerChange(log[2]);
+  await stream.idle();
   assert.deepEqual(asked, [0]);
-  assert.equal(room.rev, 3);
+  assert.deepEqual(delivered, [1, 2, 3]);
+  assert.equal(room.lastRev, 3);
   assert.deepEqual(room.messages.map((m) => m.content), ['missed', 'missed too', 'live']);
 });
 
@@ -60,53 +80,36 @@ test('a newer lastRev (join ack, room list, reconnect) pages through the stream;
   const log = [];
   for (let rev = 1; rev <= 250; rev++) log.push(change(rev, (rev % 3) + 1, { content: `rev ${rev}` }));
   log.push({ rev: 251, kind: 'deleted', message: msg(2, { rev: 251, content: '', deletedAt: 't', deletedBy: 'u2' }) });
-  const { room, changes, asked } = setup(log);
-  changes.known(room, 251);
-  await changes.synced(room);
-  assert.equal(room.rev, 251);
+  const { room, stream, asked } = setup(log);
+  stream.known(3, 251);
+  await stream.idle();
+  assert.equal(stream.rev, 251);
   assert.deepEqual(room.messages.map((m) => m.content), ['rev 249', '', 'rev 248']);
   assert.deepEqual(asked, [0]);
-  changes.known(room, 251);
+  stream.known(3, 251);
+  await stream.idle();
   assert.deepEqual(asked, [0], 'nothing more to read');
 });
 
-test('more changes than a page hold are read page after page', async () => {
+test('more changes than a page holds are read page after page', async () => {
   const messages = Array.from({ length: 150 }, (_, i) => msg(i + 1));
   const log = messages.map((m, i) => change(i + 1, m.seq, { content: `edit ${m.seq}` }));
-  const { room, changes, asked } = setup(log, messages);
-  changes.known(room, 150);
-  await changes.synced(room);
+  const { room, stream, asked } = setup(log, messages);
+  stream.known(150, 150);
+  await stream.idle();
   assert.deepEqual(asked, [0, 100]);
-  assert.equal(room.rev, 150);
+  assert.equal(room.lastRev, 150);
   assert.ok(room.messages.every((m) => m.content === `edit ${m.seq}`));
 });
 
-test('a change stored between the page and its lastRev is read by one more page', async () => {
-  const log = [change(1, 1, { content: 'first' })];
-  const { room, chat, changes, asked } = setup(log);
-  const request = chat.request;
-  let calls = 0;
-  chat.request = async (event, payload) => {
-    const page = await request(event, payload);
-    if (++calls === 1) {
-      log.push(change(2, 2, { content: 'raced' }));
-      page.lastRev = 2;
-    }
-    return page;
-  };
-  changes.known(room, 1);
-  await changes.synced(room);
-  assert.deepEqual(asked, [0, 1]);
-  assert.deepEqual(room.messages.map((m) => m.content), ['first', 'raced', 'text 3']);
-});
-
-test('a room whose history is not loaded only records the rev; loading starts from the one known before it', async () => {
-  const { room, changes, asked } = setup([change(1, 1)], []);
+test('a version of a message the history has not loaded is kept for when it is', async () => {
+  const { room, changes } = setup([], []);
   room.loaded = false;
   changes.updated(change(1, 1, { content: 'later' }));
-  await changes.synced(room);
-  assert.deepEqual([room.lastRev, room.rev, asked], [1, 0, []]);
+  assert.equal(room.lastRev, 1);
   assert.equal(room.newer.get('m1').content, 'later', 'kept for when the message is loaded');
+  mergeMessages(room, [msg(1)]);
+  assert.equal(room.messages[0].content, 'later', 'a page read before the change does not bring the old text back');
 });
 
 test('who may edit, delete and pin', () => {

@@ -253,9 +253,10 @@ export class Chat {
    * stream makes the delivery of one room.
    * @private
    * @param {string} roomId
+   * @param {JoinOptions} options
    */
-  stream(roomId) {
-    return new RoomStream(roomId, {
+  stream(roomId, options) {
+    const room = new RoomStream(roomId, {
       readMessages: (id, after, limit) => this.rest.messages(id, { after, limit }),
       readChanges: (id, afterRev, limit) =>
         this.socket.connected ? this.fetchChanges(id, afterRev, { limit }) : this.rest.changes(id, { after: afterRev, limit }),
@@ -263,7 +264,12 @@ export class Chat {
       message: (m) => this.emit('message', m),
       change: (c) => this.emit('message_updated', c),
       failed: (err) => this.emit('catch_up_failed', { roomId, error: asChatError(err) }),
-    });
+      skipped: (from) => {
+        const to = room.position();
+        this.emit('catch_up_skipped', { ...to, fromSeq: from.seq, fromRev: from.rev });
+      },
+    }, { maxCatchUp: options.maxCatchUp });
+    return room;
   }
 
   /**
@@ -302,7 +308,7 @@ export class Chat {
     let room = this.rooms.get(roomId);
     const fresh = !room;
     if (!room) {
-      room = this.stream(roomId);
+      room = this.stream(roomId, options);
       this.rooms.set(roomId, room);
     }
     let ack;
@@ -326,6 +332,21 @@ export class Chat {
   async leaveRoom(roomId, options) {
     await this.request('leave_room', { roomId }, options);
     this.rooms.delete(roomId);
+  }
+
+  /**
+   * known tells the client how far a joined room has got, as another
+   * source said (GET /rooms, say): what it has not delivered is read and
+   * delivered. It answers whether the room is joined through this client.
+   * @param {string} roomId
+   * @param {number} lastSeq
+   * @param {number} lastRev
+   */
+  known(roomId, lastSeq, lastRev) {
+    const room = this.rooms.get(roomId);
+    if (!room) return false;
+    room.known(lastSeq, lastRev);
+    return true;
   }
 
   /** positions lists the joined rooms and how far delivery has got in each. @returns {RoomPosition[]} */

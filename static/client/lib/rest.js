@@ -94,7 +94,10 @@ export class Rest {
       headers['content-type'] = 'application/json';
       payload = JSON.stringify(body);
     }
-    const res = await this.fetch(method, path, { headers, body: payload }, timeoutMs);
+    /** @type {RequestInit} */
+    const init = { headers, body: payload };
+    if (options.keepalive) init.keepalive = true;
+    const res = await this.fetch(method, path, init, timeoutMs);
     if (res.status === 204) return /** @type {T} */ (undefined);
     const text = await res.text().catch(() => '');
     let data;
@@ -239,8 +242,7 @@ export class Rest {
     return this.request('DELETE', `${roomPath(roomId)}/bans/${seg(userId)}`, undefined, options);
   }
 
-  // Invites are part of the contract that the service does not serve yet:
-  // until it does, these calls fail with not_found.
+  // Invite links: made, listed and revoked by who runs a group; accepting one joins it.
 
   /** @param {string} roomId @param {CreateInviteRequest} [body] @param {CallOptions} [options] @returns {Promise<Invite>} */
   createInvite(roomId, body = {}, options) {

@@ -30,6 +30,12 @@
  * @property {(m: Message) => void} message
  * @property {(c: Change) => void} change
  * @property {(err: unknown) => void} failed a page could not be read; the next live event, join or reconnection tries again
+ * @property {(from: RoomPosition) => void} [skipped] the room was further behind than maxCatchUp: delivery jumped from `from` to the room's known position
+ */
+
+/**
+ * @typedef {object} StreamOptions
+ * @property {number | (() => number)} [maxCatchUp] the most messages (and changes) a catch-up reads; a room further behind skips ahead (asked at each catch-up)
  */
 
 /** PAGE is the size of each page read to catch up. */
@@ -50,9 +56,12 @@ export class RoomStream {
    * @param {string} roomId
    * @param {StreamSource} source
    * @param {StreamSink} sink
+   * @param {StreamOptions} [options]
    */
-  constructor(roomId, source, sink) {
+  constructor(roomId, source, sink, options = {}) {
     this.roomId = roomId;
+    /** @private */
+    this.maxCatchUp = options.maxCatchUp ?? Infinity;
     /** @private */
     this.source = source;
     /** @private */
@@ -178,8 +187,26 @@ export class RoomStream {
     return this.running;
   }
 
+  /**
+   * skipAhead moves the position to the known one without reading what is
+   * between, when that is more than maxCatchUp messages or changes; it
+   * answers whether it did.
+   * @private
+   */
+  skipAhead() {
+    const max = typeof this.maxCatchUp === 'function' ? this.maxCatchUp() : this.maxCatchUp;
+    if (this.knownSeq - this.seq <= max && this.knownRev - this.rev <= max) return false;
+    const from = this.position();
+    this.seq = this.knownSeq;
+    this.rev = this.knownRev;
+    this.flush(); // drops what waited behind the new position
+    this.sink.skipped?.(from);
+    return true;
+  }
+
   /** catchUp reads pages until the room is up to date, a page brings nothing, or a read fails. @private */
   async catchUp() {
+    if (this.skipAhead()) return true;
     let waits = 0;
     for (let pages = 0; this.behind() && pages < MAX_PAGES; pages++) {
       let progressed;

@@ -3,7 +3,6 @@
 // /r/<roomId>, so reload, back and forward, and shared links work.
 
 import { h, announce, ICONS } from '../dom.js';
-import { Api } from '../api.js';
 import { Chat } from '../chat.js';
 import { Store } from '../store.js';
 import { inviteOfPath, pathOfRoom, roomOfPath } from '../routes.js';
@@ -23,9 +22,10 @@ const WIDE = '(min-width: 760px)';
 export function appView({ session }) {
   const me = session.user;
   const store = new Store(me);
-  const chat = new Chat({ api: new Api(session), store, session, onMention });
+  const chat = new Chat({ store, session, onMention });
   const main = h('section', { class: 'main', attrs: { 'aria-label': 'Conversation' } });
   let conversation = null;
+  /** @type {string | {heading: string, text: string}} */
   let notice = '';
   // An invite link's code, while its address is open: the page asks whether to join.
   let invite = inviteOfPath(location.pathname);
@@ -48,7 +48,7 @@ export function appView({ session }) {
   let searching = null;
   function openSearch() {
     if (searching) return searching.querySelector('input')?.focus();
-    const back = document.activeElement;
+    const back = /** @type {HTMLElement | null} */ (document.activeElement);
     searching = searchDialog({ store, chat, roomId: store.activeId, onGo: goToMessage });
     searching.addEventListener('close', () => {
       searching = null;

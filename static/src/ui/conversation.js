@@ -194,6 +194,7 @@ export class Conversation {
 /**
  * emptyState is shown when no room is open; notice says why: a room that
  * could not be opened (a text), or one that went away ({heading, text}).
+ * @param {string | {heading: string, text: string}} [notice]
  */
 export function emptyState(notice = '') {
   const { heading, text } = typeof notice === 'string' ? { heading: 'Cannot open this conversation', text: notice } : notice;

@@ -45,7 +45,7 @@ export class MembersPanel {
   render() {
     if (this.el.hidden) return;
     const { store, room } = this;
-    const focused = this.el.contains(document.activeElement) && document.activeElement.dataset.more !== undefined;
+    const focused = this.el.contains(document.activeElement) && /** @type {HTMLElement} */ (document.activeElement).dataset.more !== undefined;
     this.heading.textContent = plural(memberCount(room), 'member');
     this.el.replaceChildren(...[
       h('div', { class: 'members-head' }, this.heading,

@@ -55,7 +55,9 @@ export class MessageList {
     this.unreadFrom = 0;
     this.placed = false;
     /** ready settles once the room is placed where it opens. */
-    this.ready = new Promise((resolve) => { this.markReady = resolve; });
+    /** @type {() => void} */
+    this.markReady = () => {};
+    this.ready = new Promise((resolve) => { this.markReady = () => resolve(undefined); });
     this.pinned = true;
     this.top = h('div', { class: 'history-top' });
     this.onAction = null;
@@ -178,8 +180,8 @@ export class MessageList {
 
   /** focusKey says which message and which of its buttons has the focus, if one does. */
   focusKey() {
-    const el = document.activeElement;
-    const li = el && this.list.contains(el) ? el.closest('li.msg') : null;
+    const el = /** @type {HTMLElement | null} */ (document.activeElement);
+    const li = el && this.list.contains(el) ? /** @type {HTMLElement | null} */ (el.closest('li.msg')) : null;
     return li?.dataset.id ? { el, id: li.dataset.id, action: el.dataset.action, emoji: el.dataset.emoji } : null;
   }
 

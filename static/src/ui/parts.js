@@ -17,7 +17,11 @@ export function presenceWords(presence) {
   return presence === 'unknown' ? 'status unknown' : presence;
 }
 
-/** avatar renders a round badge with initials; presence (see presenceOf) adds a dot. */
+/**
+ * avatar renders a round badge with initials; presence (see presenceOf) adds a dot.
+ * @param {string} id @param {string} name
+ * @param {{size?: string, presence?: string, group?: boolean}} [options]
+ */
 export function avatar(id, name, { size = 'md', presence, group = false } = {}) {
   const el = h('span', { class: `avatar avatar-${size}${group ? ' avatar-group' : ''}`, attrs: { 'aria-hidden': 'true' } });
   el.style.setProperty('--avatar-bg', colorFor(id));
@@ -27,7 +31,11 @@ export function avatar(id, name, { size = 'md', presence, group = false } = {}) 
   return el;
 }
 
-/** button renders a button with an optional icon. */
+/**
+ * button renders a button with an optional icon.
+ * @param {string} label
+ * @param {{kind?: string, iconPaths?: string[], onClick?: (e: MouseEvent) => void, type?: string, hideLabel?: boolean, attrs?: Record<string, string>}} [options]
+ */
 export function button(label, { kind = 'primary', iconPaths, onClick, type = 'button', hideLabel = false, attrs = {} } = {}) {
   return h('button', {
     type,

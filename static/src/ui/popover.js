@@ -26,6 +26,9 @@ export function closePopover({ restore = true } = {}) {
  * menu items) or 'dialog' (a small panel of buttons laid out in cols
  * columns); label names it. returnFocus answers where the focus goes back
  * to when anchor is no longer in the page.
+ * @param {HTMLElement} anchor
+ * @param {any} content
+ * @param {{role?: string, label?: string, cols?: number, returnFocus?: () => HTMLElement | null}} [options]
  */
 export function openPopover(anchor, content, { role = 'menu', label, cols = 1, returnFocus } = {}) {
   closePopover({ restore: false });

@@ -12,7 +12,7 @@ export const COMMON = [
   ['😮', 'surprised'], ['😢', 'crying'], ['🙏', 'folded hands'], ['👀', 'eyes'],
   ['✅', 'check mark'], ['🔥', 'fire'], ['👏', 'clapping hands'], ['🚀', 'rocket'],
 ];
-const NAMES = new Map(COMMON);
+const NAMES = new Map(/** @type {Array<[string, string]>} */ (COMMON));
 const PICKER_COLS = 6;
 const NAMED = 10;
 

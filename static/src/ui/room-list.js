@@ -65,7 +65,7 @@ export function roomList({ store, onOpen }) {
       return li;
     });
     for (const id of [...items.keys()]) if (!keep.has(id)) items.delete(id);
-    const focused = list.contains(document.activeElement) ? document.activeElement : null;
+    const focused = list.contains(document.activeElement) ? /** @type {HTMLElement} */ (document.activeElement) : null;
     if (nodes.some((n, i) => list.children[i] !== n) || list.children.length !== nodes.length) {
       list.replaceChildren(...nodes);
       if (focused?.isConnected) focused.focus({ preventScroll: true });

@@ -185,7 +185,7 @@ function membersSection(ctx) {
       store.displayName(a).localeCompare(store.displayName(b))) : pages.ids;
     if (!listed(room) && !ids.length && pages.hasMore && !pages.loading && !pages.error) pages.more();
     heading.textContent = `Members (${memberCount(room)})`;
-    const focused = el.contains(document.activeElement) ? document.activeElement.dataset.focus : null;
+    const focused = el.contains(document.activeElement) ? /** @type {HTMLElement} */ (document.activeElement).dataset.focus : null;
     list.replaceChildren(...ids.map(row));
     more.hidden = listed(room) || !pages.hasMore;
     more.disabled = !!pages.loading;

@@ -84,7 +84,7 @@ export function searchDialog({ store, chat, roomId, onGo }) {
     more.disabled = true;
     try {
       const before = next ? results[results.length - 1]?.id : undefined;
-      const res = await chat.api.searchMessages({ q, roomId: inRoom(), before, limit: PAGE });
+      const res = await chat.api.search({ q, roomId: inRoom(), before, limit: PAGE });
       if (mine !== ask) return;
       results = next ? results.concat(res.messages) : res.messages;
       hasMore = res.hasMore;

@@ -5,7 +5,7 @@
 
 import { h, icon, ICONS } from '../dom.js';
 import { plainWords } from '../api.js';
-import { sizeText, uploadFile, uploadWords } from '../uploads.js';
+import { isCancelled, sizeText, uploadFile, uploadWords } from '../uploads.js';
 
 /** MAX_FILES is how many files one message may carry. */
 export const MAX_FILES = 10;
@@ -74,7 +74,7 @@ export class UploadTray {
       });
       u.status = 'ready';
     } catch (err) {
-      if (err.code === 'aborted') return;
+      if (isCancelled(err)) return;
       u.status = 'failed';
       u.error = uploadWords(err) || plainWords(err);
     }

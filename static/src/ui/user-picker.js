@@ -9,6 +9,10 @@ import { avatar, presenceOf } from './parts.js';
  * userPicker renders a search box and its results. With multiple, picked
  * users collect as chips (selected() lists them); without, onPick(user) runs.
  */
+/**
+ * @param {{chat: import('../chat.js').Chat, store: import('../store.js').Store, multiple?: boolean, exclude?: Set<string>,
+ *   onPick?: (u: import('../../client/index.js').UserInfo) => unknown, label?: string}} options
+ */
 export function userPicker({ chat, store, multiple = false, exclude = new Set(), onPick = () => {}, label = 'Find people' }) {
   const chosen = new Map();
   const listId = `picker-${Math.random().toString(36).slice(2, 8)}`;
