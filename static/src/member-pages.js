@@ -44,7 +44,12 @@ export class MemberPages {
   /** more reads the next page (once at a time); its members' names and presence go to the store. */
   more() {
     if (!this.hasMore) return Promise.resolve();
-    if (!this.loading) this.loading = this.read().finally(() => { this.loading = null; });
+    if (!this.loading) {
+      this.loading = this.read().finally(() => {
+        this.loading = null;
+        this.chat.store.emit('members', this.room.id);
+      });
+    }
     return this.loading;
   }
 
@@ -63,7 +68,6 @@ export class MemberPages {
       if (after && err.code === 'invalid_argument') this.reset();
       this.error = err;
     }
-    chat.store.emit('members', room.id);
   }
 
   /** forget drops userId from the pages read (they left or were removed). */
