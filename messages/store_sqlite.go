@@ -75,10 +75,13 @@ const (
 // sqliteReads are the read queries, prepared once.
 type sqliteReads struct {
 	before, after, byID, lastSeq *sql.Stmt
+	// claimOf is read for every send with a tempId the store has not seen
+	// since its last merge: prepared once, it costs no parse per send.
+	claimOf *sql.Stmt
 }
 
 func (r sqliteReads) close() {
-	for _, s := range []*sql.Stmt{r.before, r.after, r.byID, r.lastSeq} {
+	for _, s := range []*sql.Stmt{r.before, r.after, r.byID, r.lastSeq, r.claimOf} {
 		if s != nil {
 			_ = s.Close()
 		}
@@ -101,7 +104,7 @@ func NewSQLiteStore(ctx context.Context, db *sql.DB, writer *sqlite.Writer) (*SQ
 		return stmt
 	}
 	s.reads = sqliteReads{before: prepare(sqliteBefore), after: prepare(sqliteAfter),
-		byID: prepare(sqliteByID), lastSeq: prepare(sqliteLastSeq)}
+		byID: prepare(sqliteByID), lastSeq: prepare(sqliteLastSeq), claimOf: prepare(sqliteClaimOf)}
 	if err == nil {
 		s.claims, err = readSQLiteClaims(ctx, db)
 	}

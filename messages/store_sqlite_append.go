@@ -299,7 +299,7 @@ func (s *SQLiteStore) claimOf(ctx context.Context, key pairKey) (sqliteClaim, bo
 		return c, true, nil
 	}
 	var c sqliteClaim
-	err := s.db.QueryRowContext(ctx, sqliteClaimOf, key.senderID, key.tempID).Scan(&c.messageID, &c.createdAt)
+	err := s.reads.claimOf.QueryRowContext(ctx, key.senderID, key.tempID).Scan(&c.messageID, &c.createdAt)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return sqliteClaim{}, false, nil
