@@ -10,6 +10,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { createServer as createNetServer } from 'node:net';
 import { table } from './table.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -34,21 +35,27 @@ const seconds = Number(opt.seconds);
 const rounds = Number(opt.rounds);
 
 /** The scenarios of the performance issue; args go to chatbench. */
+const windows = [1, 4, 16];
 export const scenarios = [
-  { name: 'fanout-10x100', title: '10 rooms × 100 clients, 10 senders, flat out',
-    args: ['--clients', '1000', '--rooms', '10', '--senders', '10', '--window', '16'] },
-  { name: 'fanout-1x2000', title: '1 room × 2,000 clients, 1 sender, flat out',
-    args: ['--clients', '2000', '--rooms', '1', '--senders', '1', '--window', '16'] },
+  ...windows.map((w) => ({ name: `fanout-10x100-w${w}`, title: `10 rooms × 100 clients, 10 senders, ${w} unacked each, flat out`,
+    args: ['--clients', '1000', '--rooms', '10', '--senders', '10', '--window', String(w)] })),
+  ...windows.map((w) => ({ name: `fanout-1x2000-w${w}`, title: `1 room × 2,000 clients, 1 sender, ${w} unacked, flat out`,
+    args: ['--clients', '2000', '--rooms', '1', '--senders', '1', '--window', String(w)] })),
   { name: 'idle-10k', title: '10,000 idle connections in 100 rooms',
     args: ['--clients', '10000', '--rooms', '100', '--senders', '0', '--dials', '128', '--settle', '3s'] },
   { name: 'latency-20k', title: '10 rooms × 100 clients at a fixed 20,000 deliveries/s',
     args: ['--clients', '1000', '--rooms', '10', '--senders', '10', '--rate', '200', '--window', '1000'] },
+  // chatd only: the Node baseline has no members, mentions, typing or read markers.
+  { name: 'bigroom', title: 'a room of 10,000 members against a room of 10', only: ['chatd'],
+    args: ['--scenario', 'bigroom', '--members', '10000', '--samples', '200'] },
+  { name: 'churn', title: '10,000 connect/disconnect cycles',
+    args: ['--scenario', 'churn', '--cycles', '10000', '--dials', '32', '--settle', '3s'] },
 ].filter((s) => opt.only === '' || opt.only.split(',').includes(s.name));
 
 /** The servers compared: the Node baseline and chatd. */
 const chatd = (name, title, extra) => ({
-  name, title, start: (dir) => [resolve(opt.chatd), ['--addr', '127.0.0.1:0', '--data-dir', dir, '--send-rate', '0',
-    '--log-level', 'warn', ...extra, ...opt['chatd-args'].split(' ').filter(Boolean)], { CHAT_JWT_SECRET: secret }],
+  name, title, start: (dir, pprof) => [resolve(opt.chatd), ['--addr', '127.0.0.1:0', '--data-dir', dir, '--send-rate', '0',
+    '--event-rate', '0', '--pprof-addr', pprof, '--log-level', 'warn', ...extra, ...opt['chatd-args'].split(' ').filter(Boolean)], { CHAT_JWT_SECRET: secret }],
 });
 const servers = [
   { name: 'node', title: 'Node socket.io 4.8.4 (no storage)',
@@ -64,8 +71,8 @@ function pinned(cpu, cmd, args, env) {
 }
 
 /** Starts a server and resolves with its process and URL. */
-function startServer(server, dir) {
-  const [cmd, args, env] = server.start(dir);
+function startServer(server, dir, pprof) {
+  const [cmd, args, env] = server.start(dir, pprof);
   const child = pinned(opt['server-cpu'], cmd, args, env);
   let log = '';
   child.stderr.on('data', (d) => { log = (log + d).slice(-4000); });
@@ -94,8 +101,8 @@ function stop(child) {
 }
 
 /** Runs chatbench once against url; resolves with its JSON report. */
-function runBench(scenario, url, pid) {
-  const args = ['--url', url, '--jwt-secret', secret, '--pid', String(pid), '--json',
+function runBench(scenario, url, pid, pprof) {
+  const args = ['--url', url, '--jwt-secret', secret, '--pid', String(pid), '--pprof', pprof, '--json',
     '--duration', `${seconds}s`, '--label', scenario.name, ...scenario.args];
   const child = pinned(opt['bench-cpu'], resolve(opt.chatbench), args, {});
   let out = '';
@@ -107,12 +114,22 @@ function runBench(scenario, url, pid) {
   });
 }
 
+/** A free loopback port, for the server's pprof listener. */
+function freeAddr() {
+  return new Promise((ok, fail) => {
+    const s = createNetServer();
+    s.on('error', fail);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => ok(`127.0.0.1:${port}`)); });
+  });
+}
+
 async function once(scenario, server) {
   const dir = mkdtempSync(join(tmpdir(), `bench-${server.name}-`));
-  const srv = await startServer(server, dir);
+  const pprof = await freeAddr();
+  const srv = await startServer(server, dir, pprof);
   // The launcher execs into taskset, which execs into the server: same pid.
   try {
-    return await runBench(scenario, srv.url, srv.child.pid);
+    return await runBench(scenario, srv.url, srv.child.pid, server.name === 'node' ? '' : pprof);
   } finally {
     await stop(srv.child);
     rmSync(dir, { recursive: true, force: true });
@@ -134,10 +151,12 @@ async function main() {
   const results = [];
   for (const scenario of scenarios) {
     for (let round = 1; round <= rounds; round++) {
-      for (const server of servers) {
+      for (const server of servers.filter((s) => !scenario.only || scenario.only.includes(s.name))) {
         process.stderr.write(`bench: ${scenario.name} round ${round}/${rounds} on ${server.name} ... `);
         const res = await once(scenario, server);
-        process.stderr.write(`${Math.round(res.deliveriesPerCpuSecond ?? 0)} deliveries/CPU-s, ` +
+        process.stderr.write(res.ops ? `${res.ops.map((o) => `${o.op} ${o.ratio.toFixed(2)}×`).join(', ')}\n`
+          : res.cycles !== undefined ? `goroutines ${res.goroutinesBefore} → ${res.goroutinesAfter}, RSS ${res.rssBeforeBytes} → ${res.rssAfterBytes}\n`
+          : `${Math.round(res.deliveriesPerCpuSecond ?? 0)} deliveries/CPU-s, ` +
           `${(res.rssPerConnBytes / 1024).toFixed(1)} KB/conn, e2e p99 ${res.e2e.p99Ms} ms, lost ${res.lost}\n`);
         results.push({ scenario: scenario.name, server: server.name, round, ...res });
       }

@@ -1,4 +1,4 @@
-package main
+package load
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -68,13 +67,15 @@ func decodeArg(arg any, dst any) {
 func TestRunCountsEveryDelivery(t *testing.T) {
 	srv := httptest.NewServer((&fakeChat{seq: map[string]int64{}}).handler(t))
 	defer srv.Close()
-	base, _ := url.Parse(srv.URL)
-	cfg := config{
-		URL: srv.URL, base: base, JWTSecret: "0123456789abcdef0123", Prefix: "t",
+	cfg := Config{
+		URL: srv.URL, JWTSecret: "0123456789abcdef0123", Prefix: "t",
 		Clients: 12, Rooms: 3, Senders: 3, Window: 4, Size: 64, TempIDs: true,
 		Warmup: 100 * time.Millisecond, Duration: 400 * time.Millisecond, Drain: 5 * time.Second, Dials: 4,
 	}
-	res, err := run(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}
@@ -96,22 +97,22 @@ func TestRunCountsEveryDelivery(t *testing.T) {
 func TestValidateRejectsBadFlags(t *testing.T) {
 	tests := []struct {
 		name string
-		cfg  config
+		cfg  Config
 	}{
-		{"no secret", config{URL: "http://x:1", Clients: 1, Rooms: 1, Window: 1, Dials: 1}},
-		{"more rooms than clients", config{URL: "http://x:1", JWTSecret: "0123456789abcdef", Clients: 1, Rooms: 2, Window: 1, Dials: 1}},
-		{"not http", config{URL: "ftp://x", JWTSecret: "0123456789abcdef", Clients: 1, Rooms: 1, Window: 1, Dials: 1}},
-		{"more senders than clients", config{URL: "http://x:1", JWTSecret: "0123456789abcdef", Clients: 1, Rooms: 1, Senders: 2, Window: 1, Dials: 1}},
+		{"no secret", Config{URL: "http://x:1", Clients: 1, Rooms: 1, Window: 1, Dials: 1}},
+		{"more rooms than clients", Config{URL: "http://x:1", JWTSecret: "0123456789abcdef", Clients: 1, Rooms: 2, Window: 1, Dials: 1}},
+		{"not http", Config{URL: "ftp://x", JWTSecret: "0123456789abcdef", Clients: 1, Rooms: 1, Window: 1, Dials: 1}},
+		{"more senders than clients", Config{URL: "http://x:1", JWTSecret: "0123456789abcdef", Clients: 1, Rooms: 1, Senders: 2, Window: 1, Dials: 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := tt.cfg.validate(); err == nil {
+			if err := tt.cfg.Validate(); err == nil {
 				t.Fatal("accepted")
 			}
 		})
 	}
-	ok := config{URL: "http://x:1", JWTSecret: "0123456789abcdef", Clients: 2, Rooms: 1, Senders: 1, Window: 1, Dials: 1}
-	if err := ok.validate(); err != nil {
+	ok := Config{URL: "http://x:1", JWTSecret: "0123456789abcdef", Clients: 2, Rooms: 1, Senders: 1, Window: 1, Dials: 1}
+	if err := ok.Validate(); err != nil {
 		t.Fatalf("valid flags refused: %v", err)
 	}
 }

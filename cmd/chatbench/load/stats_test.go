@@ -1,4 +1,4 @@
-package main
+package load
 
 import (
 	"testing"
@@ -6,11 +6,11 @@ import (
 )
 
 func TestHistogramPercentiles(t *testing.T) {
-	var h histogram
+	var h Histogram
 	for i := 1; i <= 1000; i++ {
-		h.record(time.Duration(i) * time.Millisecond)
+		h.Record(time.Duration(i) * time.Millisecond)
 	}
-	s := h.summary()
+	s := h.Summary()
 	if s.Count != 1000 || s.Max != 1000 {
 		t.Fatalf("count %d max %v, want 1000 and 1000 ms", s.Count, s.Max)
 	}
@@ -25,14 +25,14 @@ func TestHistogramPercentiles(t *testing.T) {
 }
 
 func TestHistogramEmptyAndTiny(t *testing.T) {
-	var h histogram
-	if s := h.summary(); s.Count != 0 || s.P99 != 0 {
-		t.Fatalf("empty histogram summary %+v", s)
+	var h Histogram
+	if s := h.Summary(); s.Count != 0 || s.P99 != 0 {
+		t.Fatalf("empty Histogram Summary %+v", s)
 	}
-	h.record(-time.Second) // clock skew: counted as zero
-	h.record(3 * time.Microsecond)
-	if s := h.summary(); s.Count != 2 || s.P50 > 0.003 {
-		t.Fatalf("summary %+v, want 2 samples at most 3 µs", s)
+	h.Record(-time.Second) // clock skew: counted as zero
+	h.Record(3 * time.Microsecond)
+	if s := h.Summary(); s.Count != 2 || s.P50 > 0.003 {
+		t.Fatalf("Summary %+v, want 2 samples at most 3 µs", s)
 	}
 }
 
@@ -72,12 +72,11 @@ func TestParseStatusRSS(t *testing.T) {
 	}
 }
 
-func TestIntAfter(t *testing.T) {
-	frame := []byte(`42["message",{"id":"x","seq":1234,"content":"chatbench 99 x"}]`)
-	if v, ok := intAfter(frame, seqMark); !ok || v != 1234 {
-		t.Fatalf("seq = %d %v, want 1234", v, ok)
+func TestParseGoroutineTotal(t *testing.T) {
+	if n, err := parseGoroutineTotal("goroutine profile: total 42\n"); err != nil || n != 42 {
+		t.Fatalf("parseGoroutineTotal = %d, %v", n, err)
 	}
-	if _, ok := intAfter([]byte(`{"seq":"x"}`), seqMark); ok {
-		t.Fatal("a non-numeric seq was accepted")
+	if _, err := parseGoroutineTotal("goroutine 1 [running]:"); err == nil {
+		t.Fatal("a line that is not the header was accepted")
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package load
 
 import (
 	"bytes"
@@ -18,25 +18,25 @@ import (
 // the default namespace: enough to authenticate, emit events with acks,
 // answer pings and receive events. No polling, no binary, no reconnection.
 
-// eventHandler is called on the reading goroutine for every event the server
-// emits: name is the event name, frame the whole text frame (valid only for
-// the duration of the call).
-type eventHandler func(name string, frame []byte)
+// EventHandler is called on the reading goroutine for every event the server
+// emits: name is the event name, arg its first argument as raw JSON (valid
+// only for the duration of the call; "null" when it has none).
+type EventHandler func(name string, arg json.RawMessage)
 
-// ackFunc receives the first argument of an ack, as raw JSON.
-type ackFunc func(arg json.RawMessage)
+// AckFunc receives the first argument of an ack, as raw JSON.
+type AckFunc func(arg json.RawMessage)
 
-// client is one Socket.IO connection. wmu guards writes and nextAck; mu
+// Client is one Socket.IO connection. wmu guards writes and nextAck; mu
 // guards pending. Acks and events are delivered on the reading goroutine, in
 // the order the server sent them.
-type client struct {
+type Client struct {
 	ws      *websocket.Conn
-	onEvent eventHandler
+	onEvent EventHandler
 
 	wmu     sync.Mutex
 	nextAck uint64
 	mu      sync.Mutex
-	pending map[uint64]ackFunc
+	pending map[uint64]AckFunc
 
 	done chan struct{}
 	err  error // set before done is closed
@@ -48,10 +48,10 @@ var errConnectRefused = errors.New("socket.io connect refused")
 // connections cheap in the generator.
 var dialer = websocket.Dialer{ReadBufferSize: 4096, WriteBufferSize: 4096, HandshakeTimeout: 30 * time.Second}
 
-// dial opens a WebSocket to the Socket.IO endpoint of base and connects to
+// Dial opens a WebSocket to the Socket.IO endpoint of base and connects to
 // the default namespace with {token}. It returns once the server accepted
 // the connection.
-func dial(ctx context.Context, base *url.URL, token string, onEvent eventHandler) (*client, error) {
+func Dial(ctx context.Context, base *url.URL, token string, onEvent EventHandler) (*Client, error) {
 	u := *base
 	u.Scheme = map[string]string{"https": "wss"}[base.Scheme]
 	if u.Scheme == "" {
@@ -63,7 +63,7 @@ func dial(ctx context.Context, base *url.URL, token string, onEvent eventHandler
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", u.Redacted(), err)
 	}
-	c := &client{ws: ws, onEvent: onEvent, pending: make(map[uint64]ackFunc), done: make(chan struct{})}
+	c := &Client{ws: ws, onEvent: onEvent, pending: make(map[uint64]AckFunc), done: make(chan struct{})}
 	if err := c.handshake(ctx, token); err != nil {
 		_ = ws.Close()
 		return nil, err
@@ -72,7 +72,7 @@ func dial(ctx context.Context, base *url.URL, token string, onEvent eventHandler
 	return c, nil
 }
 
-func (c *client) handshake(ctx context.Context, token string) error {
+func (c *Client) handshake(ctx context.Context, token string) error {
 	if dl, ok := ctx.Deadline(); ok {
 		_ = c.ws.SetReadDeadline(dl)
 		defer func() { _ = c.ws.SetReadDeadline(time.Time{}) }()
@@ -106,9 +106,9 @@ func (c *client) handshake(ctx context.Context, token string) error {
 	}
 }
 
-// emit sends event with args; with ack non-nil the server's ack is passed to
+// Emit sends event with args; with ack non-nil the server's ack is passed to
 // it. It returns once the frame is written.
-func (c *client) emit(event string, arg any, ack ackFunc) error {
+func (c *Client) Emit(event string, arg any, ack AckFunc) error {
 	body, err := json.Marshal([]any{event, arg})
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", event, err)
@@ -129,10 +129,10 @@ func (c *client) emit(event string, arg any, ack ackFunc) error {
 	return c.writeLocked(frame)
 }
 
-// call emits event and waits for its ack.
-func (c *client) call(ctx context.Context, event string, arg any) (json.RawMessage, error) {
+// Call emits event and waits for its ack.
+func (c *Client) Call(ctx context.Context, event string, arg any) (json.RawMessage, error) {
 	got := make(chan json.RawMessage, 1)
-	if err := c.emit(event, arg, func(a json.RawMessage) { got <- a }); err != nil {
+	if err := c.Emit(event, arg, func(a json.RawMessage) { got <- a }); err != nil {
 		return nil, err
 	}
 	select {
@@ -145,27 +145,33 @@ func (c *client) call(ctx context.Context, event string, arg any) (json.RawMessa
 	}
 }
 
-func (c *client) write(frame []byte) error {
+func (c *Client) write(frame []byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	return c.writeLocked(frame)
 }
 
-func (c *client) writeLocked(frame []byte) error {
+func (c *Client) writeLocked(frame []byte) error {
 	if err := c.ws.WriteMessage(websocket.TextMessage, frame); err != nil {
 		return fmt.Errorf("write: %w", err)
 	}
 	return nil
 }
 
-// close closes the connection and waits for the reading goroutine.
-func (c *client) close() {
+// Done is closed once the connection is closed, by either side.
+func (c *Client) Done() <-chan struct{} { return c.done }
+
+// Err is why the connection closed; valid once Done is closed.
+func (c *Client) Err() error { return c.err }
+
+// Close closes the connection and waits for the reading goroutine.
+func (c *Client) Close() {
 	_ = c.write([]byte("41"))
 	_ = c.ws.Close()
 	<-c.done
 }
 
-func (c *client) readLoop() {
+func (c *Client) readLoop() {
 	var buf bytes.Buffer
 	defer close(c.done)
 	for {
@@ -190,7 +196,7 @@ func (c *client) readLoop() {
 var errServerClosed = errors.New("server closed the session")
 
 // handle dispatches one Engine.IO packet.
-func (c *client) handle(p []byte) error {
+func (c *Client) handle(p []byte) error {
 	kind, body := parsePacket(p)
 	switch kind {
 	case packetPing:
@@ -198,8 +204,8 @@ func (c *client) handle(p []byte) error {
 	case packetClose, packetDisconnect:
 		return errServerClosed
 	case packetEvent:
-		if name, ok := eventName(body); ok {
-			c.onEvent(name, p)
+		if name, arg, ok := parseEvent(body); ok && c.onEvent != nil {
+			c.onEvent(name, arg)
 		}
 	case packetAck:
 		id, arg, ok := parseAck(body)
@@ -257,21 +263,25 @@ func parsePacket(p []byte) (packetKind, []byte) {
 	return packetOther, nil
 }
 
-// eventName returns the event name of an EVENT body: [ackId]["name",...].
-func eventName(body []byte) (string, bool) {
+// parseEvent decodes an EVENT body, [ackId]["name",arg,...], as JSON: the
+// event name and its first argument ("null" when it has none).
+func parseEvent(body []byte) (string, json.RawMessage, bool) {
 	i := 0
 	for i < len(body) && body[i] >= '0' && body[i] <= '9' {
 		i++
 	}
-	rest := body[i:]
-	if len(rest) < 3 || rest[0] != '[' || rest[1] != '"' {
-		return "", false
+	var args []json.RawMessage
+	if err := json.Unmarshal(body[i:], &args); err != nil || len(args) == 0 {
+		return "", nil, false
 	}
-	end := bytes.IndexByte(rest[2:], '"')
-	if end < 0 {
-		return "", false
+	var name string
+	if err := json.Unmarshal(args[0], &name); err != nil {
+		return "", nil, false
 	}
-	return string(rest[2 : 2+end]), true
+	if len(args) < 2 {
+		return name, json.RawMessage("null"), true
+	}
+	return name, args[1], true
 }
 
 // parseAck splits an ACK body, <id>[arg,...], into the id and the first

@@ -1,6 +1,7 @@
-package main
+package load
 
 import (
+	"encoding/json"
 	"testing"
 )
 
@@ -31,24 +32,53 @@ func TestParsePacket(t *testing.T) {
 	}
 }
 
-func TestEventName(t *testing.T) {
+func TestParseEvent(t *testing.T) {
 	tests := []struct {
-		body, name string
-		ok         bool
+		body, name, arg string
+		ok              bool
 	}{
-		{`["message",{}]`, "message", true},
-		{`7["join_room",{}]`, "join_room", true},
-		{`["unterminated`, "", false},
-		{`{"not":"an array"}`, "", false},
-		{``, "", false},
+		{`["message",{"seq":1}]`, "message", `{"seq":1}`, true},
+		{`7["join_room",{}]`, "join_room", `{}`, true},
+		{`["ping"]`, "ping", `null`, true},
+		{`["a\"b",1]`, `a"b`, `1`, true},
+		{`["unterminated`, "", "", false},
+		{`{"not":"an array"}`, "", "", false},
+		{`[1,2]`, "", "", false},
+		{`[]`, "", "", false},
+		{``, "", "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.body, func(t *testing.T) {
-			name, ok := eventName([]byte(tt.body))
-			if name != tt.name || ok != tt.ok {
-				t.Fatalf("eventName(%q) = %q %v, want %q %v", tt.body, name, ok, tt.name, tt.ok)
+			name, arg, ok := parseEvent([]byte(tt.body))
+			if name != tt.name || string(arg) != tt.arg || ok != tt.ok {
+				t.Fatalf("parseEvent(%q) = %q %s %v, want %q %s %v", tt.body, name, arg, ok, tt.name, tt.arg, tt.ok)
 			}
 		})
+	}
+}
+
+func TestDecodeAck(t *testing.T) {
+	if a := DecodeAck([]byte(`{"ok":true,"message":{"id":"m1","seq":7}}`)); !a.OK || a.Message == nil || a.Message.Seq != 7 {
+		t.Fatalf("ok ack decoded as %+v", a)
+	}
+	// A refusal whose text contains "ok":true is still a refusal.
+	a := DecodeAck([]byte(`{"ok":false,"error":{"code":"unavailable","message":"\"ok\":true"}}`))
+	if a.OK || a.Code() != "unavailable" {
+		t.Fatalf("refusal decoded as %+v", a)
+	}
+	if a := DecodeAck([]byte(`"ok":true`)); a.OK {
+		t.Fatal("a non-object was taken for an ok ack")
+	}
+}
+
+func TestStampOf(t *testing.T) {
+	if at, ok := stampOf("chatbench 1234 xxx"); !ok || at != 1234 {
+		t.Fatalf("stampOf = %d %v", at, ok)
+	}
+	for _, c := range []string{"hello chatbench 12 x", "chatbench x12 y", ""} {
+		if _, ok := stampOf(c); ok {
+			t.Fatalf("stampOf(%q) accepted", c)
+		}
 	}
 }
 
@@ -85,12 +115,13 @@ func FuzzParseFrame(f *testing.F) {
 		kind, body := parsePacket(frame)
 		switch kind {
 		case packetEvent:
-			_, _ = eventName(body)
+			if _, arg, ok := parseEvent(body); ok && !json.Valid(arg) {
+				t.Fatalf("accepted event %q with an argument that is not JSON", frame)
+			}
 		case packetAck:
 			if _, arg, ok := parseAck(body); ok && len(arg) == 0 {
 				t.Fatalf("accepted ack %q without an argument", frame)
 			}
 		}
-		_, _ = intAfter(frame, seqMark)
 	})
 }

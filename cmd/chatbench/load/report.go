@@ -1,19 +1,23 @@
-package main
+package load
 
 import (
 	"fmt"
 	"io"
 )
 
-// result is the report of one run. Server fields are zero unless --pid was
-// given.
-type result struct {
+// Result is the report of one fan-out run. Server fields are zero unless
+// PIDs were given; with several, they are the sums over those processes.
+type Result struct {
 	Label   string  `json:"label,omitempty"`
 	Clients int     `json:"clients"`
 	Rooms   int     `json:"rooms"`
 	Senders int     `json:"senders"`
 	Rate    float64 `json:"rate"`
-	Size    int     `json:"size"`
+	Window  int     `json:"window"`
+	// Instances is the number of server instances the clients were dealt
+	// over.
+	Instances int `json:"instances"`
+	Size      int `json:"size"`
 
 	ConnectSeconds float64 `json:"connectSeconds"`
 	RSSIdleBytes   int64   `json:"rssIdleBytes,omitempty"`
@@ -40,13 +44,13 @@ type result struct {
 	Gaps       int64   `json:"seqGaps"`
 	Disorder   int64   `json:"seqDisorder"`
 	Closed     int64   `json:"closedByServer"`
-	E2E        summary `json:"e2e"`
-	Ack        summary `json:"ack"`
+	E2E        Summary `json:"e2e"`
+	Ack        Summary `json:"ack"`
 }
 
 // memory records the server's RSS before the clients connected and once
 // they had joined.
-func (r *result) memory(idle, joined point, clients int) {
+func (r *Result) memory(idle, joined point, clients int) {
 	if !idle.hasProc || !joined.hasProc {
 		return
 	}
@@ -55,7 +59,7 @@ func (r *result) memory(idle, joined point, clients int) {
 }
 
 // window records the rates of the measured window.
-func (r *result) window(before, after point) {
+func (r *Result) window(before, after point) {
 	secs := after.at.Sub(before.at).Seconds()
 	r.WindowSeconds = secs
 	r.Deliveries = after.received - before.received
@@ -73,10 +77,11 @@ func (r *result) window(before, after point) {
 	}
 }
 
-func (r *result) print(w io.Writer) {
+// Print writes the report as text.
+func (r *Result) Print(w io.Writer) {
 	p := func(format string, args ...any) { _, _ = fmt.Fprintf(w, format+"\n", args...) }
-	p("clients %d in %d rooms, %d senders, rate %s, content %d B; connected in %.1f s",
-		r.Clients, r.Rooms, r.Senders, rateText(r.Rate), r.Size, r.ConnectSeconds)
+	p("clients %d in %d rooms over %d instance(s), %d senders, rate %s, window %d, content %d B; connected in %.1f s",
+		r.Clients, r.Rooms, r.Instances, r.Senders, rateText(r.Rate), r.Window, r.Size, r.ConnectSeconds)
 	if r.RSSConnected > 0 {
 		p("server RSS: %.1f MB idle, %.1f MB connected: %.1f KB per connection",
 			mb(r.RSSIdleBytes), mb(r.RSSConnected), r.RSSPerConn/1024)
@@ -99,7 +104,7 @@ func (r *result) print(w io.Writer) {
 	p("ack ms: %s", r.Ack)
 }
 
-func (s summary) String() string {
+func (s Summary) String() string {
 	return fmt.Sprintf("p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  (n=%d)", s.P50, s.P90, s.P99, s.P999, s.Max, s.Count)
 }
 

@@ -1,4 +1,4 @@
-package main
+package load
 
 import (
 	"bytes"
@@ -12,31 +12,31 @@ import (
 // 100 on every Linux architecture the service targets.
 const clockTicks = 100
 
-// procSample is what the generator reads about a local server process.
-type procSample struct {
+// ProcSample is what the generator reads about a local server process.
+type ProcSample struct {
 	CPU time.Duration // user + system time since the process started
 	RSS int64         // resident set size in bytes
 }
 
-// sampleProc reads the CPU time and RSS of process pid from /proc.
-func sampleProc(pid int) (procSample, error) {
+// SampleProc reads the CPU time and RSS of process pid from /proc.
+func SampleProc(pid int) (ProcSample, error) {
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return procSample{}, fmt.Errorf("read process stats: %w", err)
+		return ProcSample{}, fmt.Errorf("read process stats: %w", err)
 	}
 	cpu, err := parseStatCPU(stat)
 	if err != nil {
-		return procSample{}, err
+		return ProcSample{}, err
 	}
 	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return procSample{}, fmt.Errorf("read process status: %w", err)
+		return ProcSample{}, fmt.Errorf("read process status: %w", err)
 	}
 	rss, err := parseStatusRSS(status)
 	if err != nil {
-		return procSample{}, err
+		return ProcSample{}, err
 	}
-	return procSample{CPU: cpu, RSS: rss}, nil
+	return ProcSample{CPU: cpu, RSS: rss}, nil
 }
 
 // parseStatCPU returns utime+stime of a /proc/PID/stat line. The command
@@ -77,4 +77,18 @@ func parseStatusRSS(status []byte) (int64, error) {
 		return kb * 1024, nil
 	}
 	return 0, fmt.Errorf("no VmRSS in /proc status")
+}
+
+// SampleProcs sums the CPU time and RSS of several processes.
+func SampleProcs(pids []int) (ProcSample, error) {
+	var sum ProcSample
+	for _, pid := range pids {
+		s, err := SampleProc(pid)
+		if err != nil {
+			return ProcSample{}, err
+		}
+		sum.CPU += s.CPU
+		sum.RSS += s.RSS
+	}
+	return sum, nil
 }

@@ -1,12 +1,11 @@
-package main
+package load
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,16 +15,16 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// bench is one run of the load: its clients, rooms and counters. Counters
+// bench is one fan-out run: its clients, rooms and counters. Counters
 // are updated from every client's reading goroutine.
 type bench struct {
-	cfg  config
+	cfg  Config
 	log  *slog.Logger
-	rest rest
+	rest REST
 	pad  string
 
-	ids     []identity
-	clients []*client
+	ids     []Identity
+	clients []*Client
 	roomIDs []string
 	joined  []atomic.Int64 // sockets joined, per room
 
@@ -37,11 +36,11 @@ type bench struct {
 	// Latencies are recorded for messages sent between from and to (unix
 	// nanoseconds), the measurement window.
 	from, to atomic.Int64
-	e2e, ack histogram
+	e2e, ack Histogram
 }
 
-func newBench(cfg config, log *slog.Logger) *bench {
-	b := &bench{cfg: cfg, log: log, rest: rest{base: cfg.base, http: &http.Client{Timeout: time.Minute}}}
+func newBench(cfg Config, log *slog.Logger) *bench {
+	b := &bench{cfg: cfg, log: log, rest: NewREST(cfg.Bases[0])}
 	b.pad = strings.Repeat("x", max(0, cfg.Size-len("chatbench 1234567890123456789 ")))
 	b.joined = make([]atomic.Int64, cfg.Rooms)
 	b.to.Store(-1)
@@ -51,16 +50,16 @@ func newBench(cfg config, log *slog.Logger) *bench {
 // identities signs or registers one user per client.
 func (b *bench) identities(ctx context.Context) (err error) {
 	if b.cfg.Register {
-		b.ids, err = registerIdentities(ctx, b.rest, b.cfg.Prefix, b.cfg.Password, b.cfg.Clients, b.cfg.Dials)
+		b.ids, err = RegisterIdentities(ctx, b.rest, b.cfg.Prefix, b.cfg.Password, b.cfg.Clients, b.cfg.Dials)
 	} else {
-		b.ids, err = signIdentities([]byte(b.cfg.JWTSecret), b.cfg.Prefix, b.cfg.Clients)
+		b.ids, err = SignIdentities([]byte(b.cfg.JWTSecret), b.cfg.Prefix, b.cfg.Clients)
 	}
 	return err
 }
 
 // connect opens every client, Dials at a time.
 func (b *bench) connect(ctx context.Context) error {
-	b.clients = make([]*client, len(b.ids))
+	b.clients = make([]*Client, len(b.ids))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(b.cfg.Dials)
 	for i, id := range b.ids {
@@ -68,7 +67,7 @@ func (b *bench) connect(ctx context.Context) error {
 			dctx, cancel := context.WithTimeout(gctx, 30*time.Second)
 			defer cancel()
 			var last int64 // the seq this client saw last; read only by its reading goroutine
-			c, err := dial(dctx, b.cfg.base, id.Token, func(name string, frame []byte) { b.onEvent(&last, name, frame) })
+			c, err := Dial(dctx, b.baseOf(i), id.Token, func(name string, arg json.RawMessage) { b.onEvent(&last, name, arg) })
 			if err != nil {
 				return fmt.Errorf("client %d: %w", i, err)
 			}
@@ -82,6 +81,10 @@ func (b *bench) connect(ctx context.Context) error {
 // roomOf is the room client i belongs to: clients are dealt round-robin.
 func (b *bench) roomOf(i int) int { return i % b.cfg.Rooms }
 
+// baseOf is the instance client i connects to: the clients of a room are
+// dealt over the instances in turn (client i is the (i/Rooms)-th of its room).
+func (b *bench) baseOf(i int) *url.URL { return b.cfg.Bases[(i/b.cfg.Rooms)%len(b.cfg.Bases)] }
+
 // makeRooms creates the rooms, each owned by its first client.
 func (b *bench) makeRooms(ctx context.Context) error {
 	b.roomIDs = make([]string, b.cfg.Rooms)
@@ -93,7 +96,7 @@ func (b *bench) makeRooms(ctx context.Context) error {
 			for i := r; i < len(b.ids); i += b.cfg.Rooms {
 				members = append(members, b.ids[i].ID)
 			}
-			id, err := createRoom(gctx, b.rest, b.ids[r], fmt.Sprintf("bench %s %d", b.cfg.Prefix, r), members[1:])
+			id, err := CreateRoom(gctx, b.rest, b.ids[r], fmt.Sprintf("bench %s %d", b.cfg.Prefix, r), members[1:])
 			b.roomIDs[r] = id
 			return err
 		})
@@ -119,15 +122,17 @@ func (b *bench) joinOne(ctx context.Context, i int) error {
 	r := b.roomOf(i)
 	for attempt := 1; ; attempt++ {
 		jctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		ack, err := b.clients[i].call(jctx, "join_room", map[string]string{"roomId": b.roomIDs[r]})
+		ack, err := b.clients[i].Call(jctx, "join_room", map[string]string{"roomId": b.roomIDs[r]})
 		cancel()
-		switch {
-		case err != nil:
+		if err != nil {
 			return fmt.Errorf("client %d: %w", i, err)
-		case ackOK(ack):
+		}
+		a := DecodeAck(ack)
+		switch {
+		case a.OK:
 			b.joined[r].Add(1)
 			return nil
-		case attempt < 4 && bytes.Contains(ack, []byte(`"unavailable"`)):
+		case attempt < 4 && a.Code() == "unavailable":
 			b.log.Warn("join_room refused, retrying", slog.Int("client", i), slog.String("ack", truncate(ack)))
 			sleep(ctx, time.Duration(attempt)*time.Second)
 		default:
@@ -136,46 +141,55 @@ func (b *bench) joinOne(ctx context.Context, i int) error {
 	}
 }
 
-func ackOK(ack []byte) bool { return bytes.Contains(ack, []byte(`"ok":true`)) }
+// stampPrefix starts the content of every bench message; the intended send
+// time (unix nanoseconds) follows it.
+const stampPrefix = "chatbench "
 
-var (
-	stampMark = []byte(`"content":"chatbench `)
-	seqMark   = []byte(`"seq":`)
-)
+// deliveredMessage is the part of a message event the generator reads.
+type deliveredMessage struct {
+	Seq     int64  `json:"seq"`
+	Content string `json:"content"`
+}
 
 // onEvent counts deliveries of bench messages, checks that the seq of the
 // client's room only grows by one (last is the client's previous seq), and
-// records their latency.
-func (b *bench) onEvent(last *int64, name string, frame []byte) {
+// records their latency from the intended send time.
+func (b *bench) onEvent(last *int64, name string, arg json.RawMessage) {
 	if name != "message" {
 		return
 	}
-	i := bytes.Index(frame, stampMark)
-	if i < 0 {
+	now := time.Now().UnixNano()
+	var m deliveredMessage
+	if err := json.Unmarshal(arg, &m); err != nil {
+		return
+	}
+	at, ok := stampOf(m.Content)
+	if !ok {
 		return
 	}
 	b.received.Add(1)
-	if seq, ok := intAfter(frame, seqMark); ok {
-		switch {
-		case *last > 0 && seq > *last+1:
-			b.gaps.Add(seq - *last - 1)
-		case seq <= *last:
-			b.disorder.Add(1)
-		}
-		*last = max(*last, seq)
+	switch {
+	case *last > 0 && m.Seq > *last+1:
+		b.gaps.Add(m.Seq - *last - 1)
+	case m.Seq <= *last:
+		b.disorder.Add(1)
 	}
-	rest := frame[i+len(stampMark):]
-	end := bytes.IndexByte(rest, ' ')
-	if end < 0 {
-		return
+	*last = max(*last, m.Seq)
+	if b.inWindow(at) {
+		b.e2e.Record(time.Duration(now - at))
 	}
-	sent, err := strconv.ParseInt(string(rest[:end]), 10, 64)
-	if err != nil {
-		return
+}
+
+// stampOf returns the intended send time written in a bench message's
+// content.
+func stampOf(content string) (int64, bool) {
+	rest, ok := strings.CutPrefix(content, stampPrefix)
+	if !ok {
+		return 0, false
 	}
-	if b.inWindow(sent) {
-		b.e2e.record(time.Duration(time.Now().UnixNano() - sent))
-	}
+	stamp, _, _ := strings.Cut(rest, " ")
+	at, err := strconv.ParseInt(stamp, 10, 64)
+	return at, err == nil
 }
 
 func (b *bench) inWindow(at int64) bool {
@@ -189,38 +203,46 @@ type sendPayload struct {
 	TempID  string `json:"tempId,omitempty"`
 }
 
-// send emits one send_message from client i; slots is released by its ack.
-func (b *bench) send(i int, seq int64, slots chan struct{}) error {
+// send emits one send_message from client i, intended at at (unix
+// nanoseconds); slots is released by its ack. Latencies are counted from at,
+// so a send that had to wait (for the window, or for a stalled sender) is
+// counted with its wait.
+func (b *bench) send(i int, seq, at int64, slots chan struct{}) error {
 	r := b.roomOf(i)
-	now := time.Now().UnixNano()
-	p := sendPayload{RoomID: b.roomIDs[r], Content: "chatbench " + strconv.FormatInt(now, 10) + " " + b.pad}
+	p := sendPayload{RoomID: b.roomIDs[r], Content: stampPrefix + strconv.FormatInt(at, 10) + " " + b.pad}
 	if b.cfg.TempIDs {
 		p.TempID = b.cfg.Prefix + "-" + strconv.Itoa(i) + "-" + strconv.FormatInt(seq, 10)
 	}
 	b.sent.Add(1)
-	return b.clients[i].emit("send_message", p, func(ack json.RawMessage) {
+	return b.clients[i].Emit("send_message", p, func(ack json.RawMessage) {
+		now := time.Now().UnixNano()
 		<-slots
-		if !ackOK(ack) {
+		if !DecodeAck(ack).OK {
 			b.failed.Add(1)
 			b.firstErr.CompareAndSwap(nil, truncate(ack))
 			return
 		}
 		b.acked.Add(1)
 		b.expected.Add(b.joined[r].Load())
-		if b.inWindow(now) {
-			b.ack.record(time.Duration(time.Now().UnixNano() - now))
+		if b.inWindow(at) {
+			b.ack.Record(time.Duration(now - at))
 		}
 	})
 }
 
-// sendLoop sends from client i until ctx ends: at interval, or back to back
-// when interval is 0, never more than Window unacked.
+// sendLoop sends from client i until ctx ends: message seq is intended at
+// start + seq×interval, or, when interval is 0 (flat out), as soon as the
+// window has room; never more than Window unacked. A message that leaves
+// after its intended time (the window was full, the goroutine was not
+// scheduled) keeps its intended time, and the next ones follow the schedule,
+// not the late send.
 func (b *bench) sendLoop(ctx context.Context, i int, interval time.Duration) {
 	slots := make(chan struct{}, b.cfg.Window)
 	start := time.Now()
 	for seq := int64(0); ; seq++ {
+		intended := start.Add(time.Duration(seq) * interval)
 		if interval > 0 {
-			if wait := time.Until(start.Add(time.Duration(seq) * interval)); wait > 0 {
+			if wait := time.Until(intended); wait > 0 {
 				select {
 				case <-time.After(wait):
 				case <-ctx.Done():
@@ -233,7 +255,11 @@ func (b *bench) sendLoop(ctx context.Context, i int, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		}
-		if err := b.send(i, seq, slots); err != nil {
+		at := intended.UnixNano()
+		if interval == 0 {
+			at = time.Now().UnixNano()
+		}
+		if err := b.send(i, seq, at, slots); err != nil {
 			b.log.Warn("send failed", slog.Int("client", i), slog.Any("err", err))
 			return
 		}
@@ -242,7 +268,7 @@ func (b *bench) sendLoop(ctx context.Context, i int, interval time.Duration) {
 
 // load runs the senders for warm-up plus the measured window, then waits
 // for the outstanding acks and deliveries.
-func (b *bench) load(ctx context.Context, res *result) {
+func (b *bench) load(ctx context.Context, res *Result) {
 	ctx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	var interval time.Duration
@@ -267,7 +293,7 @@ func (b *bench) load(ctx context.Context, res *result) {
 // drain waits for every sent message to be acked and every expected
 // delivery to arrive, as long as acks or deliveries keep coming: it gives up
 // once none has come for Drain.
-func (b *bench) drain(res *result) {
+func (b *bench) drain(res *Result) {
 	last, progress := int64(-1), time.Now()
 	for time.Since(progress) < b.cfg.Drain {
 		done := b.acked.Load() + b.failed.Load() + b.received.Load()
@@ -285,10 +311,10 @@ func (b *bench) drain(res *result) {
 	res.Gaps, res.Disorder = b.gaps.Load(), b.disorder.Load()
 	for _, c := range b.clients {
 		select {
-		case <-c.done:
+		case <-c.Done():
 			res.Closed++
 			if res.Closed == 1 {
-				b.log.Warn("connection closed by the server", slog.Any("err", c.err))
+				b.log.Warn("connection closed by the server", slog.Any("err", c.Err()))
 			}
 		default:
 		}
@@ -297,7 +323,7 @@ func (b *bench) drain(res *result) {
 	if e, ok := b.firstErr.Load().(string); ok {
 		res.FirstError = e
 	}
-	res.E2E, res.Ack = b.e2e.summary(), b.ack.summary()
+	res.E2E, res.Ack = b.e2e.Summary(), b.ack.Summary()
 }
 
 // point is the state of the run at one instant.
@@ -305,14 +331,14 @@ type point struct {
 	at       time.Time
 	received int64
 	acked    int64
-	proc     procSample
+	proc     ProcSample
 	hasProc  bool
 }
 
 func (b *bench) snapshot() point {
 	p := point{at: time.Now(), received: b.received.Load(), acked: b.acked.Load()}
-	if b.cfg.PID > 0 {
-		s, err := sampleProc(b.cfg.PID)
+	if len(b.cfg.PIDs) > 0 {
+		s, err := SampleProcs(b.cfg.PIDs)
 		if err != nil {
 			b.log.Warn("cannot read server process", slog.Any("err", err))
 		} else {
@@ -326,7 +352,7 @@ func (b *bench) close() {
 	var wg sync.WaitGroup
 	for _, c := range b.clients {
 		if c != nil {
-			wg.Go(c.close)
+			wg.Go(c.Close)
 		}
 	}
 	wg.Wait()
@@ -339,17 +365,34 @@ func sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
-// intAfter parses the decimal number that follows mark in frame.
-func intAfter(frame, mark []byte) (int64, bool) {
-	i := bytes.Index(frame, mark)
-	if i < 0 {
-		return 0, false
+// Run performs one fan-out run: identities, connections, rooms (client i
+// in room i mod Rooms), joins, the memory sample, then the load. cfg must
+// have passed Validate.
+func Run(ctx context.Context, cfg Config, log *slog.Logger) (*Result, error) {
+	b := newBench(cfg, log)
+	defer b.close()
+	res := &Result{Label: cfg.Label, Clients: cfg.Clients, Rooms: cfg.Rooms, Senders: cfg.Senders, Rate: cfg.Rate, Window: cfg.Window, Size: cfg.Size, Instances: len(cfg.Bases)}
+	if err := b.identities(ctx); err != nil {
+		return nil, fmt.Errorf("identities: %w", err)
 	}
-	rest := frame[i+len(mark):]
-	n := 0
-	for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
-		n++
+	idle := b.snapshot()
+	start := time.Now()
+	if err := b.connect(ctx); err != nil {
+		return nil, fmt.Errorf("connect: %w", err)
 	}
-	v, err := strconv.ParseInt(string(rest[:n]), 10, 64)
-	return v, err == nil
+	res.ConnectSeconds = time.Since(start).Seconds()
+	log.Info("connected", slog.Int("clients", len(b.clients)), slog.Float64("seconds", res.ConnectSeconds))
+	if err := b.makeRooms(ctx); err != nil {
+		return nil, fmt.Errorf("rooms: %w", err)
+	}
+	if err := b.join(ctx); err != nil {
+		return nil, fmt.Errorf("join: %w", err)
+	}
+	sleep(ctx, cfg.Settle)
+	res.memory(idle, b.snapshot(), cfg.Clients)
+	if cfg.Senders > 0 {
+		log.Info("sending", slog.Int("senders", cfg.Senders), slog.Float64("rate", cfg.Rate))
+		b.load(ctx, res)
+	}
+	return res, ctx.Err()
 }

@@ -1,4 +1,4 @@
-package main
+package load
 
 import (
 	"math/bits"
@@ -6,10 +6,10 @@ import (
 	"time"
 )
 
-// histogram counts durations in log-linear buckets of microseconds: exact
+// Histogram counts durations in log-linear buckets of microseconds: exact
 // below 64 µs, then 32 buckets per power of two (about 3% wide). Safe for
 // concurrent use; recording is one atomic add.
-type histogram struct {
+type Histogram struct {
 	counts [64 + 40*32]atomic.Uint64
 	max    atomic.Int64
 }
@@ -33,7 +33,7 @@ func bucketValue(i int) uint64 {
 	return sub<<e + (1<<e)/2
 }
 
-func (h *histogram) record(d time.Duration) {
+func (h *Histogram) Record(d time.Duration) {
 	if d < 0 {
 		d = 0
 	}
@@ -46,8 +46,8 @@ func (h *histogram) record(d time.Duration) {
 	}
 }
 
-// summary is a histogram's count and percentiles, in milliseconds.
-type summary struct {
+// Summary is a Histogram's count and percentiles, in milliseconds.
+type Summary struct {
 	Count int64   `json:"count"`
 	P50   float64 `json:"p50Ms"`
 	P90   float64 `json:"p90Ms"`
@@ -56,14 +56,14 @@ type summary struct {
 	Max   float64 `json:"maxMs"`
 }
 
-func (h *histogram) summary() summary {
-	var counts [len(histogram{}.counts)]uint64
+func (h *Histogram) Summary() Summary {
+	var counts [len(Histogram{}.counts)]uint64
 	var total uint64
 	for i := range h.counts {
 		counts[i] = h.counts[i].Load()
 		total += counts[i]
 	}
-	s := summary{Count: int64(total), Max: ms(time.Duration(h.max.Load()))}
+	s := Summary{Count: int64(total), Max: ms(time.Duration(h.max.Load()))}
 	if total == 0 {
 		return s
 	}

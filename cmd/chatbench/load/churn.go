@@ -1,0 +1,180 @@
+package load
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// ChurnConfig is a run of connect/disconnect cycles.
+type ChurnConfig struct {
+	Base      *url.URL
+	JWTSecret string
+	Prefix    string
+	Cycles    int
+	Dials     int           // cycles in parallel
+	Settle    time.Duration // pause before each sample
+	PIDs      []int         // for RSS
+	Pprof     string        // host:port of the server's pprof listener, for goroutines
+}
+
+// ChurnResult compares the server after the cycles with its baseline.
+type ChurnResult struct {
+	Label            string  `json:"label,omitempty"`
+	Cycles           int64   `json:"cycles"`
+	Failed           int64   `json:"failed"`
+	FirstError       string  `json:"firstError,omitempty"`
+	Seconds          float64 `json:"seconds"`
+	GoroutinesBefore int     `json:"goroutinesBefore,omitempty"`
+	GoroutinesAfter  int     `json:"goroutinesAfter,omitempty"`
+	RSSBefore        int64   `json:"rssBeforeBytes,omitempty"`
+	RSSAfter         int64   `json:"rssAfterBytes,omitempty"`
+	// Within10 reports whether every figure measured is back within 10% of
+	// its baseline.
+	Within10 bool `json:"within10"`
+}
+
+// churnUsers is how many users the cycles take turns with: each cycle is a
+// user's first socket connecting and its last one leaving (presence both
+// ways).
+const churnUsers = 100
+
+// RunChurn connects and disconnects cfg.Cycles sockets, cfg.Dials at a time
+// (bounded by 10 minutes), after a warm-up of 100 cycles that the baseline
+// is taken after, so that pools the first connections fill are counted in
+// the baseline.
+func RunChurn(ctx context.Context, cfg ChurnConfig, log *slog.Logger) (*ChurnResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	ids, err := SignIdentities([]byte(cfg.JWTSecret), cfg.Prefix, churnUsers)
+	if err != nil {
+		return nil, err
+	}
+	res := &ChurnResult{}
+	var firstErr atomic.Value
+	cycles := func(n int) error {
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(cfg.Dials)
+		for i := range n {
+			g.Go(func() error {
+				dctx, cancel := context.WithTimeout(gctx, 30*time.Second)
+				defer cancel()
+				c, err := Dial(dctx, cfg.Base, ids[i%churnUsers].Token, nil)
+				if err != nil {
+					atomic.AddInt64(&res.Failed, 1)
+					firstErr.CompareAndSwap(nil, err.Error())
+					return gctx.Err()
+				}
+				c.Close()
+				return nil
+			})
+		}
+		return g.Wait()
+	}
+	if err := cycles(churnUsers); err != nil {
+		return nil, err
+	}
+	sleep(ctx, cfg.Settle)
+	before, err := churnSample(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	if err := cycles(cfg.Cycles); err != nil {
+		return nil, err
+	}
+	res.Seconds = time.Since(start).Seconds()
+	res.Cycles = int64(cfg.Cycles) - res.Failed
+	log.Info("cycles done", slog.Int64("cycles", res.Cycles), slog.Float64("seconds", res.Seconds))
+	sleep(ctx, cfg.Settle)
+	after, err := churnSample(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	res.GoroutinesBefore, res.GoroutinesAfter = before.goroutines, after.goroutines
+	res.RSSBefore, res.RSSAfter = before.rss, after.rss
+	within := func(b, a int64) bool { return float64(a) <= 1.1*float64(b) }
+	res.Within10 = within(int64(before.goroutines), int64(after.goroutines)) && within(before.rss, after.rss)
+	if e, ok := firstErr.Load().(string); ok {
+		res.FirstError = e
+	}
+	return res, ctx.Err()
+}
+
+type churnPoint struct {
+	goroutines int
+	rss        int64
+}
+
+func churnSample(ctx context.Context, cfg ChurnConfig) (churnPoint, error) {
+	var p churnPoint
+	if len(cfg.PIDs) > 0 {
+		s, err := SampleProcs(cfg.PIDs)
+		if err != nil {
+			return p, err
+		}
+		p.rss = s.RSS
+	}
+	if cfg.Pprof != "" {
+		n, err := Goroutines(ctx, cfg.Pprof)
+		if err != nil {
+			return p, err
+		}
+		p.goroutines = n
+	}
+	return p, nil
+}
+
+// Goroutines reads the goroutine count of a Go server from its pprof
+// listener at addr (host:port): the first line of
+// /debug/pprof/goroutine?debug=1 is "goroutine profile: total N".
+func Goroutines(ctx context.Context, addr string) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/debug/pprof/goroutine?debug=1", nil)
+	if err != nil {
+		return 0, fmt.Errorf("goroutines: %w", err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("goroutines: %w", err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	line, err := bufio.NewReader(resp.Body).ReadString('\n')
+	if err != nil && line == "" {
+		return 0, fmt.Errorf("goroutines: %w", err)
+	}
+	return parseGoroutineTotal(line)
+}
+
+func parseGoroutineTotal(line string) (int, error) {
+	rest, ok := strings.CutPrefix(strings.TrimSpace(line), "goroutine profile: total ")
+	if !ok {
+		return 0, fmt.Errorf("goroutines: unexpected profile header %q", truncate([]byte(line)))
+	}
+	return strconv.Atoi(rest)
+}
+
+// Print writes the report as text.
+func (r *ChurnResult) Print(w io.Writer) {
+	p := func(format string, args ...any) { _, _ = fmt.Fprintf(w, format+"\n", args...) }
+	p("%d connect/disconnect cycles in %.1f s, %d failed", r.Cycles, r.Seconds, r.Failed)
+	if r.FirstError != "" {
+		p("first failure: %s", r.FirstError)
+	}
+	if r.GoroutinesBefore > 0 {
+		p("goroutines: %d before, %d after", r.GoroutinesBefore, r.GoroutinesAfter)
+	}
+	if r.RSSBefore > 0 {
+		p("RSS: %.1f MB before, %.1f MB after", mb(r.RSSBefore), mb(r.RSSAfter))
+	}
+	p("back within 10%%: %v", r.Within10)
+}
