@@ -29,9 +29,12 @@ type Room struct {
 	Name      string
 	Topic     string
 	OwnerID   string   // empty for DM rooms
-	Members   []string // in the order they joined
+	Members   []string // in the order they joined; nil when read without them (see Store.ListedRoom)
 	Admins    []string // the members whose role is admin, in the same order
 	CreatedAt time.Time
+	// MemberCount is the number of members when Members is nil; when it is
+	// not, len(Members) is.
+	MemberCount int
 
 	LastSeq       int64
 	LastRev       int64
@@ -83,8 +86,8 @@ type roomJSON struct {
 
 func (r Room) wire() roomJSON {
 	out := roomJSON{ID: r.ID, Type: r.Type, Name: r.Name, Topic: r.Topic, Admins: r.Admins,
-		MemberCount: len(r.Members), CreatedAt: wire.FormatTime(r.CreatedAt), LastSeq: r.LastSeq, LastRev: r.LastRev}
-	if len(r.Members) <= MaxListedMembers {
+		MemberCount: r.memberCount(), CreatedAt: wire.FormatTime(r.CreatedAt), LastSeq: r.LastSeq, LastRev: r.LastRev}
+	if out.MemberCount <= MaxListedMembers {
 		members := r.Members
 		if members == nil {
 			members = []string{}
@@ -103,6 +106,14 @@ func (r Room) wire() roomJSON {
 		out.LastMessageAt = &at
 	}
 	return out
+}
+
+// memberCount is the number of members, listed or not.
+func (r Room) memberCount() int {
+	if r.Members == nil {
+		return r.MemberCount
+	}
+	return len(r.Members)
 }
 
 // MarshalJSON writes the wire shape of a room.
@@ -125,10 +136,20 @@ type Store interface {
 	// CreateDM stores the DM room r of its two members, unless the pair
 	// already has one: then it returns that room and created false.
 	CreateDM(ctx context.Context, r Room) (room Room, created bool, err error)
-	// Room returns the room or ErrRoomNotFound (also once it is deleted).
+	// Room returns the room with all its members, or ErrRoomNotFound (also
+	// once it is deleted).
 	Room(ctx context.Context, id string) (Room, error)
-	// RoomsOf returns every room userID belongs to, in no set order.
+	// ListedRoom returns the room as its payload shows it: its members
+	// only if there are at most MaxListedMembers of them, else Members is
+	// nil and MemberCount tells how many; Admins always. Its cost does not
+	// grow with the room.
+	ListedRoom(ctx context.Context, id string) (Room, error)
+	// RoomsOf returns every room userID belongs to, in no set order, read
+	// as ListedRoom reads them.
 	RoomsOf(ctx context.Context, userID string) ([]Room, error)
+	// IsMember reports whether userID belongs to the room, from one
+	// membership; ErrRoomNotFound if there is no such room.
+	IsMember(ctx context.Context, roomID, userID string) (bool, error)
 	// RoomIDsOf returns the ids of the rooms userID belongs to, in no set
 	// order: RoomsOf without reading the rooms and their members.
 	RoomIDsOf(ctx context.Context, userID string) ([]string, error)

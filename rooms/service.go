@@ -170,9 +170,13 @@ func (s *Service) OpenDM(ctx context.Context, a, b string) (Room, bool, error) {
 	return room, created, err
 }
 
-// Get returns a room to one of its members.
+// Get returns a room to one of its members, as its payload shows it
+// (Store.ListedRoom).
 func (s *Service) Get(ctx context.Context, userID, roomID string) (Room, error) {
-	r, err := s.memberRoom(ctx, roomID, userID)
+	if err := s.checkMember(ctx, roomID, userID); err != nil {
+		return Room{}, err
+	}
+	r, err := s.store.ListedRoom(ctx, roomID)
 	if err != nil {
 		return Room{}, err
 	}
@@ -202,6 +206,29 @@ func (s *Service) memberRoom(ctx context.Context, roomID, userID string) (Room, 
 		return Room{}, ErrNotMember
 	}
 	return r, nil
+}
+
+// checkMember returns nil if userID belongs to the room: from the member
+// cache, else from the one membership in the store, so that the check
+// costs the same in a room of any size.
+func (s *Service) checkMember(ctx context.Context, roomID, userID string) error {
+	if !wire.ValidID(roomID) {
+		return ErrInvalidRoomID
+	}
+	if members, ok := s.members.get(roomID); ok {
+		if slices.Contains(members, userID) {
+			return nil
+		}
+		return ErrNotMember
+	}
+	member, err := s.store.IsMember(ctx, roomID, userID)
+	switch {
+	case err != nil:
+		return err
+	case !member:
+		return ErrNotMember
+	}
+	return nil
 }
 
 // Members implements the messages package's Membership: the member ids of
@@ -479,7 +506,7 @@ func (s *Service) ensureOwner(ctx context.Context, roomID string) (Room, error) 
 // MarkRead moves userID's read marker forward to messageID; when it moves,
 // the room's members hear of it (coalesced, see receipts).
 func (s *Service) MarkRead(ctx context.Context, userID, roomID, messageID string) error {
-	if _, err := s.memberRoom(ctx, roomID, userID); err != nil {
+	if err := s.checkMember(ctx, roomID, userID); err != nil {
 		return err
 	}
 	seq, err := s.activity.SeqOf(ctx, roomID, messageID)

@@ -26,6 +26,8 @@ func testRoomStore(t *testing.T, newStore func(t *testing.T) Store) {
 		{"CreateRoomThenRead", testRoomStoreCreateThenRead},
 		{"UnknownRoom", testRoomStoreUnknown},
 		{"RoomsOf", testRoomStoreRoomsOf},
+		{"ListedRoom", testRoomStoreListedRoom},
+		{"IsMember", testRoomStoreIsMember},
 		{"AddMember", testRoomStoreAddMember},
 		{"RemoveMember", testRoomStoreRemoveMember},
 		{"CreateDM", testRoomStoreCreateDM},
@@ -111,6 +113,117 @@ func testRoomStoreRoomsOf(t *testing.T, s Store) {
 	}
 	if ids, err := s.RoomIDsOf(ctx, roomTestUser()); err != nil || ids == nil || len(ids) != 0 {
 		t.Errorf("RoomIDsOf(unknown user) = %#v, %v; want an empty list", ids, err)
+	}
+}
+
+// testRoomStoreListedRoom reads a room of MaxListedMembers members, which
+// lists them, and one that grows past it, which lists its admins and its
+// count only, through ListedRoom and RoomsOf.
+func testRoomStoreListedRoom(t *testing.T, s Store) {
+	ctx := context.Background()
+	owner := roomTestUser()
+	others := make([]string, MaxListedMembers-1)
+	for i := range others {
+		others[i] = roomTestUser()
+	}
+	small, big := roomTestGroup(owner, others[:3]...), roomTestGroup(owner, others...)
+	for _, r := range []Room{small, big} {
+		if err := s.CreateRoom(ctx, r); err != nil {
+			t.Fatalf("CreateRoom: %v", err)
+		}
+	}
+	admins := []string{others[150], others[7]}
+	for _, u := range admins {
+		if err := s.SetRole(ctx, big.ID, u, RoleAdmin); err != nil {
+			t.Fatalf("SetRole: %v", err)
+		}
+	}
+	slices.Reverse(admins) // in the order they joined
+	got, err := s.ListedRoom(ctx, big.ID)
+	if err != nil {
+		t.Fatalf("ListedRoom: %v", err)
+	}
+	if !slices.Equal(got.Members, big.Members) || !slices.Equal(got.Admins, admins) || got.OwnerID != owner || got.Name != big.Name {
+		t.Errorf("ListedRoom of %d members = %+v; want them all listed, admins %v", MaxListedMembers, got, admins)
+	}
+	last := roomTestUser()
+	if _, err := s.AddMember(ctx, big.ID, last); err != nil {
+		t.Fatalf("AddMember: %v", err)
+	}
+	check := func(what string, got Room) {
+		t.Helper()
+		if got.Members != nil || got.MemberCount != MaxListedMembers+1 || !slices.Equal(got.Admins, admins) ||
+			got.OwnerID != owner || got.Name != big.Name || !got.CreatedAt.Equal(big.CreatedAt) {
+			t.Errorf("%s of %d members = members %d listed, count %d, admins %v, owner %q; want none listed, count %d, admins %v, owner %q",
+				what, MaxListedMembers+1, len(got.Members), got.MemberCount, got.Admins, got.OwnerID, MaxListedMembers+1, admins, owner)
+		}
+	}
+	got, err = s.ListedRoom(ctx, big.ID)
+	if err != nil {
+		t.Fatalf("ListedRoom: %v", err)
+	}
+	check("ListedRoom", got)
+	of, err := s.RoomsOf(ctx, owner)
+	if err != nil {
+		t.Fatalf("RoomsOf: %v", err)
+	}
+	if len(of) != 2 {
+		t.Fatalf("RoomsOf = %d rooms, want 2", len(of))
+	}
+	for _, r := range of {
+		switch r.ID {
+		case big.ID:
+			check("RoomsOf", r)
+		case small.ID:
+			roomTestSame(t, r, small)
+			if r.MemberCount != len(small.Members) {
+				t.Errorf("RoomsOf: small room's MemberCount = %d, want %d", r.MemberCount, len(small.Members))
+			}
+		default:
+			t.Errorf("RoomsOf returned room %s, not one of the user's", r.ID)
+		}
+	}
+	full, err := s.Room(ctx, big.ID)
+	if err != nil || len(full.Members) != MaxListedMembers+1 || full.Members[MaxListedMembers] != last {
+		t.Errorf("Room of %d members = %d members, %v; want all of them", MaxListedMembers+1, len(full.Members), err)
+	}
+	if err := s.Ban(ctx, big.ID, last); err != nil {
+		t.Fatalf("Ban: %v", err)
+	}
+	if got, err := s.ListedRoom(ctx, big.ID); err != nil || !slices.Equal(got.Members, big.Members) {
+		t.Errorf("ListedRoom once back to %d members = %d listed, %v; want all listed", MaxListedMembers, len(got.Members), err)
+	}
+	if _, err := s.ListedRoom(ctx, wire.NewID()); !errors.Is(err, ErrRoomNotFound) {
+		t.Errorf("ListedRoom(unknown) error = %v, want ErrRoomNotFound", err)
+	}
+}
+
+func testRoomStoreIsMember(t *testing.T, s Store) {
+	ctx := context.Background()
+	a, b, c := roomTestUser(), roomTestUser(), roomTestUser()
+	r := roomTestGroup(a, b)
+	if err := s.CreateRoom(ctx, r); err != nil {
+		t.Fatalf("CreateRoom: %v", err)
+	}
+	for user, want := range map[string]bool{a: true, b: true, c: false} {
+		if got, err := s.IsMember(ctx, r.ID, user); err != nil || got != want {
+			t.Errorf("IsMember(%s) = %v, %v; want %v", user, got, err, want)
+		}
+	}
+	if err := s.RemoveMember(ctx, r.ID, b); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.IsMember(ctx, r.ID, b); err != nil || got {
+		t.Errorf("IsMember(removed) = %v, %v; want false", got, err)
+	}
+	if _, err := s.IsMember(ctx, wire.NewID(), a); !errors.Is(err, ErrRoomNotFound) {
+		t.Errorf("IsMember(unknown room) error = %v, want ErrRoomNotFound", err)
+	}
+	if err := s.DeleteRoom(ctx, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.IsMember(ctx, r.ID, a); !errors.Is(err, ErrRoomNotFound) {
+		t.Errorf("IsMember(deleted room) error = %v, want ErrRoomNotFound", err)
 	}
 }
 

@@ -104,6 +104,8 @@ func NewMongoStore(ctx context.Context, db *mongo.Database) (*MongoStore, error)
 			Options: options.Index().SetName("dmKey_unique").SetUnique(true)}},
 		{s.members, mongo.IndexModel{Keys: bson.D{{Key: "userId", Value: 1}},
 			Options: options.Index().SetName("userId")}},
+		{s.members, mongo.IndexModel{Keys: bson.D{{Key: "roomId", Value: 1}, {Key: "role", Value: 1}, {Key: "joined", Value: 1}},
+			Options: options.Index().SetName("roomId_role_joined")}},
 		{s.members, mongo.IndexModel{Keys: bson.D{{Key: "roomId", Value: 1}, {Key: "joined", Value: 1}},
 			Options: options.Index().SetName("roomId_joined")}},
 		{s.markers, mongo.IndexModel{Keys: bson.D{{Key: "userId", Value: 1}},
@@ -245,11 +247,108 @@ func (s *MongoStore) RoomsOf(ctx context.Context, userID string) ([]Room, error)
 	if err := cur.All(ctx, &docs); err != nil {
 		return nil, wire.Unavailablef("rooms of user", err)
 	}
-	rooms, err := s.assemble(ctx, docs)
+	rooms, err := s.assembleListed(ctx, docs)
 	if err != nil {
 		return nil, wire.Unavailablef("rooms of user", err)
 	}
 	return rooms, nil
+}
+
+// ListedRoom implements Store.
+func (s *MongoStore) ListedRoom(ctx context.Context, id string) (Room, error) {
+	d, err := s.roomDoc(ctx, id)
+	if err != nil {
+		return Room{}, err
+	}
+	rooms, err := s.assembleListed(ctx, []mongoRoom{d})
+	if err != nil {
+		return Room{}, wire.Unavailablef("room members", err)
+	}
+	return rooms[0], nil
+}
+
+// assembleListed returns the rooms of docs as ListedRoom reads them: the
+// members are counted, then read for the rooms that list them; for the
+// others only the admins are read.
+func (s *MongoStore) assembleListed(ctx context.Context, docs []mongoRoom) ([]Room, error) {
+	ids := make([]string, len(docs))
+	for i, d := range docs {
+		ids[i] = d.ID
+	}
+	counts, err := s.memberCounts(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	var listed, big []string
+	for _, id := range ids {
+		if counts[id] <= MaxListedMembers {
+			listed = append(listed, id)
+		} else {
+			big = append(big, id)
+		}
+	}
+	members, err := s.membersOf(ctx, listed)
+	if err != nil {
+		return nil, err
+	}
+	admins, err := s.membersOf(ctx, big, bson.E{Key: "role", Value: RoleAdmin})
+	if err != nil {
+		return nil, err
+	}
+	owners, err := s.latestOwners(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	rooms := make([]Room, len(docs))
+	for i, d := range docs {
+		if o, ok := owners[d.ID]; ok {
+			d.OwnerID = o.OwnerID
+		}
+		if n := counts[d.ID]; n > MaxListedMembers {
+			rooms[i] = d.room(admins[d.ID])
+			rooms[i].Members, rooms[i].MemberCount = nil, n
+			continue
+		}
+		rooms[i] = d.room(members[d.ID])
+		rooms[i].MemberCount = len(rooms[i].Members)
+	}
+	return rooms, nil
+}
+
+// memberCounts returns how many members each of the rooms has, counted in
+// one aggregate over the (roomId, joined) index.
+func (s *MongoStore) memberCounts(ctx context.Context, roomIDs []string) (map[string]int, error) {
+	cur, err := s.members.Aggregate(ctx, mongo.Pipeline{
+		{{Key: "$match", Value: bson.D{{Key: "roomId", Value: bson.D{{Key: "$in", Value: roomIDs}}}}}},
+		{{Key: "$group", Value: bson.D{{Key: "_id", Value: "$roomId"}, {Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}}}}},
+	})
+	if err != nil {
+		return nil, err
+	}
+	var docs []struct {
+		ID string `bson:"_id"`
+		N  int    `bson:"n"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, err
+	}
+	counts := make(map[string]int, len(docs))
+	for _, d := range docs {
+		counts[d.ID] = d.N
+	}
+	return counts, nil
+}
+
+// IsMember implements Store: the room, then the one membership.
+func (s *MongoStore) IsMember(ctx context.Context, roomID, userID string) (bool, error) {
+	if _, err := s.roomDoc(ctx, roomID); err != nil {
+		return false, err
+	}
+	n, err := s.members.CountDocuments(ctx, bson.D{{Key: "_id", Value: memberID(roomID, userID)}})
+	if err != nil {
+		return false, wire.Unavailablef("membership", err)
+	}
+	return n > 0, nil
 }
 
 // RoomIDsOf implements Store: the user's memberships alone.

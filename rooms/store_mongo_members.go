@@ -84,9 +84,14 @@ func (s *MongoStore) roomIDsOf(ctx context.Context, userID string) ([]string, er
 	return ids, nil
 }
 
-// membersOf returns the members of each of the rooms, in joining order.
-func (s *MongoStore) membersOf(ctx context.Context, roomIDs []string) (map[string][]mongoMember, error) {
-	cur, err := s.members.Find(ctx, bson.D{{Key: "roomId", Value: bson.D{{Key: "$in", Value: roomIDs}}}},
+// membersOf returns the members of each of the rooms, in joining order,
+// those that match also only.
+func (s *MongoStore) membersOf(ctx context.Context, roomIDs []string, also ...bson.E) (map[string][]mongoMember, error) {
+	if len(roomIDs) == 0 {
+		return map[string][]mongoMember{}, nil
+	}
+	filter := append(bson.D{{Key: "roomId", Value: bson.D{{Key: "$in", Value: roomIDs}}}}, also...)
+	cur, err := s.members.Find(ctx, filter,
 		options.Find().SetSort(bson.D{{Key: "roomId", Value: 1}, {Key: "joined", Value: 1}}))
 	if err != nil {
 		return nil, err

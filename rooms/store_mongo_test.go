@@ -123,6 +123,8 @@ func TestMongoRoomStoreUnavailable(t *testing.T) {
 		},
 		"Room":         func() error { _, err := s.Room(ctx, room.ID); return err },
 		"RoomsOf":      func() error { _, err := s.RoomsOf(ctx, "a"); return err },
+		"ListedRoom":   func() error { _, err := s.ListedRoom(ctx, room.ID); return err },
+		"IsMember":     func() error { _, err := s.IsMember(ctx, room.ID, "a"); return err },
 		"AddMember":    func() error { _, err := s.AddMember(ctx, room.ID, "b"); return err },
 		"RemoveMember": func() error { return s.RemoveMember(ctx, room.ID, "a") },
 		"MarkRead":     func() error { _, err := s.MarkRead(ctx, room.ID, "a", 1); return err },

@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"embed"
 	"errors"
+	"fmt"
 	"io/fs"
+	"strings"
 	"time"
 
 	"github.com/roomchat/chat/storage/sqlite"
@@ -42,12 +44,20 @@ const (
 	sqliteRoomByDMKey = `SELECT ` + sqliteRoomColumns + `
 		FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id
 		WHERE r.dm_key = ? ORDER BY m.pos`
-	sqliteRoomsOfUser = `SELECT ` + sqliteRoomColumns + `
-		FROM room_members mine
-		JOIN rooms r ON r.id = mine.room_id
-		JOIN room_members m ON m.room_id = r.id
-		WHERE mine.user_id = ? AND r.deleted_at = 0 ORDER BY r.id, m.pos`
+	// The listed reads take each room's member count from the room and join
+	// the members only of the rooms that list them: the join key is NULL
+	// for a bigger room, which matches no row.
+	sqliteListed = `SELECT r.id, r.type, r.name, r.topic, r.owner_id, r.created_at, r.member_count, m.user_id, m.role
+		FROM rooms r LEFT JOIN room_members m ON m.room_id = (CASE WHEN r.member_count <= %[2]d THEN r.id END)
+		WHERE %[1]s ORDER BY r.id, m.pos`
+	sqliteListedByID  = `r.id = ? AND r.deleted_at = 0`
+	sqliteRoomsOfUser = `r.id IN (SELECT room_id FROM room_members WHERE user_id = ?) AND r.deleted_at = 0`
 )
+
+// sqliteListedQuery is the listed read of the rooms where matches.
+func sqliteListedQuery(where string) string {
+	return fmt.Sprintf(sqliteListed, where, MaxListedMembers)
+}
 
 // NewSQLiteStore returns the store on db (opened by sqlite.Open), after
 // bringing its tables to the newest schema.
@@ -130,13 +140,107 @@ func (s *SQLiteStore) Room(ctx context.Context, id string) (Room, error) {
 	return found[0], nil
 }
 
+// ListedRoom implements Store.
+func (s *SQLiteStore) ListedRoom(ctx context.Context, id string) (Room, error) {
+	found, err := s.listed(ctx, sqliteListedByID, id)
+	if err != nil {
+		return Room{}, wire.Unavailablef("room", err)
+	}
+	if len(found) == 0 {
+		return Room{}, ErrRoomNotFound
+	}
+	return found[0], nil
+}
+
 // RoomsOf implements Store, through the index on room_members.user_id.
 func (s *SQLiteStore) RoomsOf(ctx context.Context, userID string) ([]Room, error) {
-	found, err := querySQLiteRooms(ctx, s.db, sqliteRoomsOfUser, userID)
+	found, err := s.listed(ctx, sqliteRoomsOfUser, userID)
 	if err != nil {
 		return nil, wire.Unavailablef("rooms of user", err)
 	}
 	return found, nil
+}
+
+// listed reads the rooms where matches with arg, as ListedRoom does: the
+// members of those that list them in one query, then the admins of the
+// others through room_members_admins.
+func (s *SQLiteStore) listed(ctx context.Context, where string, arg any) ([]Room, error) {
+	rows, err := s.db.QueryContext(ctx, sqliteListedQuery(where), arg)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = rows.Close() }()
+	found := []Room{}
+	var big []any
+	for rows.Next() {
+		var r Room
+		var created int64
+		var member, role sql.NullString
+		if err := rows.Scan(&r.ID, &r.Type, &r.Name, &r.Topic, &r.OwnerID, &created, &r.MemberCount, &member, &role); err != nil {
+			return nil, err
+		}
+		if n := len(found); n == 0 || found[n-1].ID != r.ID {
+			r.CreatedAt = time.UnixMilli(created).UTC()
+			if r.MemberCount <= MaxListedMembers {
+				r.Members = []string{}
+			} else {
+				big = append(big, r.ID)
+			}
+			found = append(found, r)
+		}
+		if member.Valid {
+			last := &found[len(found)-1]
+			last.Members = append(last.Members, member.String)
+			if role.String == RoleAdmin && member.String != last.OwnerID {
+				last.Admins = append(last.Admins, member.String)
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(big) == 0 {
+		return found, nil
+	}
+	return found, s.bigRoomAdmins(ctx, found, big)
+}
+
+// bigRoomAdmins fills the admins of the rooms of ids, which are in found.
+func (s *SQLiteStore) bigRoomAdmins(ctx context.Context, found []Room, ids []any) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT room_id, user_id FROM room_members INDEXED BY room_members_admins
+		WHERE role = 'admin' AND room_id IN (?`+strings.Repeat(", ?", len(ids)-1)+`) ORDER BY room_id, pos`, ids...)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = rows.Close() }()
+	at := make(map[string]*Room, len(ids))
+	for i := range found {
+		at[found[i].ID] = &found[i]
+	}
+	for rows.Next() {
+		var roomID, userID string
+		if err := rows.Scan(&roomID, &userID); err != nil {
+			return err
+		}
+		if r := at[roomID]; r != nil && userID != r.OwnerID {
+			r.Admins = append(r.Admins, userID)
+		}
+	}
+	return rows.Err()
+}
+
+// IsMember implements Store, from the (room_id, user_id) index.
+func (s *SQLiteStore) IsMember(ctx context.Context, roomID, userID string) (bool, error) {
+	var member bool
+	err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM room_members WHERE room_id = ?1 AND user_id = ?2)
+		FROM rooms WHERE id = ?1 AND deleted_at = 0`, roomID, userID).Scan(&member)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return false, ErrRoomNotFound
+	case err != nil:
+		return false, wire.Unavailablef("membership", err)
+	}
+	return member, nil
 }
 
 // RoomIDsOf implements Store, from the index on room_members.user_id alone.

@@ -67,7 +67,7 @@ func TestSQLiteRoomStoreSurvivesRestart(t *testing.T) {
 // through the index on room_members.user_id, not by scanning memberships.
 func TestSQLiteRoomsOfUsesIndex(t *testing.T) {
 	s := openSQLiteRoomStore(t, t.TempDir())
-	text := sqlitetest.QueryPlan(t, s.db, sqliteRoomsOfUser, "u")
+	text := sqlitetest.QueryPlan(t, s.db, sqliteListedQuery(sqliteRoomsOfUser), "u")
 	if !strings.Contains(text, "USING COVERING INDEX room_members_user (user_id=?)") ||
 		strings.Contains(text, "SCAN ") {
 		t.Errorf("RoomsOf query plan does not start from the user index:\n%s", text)

@@ -5,7 +5,7 @@
 //
 //   node e2e/bench/run.mjs --chatd bin/chatd --chatbench bin/chatbench [--rounds 3] [--seconds 10] [--only fanout-10x100,idle-10k]
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -168,9 +168,10 @@ async function main() {
   const raw = opt.raw || join(resolve('.cache'), 'bench', `results-${cond.date.replaceAll(':', '')}.json`);
   mkdirSync(dirname(raw), { recursive: true });
   writeFileSync(raw, JSON.stringify({ conditions: cond, results }, null, 1));
-  const doc = readFileSync(opt.out, 'utf8');
   const begin = '<!-- bench:begin -->';
   const end = '<!-- bench:end -->';
+  // A file of one's own (--out /tmp/run.md) starts with the section alone.
+  const doc = existsSync(opt.out) ? readFileSync(opt.out, 'utf8') : `${begin}\n${end}\n`;
   const i = doc.indexOf(begin);
   const j = doc.indexOf(end);
   if (i < 0 || j < i) throw new Error(`${opt.out} has no ${begin} … ${end} section`);
