@@ -93,18 +93,20 @@ function bigRoom(results) {
   });
 }
 
-/** The churn rows: goroutines and RSS after 10,000 connect/disconnect cycles against their baseline. */
+/** The churn rows: goroutines, RSS and live heap after 10,000 connect/disconnect cycles against their baseline. */
 function churn(servers, results) {
   const of = (server) => results.find((x) => x.scenario === 'churn' && x.server === server);
   if (!servers.some((s) => of(s.name))) return [];
   const [base, ...ours] = servers;
   const cell = (r, before, after, unit) => (r && r[before] ? `${unit(r[before])} → ${unit(r[after])}` : '–');
-  const mbs = (x) => `${(x / 1048576).toFixed(0)} MB`;
+  const mbs = (x) => `${(x / 1048576).toFixed(x < 100 * 1048576 ? 1 : 0)} MB`;
   const n = (x) => String(x);
   const ratio = (r, before, after) => (r && r[before] ? `${fmt.ratio(r[after] / r[before])}${r[after] <= 1.1 * r[before] ? ' ✅' : ' ❌'}` : '–');
   return [
     `| churn: RSS before → after ${of(ours[0]?.name)?.cycles ?? 10000} connect/disconnect cycles | ≤ 1.1× before | ${cell(of(base.name), 'rssBeforeBytes', 'rssAfterBytes', mbs)} | ` +
       `${ours.map((s) => `${cell(of(s.name), 'rssBeforeBytes', 'rssAfterBytes', mbs)} | ${ratio(of(s.name), 'rssBeforeBytes', 'rssAfterBytes')}`).join(' | ')} |`,
+    `| churn: live heap after a collection, before → after | ≤ 1.1× before | – | ` +
+      `${ours.map((s) => `${cell(of(s.name), 'heapBeforeBytes', 'heapAfterBytes', mbs)} | ${ratio(of(s.name), 'heapBeforeBytes', 'heapAfterBytes')}`).join(' | ')} |`,
     `| churn: goroutines before → after | ≤ 1.1× before | – | ` +
       `${ours.map((s) => `${cell(of(s.name), 'goroutinesBefore', 'goroutinesAfter', n)} | ${ratio(of(s.name), 'goroutinesBefore', 'goroutinesAfter')}`).join(' | ')} |`,
   ];

@@ -39,6 +39,10 @@ type ChurnResult struct {
 	GoroutinesAfter  int     `json:"goroutinesAfter,omitempty"`
 	RSSBefore        int64   `json:"rssBeforeBytes,omitempty"`
 	RSSAfter         int64   `json:"rssAfterBytes,omitempty"`
+	// HeapBefore and HeapAfter are the live heap right after a collection
+	// (a Go server's HeapAlloc, read through its pprof listener).
+	HeapBefore int64 `json:"heapBeforeBytes,omitempty"`
+	HeapAfter  int64 `json:"heapAfterBytes,omitempty"`
 	// Within10 reports whether every figure measured is back within 10% of
 	// its baseline.
 	Within10 bool `json:"within10"`
@@ -50,9 +54,10 @@ type ChurnResult struct {
 const churnUsers = 100
 
 // RunChurn connects and disconnects cfg.Cycles sockets, cfg.Dials at a time
-// (bounded by 10 minutes), after a warm-up of 100 cycles that the baseline
-// is taken after, so that pools the first connections fill are counted in
-// the baseline.
+// (bounded by 10 minutes), after a warm-up of a tenth as many cycles (at
+// least 100) that the baseline is taken after, so that the pools and the
+// heap the cycles settle into are counted in the baseline, and what stays
+// after the run is what it left behind.
 func RunChurn(ctx context.Context, cfg ChurnConfig, log *slog.Logger) (*ChurnResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
@@ -81,7 +86,7 @@ func RunChurn(ctx context.Context, cfg ChurnConfig, log *slog.Logger) (*ChurnRes
 		}
 		return g.Wait()
 	}
-	if err := cycles(churnUsers); err != nil {
+	if err := cycles(max(churnUsers, cfg.Cycles/10)); err != nil {
 		return nil, err
 	}
 	sleep(ctx, cfg.Settle)
@@ -103,8 +108,10 @@ func RunChurn(ctx context.Context, cfg ChurnConfig, log *slog.Logger) (*ChurnRes
 	}
 	res.GoroutinesBefore, res.GoroutinesAfter = before.goroutines, after.goroutines
 	res.RSSBefore, res.RSSAfter = before.rss, after.rss
+	res.HeapBefore, res.HeapAfter = before.heap, after.heap
 	within := func(b, a int64) bool { return float64(a) <= 1.1*float64(b) }
-	res.Within10 = within(int64(before.goroutines), int64(after.goroutines)) && within(before.rss, after.rss)
+	res.Within10 = within(int64(before.goroutines), int64(after.goroutines)) && within(before.rss, after.rss) &&
+		within(before.heap, after.heap)
 	if e, ok := firstErr.Load().(string); ok {
 		res.FirstError = e
 	}
@@ -113,7 +120,7 @@ func RunChurn(ctx context.Context, cfg ChurnConfig, log *slog.Logger) (*ChurnRes
 
 type churnPoint struct {
 	goroutines int
-	rss        int64
+	rss, heap  int64
 }
 
 func churnSample(ctx context.Context, cfg ChurnConfig) (churnPoint, error) {
@@ -131,6 +138,9 @@ func churnSample(ctx context.Context, cfg ChurnConfig) (churnPoint, error) {
 			return p, err
 		}
 		p.goroutines = n
+		if p.heap, err = LiveHeap(ctx, cfg.Pprof); err != nil {
+			return p, err
+		}
 	}
 	return p, nil
 }
@@ -155,6 +165,36 @@ func Goroutines(ctx context.Context, addr string) (int, error) {
 	return parseGoroutineTotal(line)
 }
 
+// LiveHeap reads the live heap of a Go server from its pprof listener at
+// addr: the heap profile with gc=1 collects first, and its text form ends
+// with the runtime's MemStats, among them "# HeapAlloc = N".
+func LiveHeap(ctx context.Context, addr string) (int64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/debug/pprof/heap?gc=1&debug=1", nil)
+	if err != nil {
+		return 0, fmt.Errorf("live heap: %w", err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("live heap: %w", err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	return parseHeapAlloc(resp.Body)
+}
+
+func parseHeapAlloc(r io.Reader) (int64, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "# HeapAlloc = "); ok {
+			return strconv.ParseInt(strings.TrimSpace(rest), 10, 64)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return 0, fmt.Errorf("live heap: %w", err)
+	}
+	return 0, fmt.Errorf("live heap: the heap profile has no HeapAlloc line")
+}
+
 func parseGoroutineTotal(line string) (int, error) {
 	rest, ok := strings.CutPrefix(strings.TrimSpace(line), "goroutine profile: total ")
 	if !ok {
@@ -175,6 +215,9 @@ func (r *ChurnResult) Print(w io.Writer) {
 	}
 	if r.RSSBefore > 0 {
 		p("RSS: %.1f MB before, %.1f MB after", mb(r.RSSBefore), mb(r.RSSAfter))
+	}
+	if r.HeapBefore > 0 {
+		p("live heap after a collection: %.1f MB before, %.1f MB after", mb(r.HeapBefore), mb(r.HeapAfter))
 	}
 	p("back within 10%%: %v", r.Within10)
 }

@@ -1,6 +1,7 @@
 package load
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -78,5 +79,15 @@ func TestParseGoroutineTotal(t *testing.T) {
 	}
 	if _, err := parseGoroutineTotal("goroutine 1 [running]:"); err == nil {
 		t.Fatal("a line that is not the header was accepted")
+	}
+}
+
+func TestParseHeapAlloc(t *testing.T) {
+	profile := "heap profile: 1: 2 [3: 4] @ heap/1048576\n\n# runtime.MemStats\n# Alloc = 123\n# TotalAlloc = 999\n# HeapAlloc = 4567\n# Sys = 1\n"
+	if n, err := parseHeapAlloc(strings.NewReader(profile)); err != nil || n != 4567 {
+		t.Fatalf("parseHeapAlloc = %d, %v; want 4567", n, err)
+	}
+	if _, err := parseHeapAlloc(strings.NewReader("heap profile: nothing else\n")); err == nil {
+		t.Fatal("parseHeapAlloc of a profile without MemStats: no error")
 	}
 }
