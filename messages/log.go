@@ -136,12 +136,12 @@ type pairKey struct{ senderID, tempID string }
 const (
 	// logBatch bounds the sends of one room stored by one Append.
 	logBatch = 256
-	// logWriteTimeout bounds the storage of one batch.
+	// logWriteTimeout bounds the storage of one batch, renumbering
+	// included: a batch whose seqs other instances took is numbered again
+	// until it is stored or this time is up. Every lost round is another
+	// instance's stored batch, so the room as a whole always progresses;
+	// running out means a contention no sender should wait through.
 	logWriteTimeout = 10 * time.Second
-	// logSeqAttempts bounds how often a batch is renumbered after other
-	// instances took its seqs. Each round some instance wins, so running
-	// out means a contention no sender should wait through.
-	logSeqAttempts = 50
 	// logIdleRooms is the number of idle rooms whose last seq the log
 	// keeps; past it they are forgotten and read again when next written.
 	logIdleRooms = 100_000
@@ -308,7 +308,7 @@ func (l *Log) writeBatch(r *roomLog, batch []*Pending) {
 		return
 	}
 	for attempt := 0; len(live) > 0; attempt++ {
-		if attempt == logSeqAttempts {
+		if attempt > 0 && ctx.Err() != nil {
 			l.fail(r, live, wire.Unavailablef("store message", errSeqContention))
 			return
 		}
@@ -411,7 +411,7 @@ func (l *Log) writeChanges(r *roomLog, batch []*PendingChange) {
 		live = append(live, p)
 	}
 	for attempt := 0; len(live) > 0; attempt++ {
-		if attempt == logSeqAttempts {
+		if attempt > 0 && ctx.Err() != nil {
 			l.failChanges(r, live, wire.Unavailablef("change message", errSeqContention))
 			return
 		}

@@ -66,6 +66,7 @@ func Run(t *testing.T, f Factory) {
 		{"LogDedupeWindow", testLogDedupeWindow},
 		{"LogDedupeRacingInstances", testLogDedupeRacing},
 		{"LogSeqGapFreeAcrossInstances", testLogSeqAcrossInstances},
+		{"LogOutlastsLostRounds", testLogOutlastsLostRounds},
 		{"LogPublishesInSeqOrder", testLogPublishOrder},
 	}
 	for _, tt := range slices.Concat(tests, changeTests, searchTests, purgeTests) {

@@ -278,3 +278,42 @@ func testLogPublishOrder(t *testing.T, b Backend) {
 		t.Errorf("published seqs %v, want 1..%d in order", seqs, n)
 	}
 }
+
+// overtaken is a store on which another instance takes the seq of each of
+// the first rounds appends just before they land.
+type overtaken struct {
+	messages.Store
+	rival  string
+	rounds int
+}
+
+func (s *overtaken) Append(ctx context.Context, ms []messages.Message) (int, error) {
+	if s.rounds > 0 {
+		s.rounds--
+		m := Message(ms[0].RoomID, s.rival, "first")
+		m.ID, m.Seq = wire.NewID(), ms[0].Seq
+		if n, err := s.Store.Append(ctx, []messages.Message{m}); n != 1 {
+			return 0, fmt.Errorf("rival append: %v", err)
+		}
+	}
+	return s.Store.Append(ctx, ms)
+}
+
+// testLogOutlastsLostRounds has another instance take the room's next seq
+// a hundred times in a row: the send is stored after them, not given up.
+func testLogOutlastsLostRounds(t *testing.T, b Backend) {
+	const rounds = 100
+	room, alice := wire.NewID(), User()
+	l, _ := NewLog(&overtaken{Store: b.Open(), rival: User(), rounds: rounds})
+	got := Send(t, l, Message(room, alice, "patient"))
+	if got.Seq != rounds+1 {
+		t.Errorf("stored at seq %d, want %d", got.Seq, rounds+1)
+	}
+	page, _, err := b.Open().After(context.Background(), room, 0, rounds+10)
+	if err != nil {
+		t.Fatalf("After: %v", err)
+	}
+	if len(page) != rounds+1 || page[rounds].Content != "patient" {
+		t.Errorf("room has %d messages, want the %d of the other instance and then the send", len(page), rounds)
+	}
+}
