@@ -56,6 +56,7 @@ func newPollReader(t *transport) *pollReader {
 	if err != nil {
 		return nil
 	}
+	releaseGorillaBuffers(t.ws.Conn)
 	return &pollReader{t: t, p: p, rc: rc, frame: frameParser{max: t.maxMessage}}
 }
 

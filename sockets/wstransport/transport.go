@@ -120,9 +120,21 @@ func (t *transport) Construct(ctx *types.HttpContext) {
 	t.idle = ctx.IdleTimeout
 	t.ws = ctx.Websocket
 	t.out = writer{conn: t.ws.NetConn(), max: t.maxQueue, fail: t.failed, closed: t.connClosed}
+	_ = t.ws.On("error", func(errs ...any) {
+		err, _ := first(errs).(error)
+		t.OnError("websocket error", err)
+	})
+	_ = t.ws.Once("close", func(...any) { t.OnClose() })
+	t.SetWritable(true)
+	t.SetPerMessageDeflate(nil)
+	if !t.goroutineReader {
+		t.poll = newPollReader(t)
+	}
+	if t.poll != nil {
+		transports.StartReader(t, ctx.TransportReadPermission(), t.poll.start)
+		return
+	}
 	// Control frames go through the queue too: the writer owns the socket.
-	// (These handlers serve the goroutine reader; the poller's reader
-	// answers pings and close frames itself.)
 	t.ws.SetPingHandler(func(data string) error {
 		t.out.frame(opPong, []byte(data))
 		return nil
@@ -131,20 +143,7 @@ func (t *transport) Construct(ctx *types.HttpContext) {
 		t.out.frame(opClose, websocket.FormatCloseMessage(code, ""))
 		return nil
 	})
-	_ = t.ws.On("error", func(errs ...any) {
-		err, _ := first(errs).(error)
-		t.OnError("websocket error", err)
-	})
-	_ = t.ws.Once("close", func(...any) { t.OnClose() })
-	t.SetWritable(true)
-	t.SetPerMessageDeflate(nil)
-	read := t.read
-	if !t.goroutineReader {
-		if t.poll = newPollReader(t); t.poll != nil {
-			read = t.poll.start
-		}
-	}
-	transports.StartReader(t, ctx.TransportReadPermission(), read)
+	transports.StartReader(t, ctx.TransportReadPermission(), t.read)
 }
 
 // connClosed is called when the writer has closed the connection.
