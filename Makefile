@@ -100,6 +100,7 @@ fuzz:
 	$(GO) test ./auth -run '^$$' -fuzz FuzzParseToken -fuzztime 30s
 	$(GO) test ./messages -run '^$$' -fuzz FuzzMentionedNames -fuzztime 30s
 	$(GO) test ./cmd/chatbench/load -run '^$$' -fuzz FuzzParseFrame -fuzztime 30s
+	$(GO) test ./sockets/wstransport -run '^$$' -fuzz FuzzFrameParser -fuzztime 30s
 
 ## bench: run the load scenarios against chatd (embedded store) and a Node.js
 ## socket.io server, each pinned to one core; writes e2e/bench/BENCHMARKS.md.

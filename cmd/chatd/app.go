@@ -78,6 +78,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			m.Close()
 		}
 	}()
+	applyMemoryLimit(m.cfg.MemoryLimit, m.log)
 	if m.stores, err = openStores(ctx, m.cfg); err != nil {
 		return err
 	}

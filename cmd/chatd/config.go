@@ -43,6 +43,9 @@ type Config struct {
 	ShutdownTimeout  time.Duration
 	LogLevel         string
 	PprofAddr        string
+	// MemoryLimit is the Go runtime's soft memory limit in bytes; 0 leaves
+	// the runtime's default (no limit).
+	MemoryLimit int64
 
 	AdminUser         string
 	AdminPasswordHash string
@@ -84,6 +87,7 @@ var settings = []setting{
 	{"shutdown-timeout", "15s", "", "how long SIGTERM waits for in-flight work"},
 	{"log-level", "info", "", "`debug`, `info`, `warn` or `error`"},
 	{"pprof-addr", "", "empty: off", "address of a `net/http/pprof` listener, such as `127.0.0.1:6060`"},
+	{"memory-limit", "", "empty: none, or `GOMEMLIMIT`", "soft limit on the memory the Go runtime uses, such as `512MiB` or `1GiB`: near it the garbage collector runs more often rather than letting the heap grow; `0`: none"},
 	{"admin-user", "", "empty: the Admin UI is off", "username of the Socket.IO Admin UI (see below); with `CHAT_ADMIN_PASSWORD_HASH` it turns the UI on"},
 	{"admin-password-hash", "", "empty", "bcrypt hash of the Admin UI's password, as `chatd hash-password` prints it"},
 	{"admin-mode", "readonly", "", "`readonly`: the Admin UI watches; `development`: it may also emit, join, leave and disconnect sockets"},
@@ -176,6 +180,9 @@ func LoadConfig(args []string, getenv func(string) string, usage io.Writer) (Con
 	if cfg.MaxUpload, err = parseSize(get("max-upload")); err != nil {
 		errs = append(errs, fmt.Errorf("max-upload: %w", err))
 	}
+	if cfg.MemoryLimit, err = parseMemoryLimit(get("memory-limit")); err != nil {
+		errs = append(errs, fmt.Errorf("memory-limit: %w", err))
+	}
 	errs = append(errs, checkAdmin(cfg))
 	return cfg, errors.Join(errs...)
 }
@@ -240,6 +247,14 @@ func parseSize(v string) (int64, error) {
 		return 0, fmt.Errorf("want a size such as 25MiB, got %q", v)
 	}
 	return n * unit, nil
+}
+
+// parseMemoryLimit reads the memory limit: a size, or empty or 0 for none.
+func parseMemoryLimit(v string) (int64, error) {
+	if v == "" || v == "0" {
+		return 0, nil
+	}
+	return parseSize(v)
 }
 
 func splitList(s string) []string {

@@ -64,6 +64,7 @@ func TestLoadConfigEnvironment(t *testing.T) {
 		{"CHAT_MAX_CONTENT", "--max-content", "100", "200", func(c Config) any { return c.MaxContent }, 100, 200},
 		{"CHAT_MAX_UPLOAD", "--max-upload", "10MiB", "1000", func(c Config) any { return c.MaxUpload }, int64(10 << 20), int64(1000)},
 		{"CHAT_SHUTDOWN_TIMEOUT", "--shutdown-timeout", "3s", "4s", func(c Config) any { return c.ShutdownTimeout }, 3 * time.Second, 4 * time.Second},
+		{"CHAT_MEMORY_LIMIT", "--memory-limit", "512MiB", "1GiB", func(c Config) any { return c.MemoryLimit }, int64(512 << 20), int64(1 << 30)},
 		{"CHAT_PPROF_ADDR", "--pprof-addr", "127.0.0.1:6060", "127.0.0.1:6061", func(c Config) any { return c.PprofAddr }, "127.0.0.1:6060", "127.0.0.1:6061"},
 	}
 	for _, tt := range tests {
@@ -116,6 +117,8 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"negative leeway", []string{"--jwt-leeway", "-1s"}, nil, []string{"jwt-leeway"}},
 		{"max content not a number", []string{"--max-content", "many"}, nil, []string{"max-content", "many"}},
 		{"max upload with an unknown unit", []string{"--max-upload", "5TB"}, nil, []string{"max-upload", "5TB"}},
+		{"memory limit with an unknown unit", []string{"--memory-limit", "1TiB"}, nil, []string{"memory-limit", "1TiB"}},
+		{"negative memory limit", []string{"--memory-limit", "-1MiB"}, nil, []string{"memory-limit"}},
 		{"zero max upload", []string{"--max-upload", "0"}, nil, []string{"max-upload"}},
 		{"two bad values", []string{"--send-rate", "x", "--max-content", "y"}, nil, []string{"send-rate", "max-content"}},
 		{"unknown flag", []string{"--colour", "blue"}, nil, []string{"colour"}},
@@ -173,6 +176,27 @@ func TestParseSize(t *testing.T) {
 	for _, in := range []string{"", "MiB", "-1MiB", "1.5MiB", "10 bytes", "99999999999GiB"} {
 		if got, err := parseSize(in); err == nil {
 			t.Errorf("parseSize(%q) = %d, want an error", in, got)
+		}
+	}
+}
+
+func TestMemoryLimit(t *testing.T) {
+	tests := []struct {
+		args []string
+		env  map[string]string
+		want int64
+	}{
+		{nil, nil, 0},
+		{[]string{"--memory-limit", "0"}, nil, 0},
+		{[]string{"--memory-limit", ""}, map[string]string{"CHAT_MEMORY_LIMIT": "1GiB"}, 0},
+		{nil, map[string]string{"CHAT_MEMORY_LIMIT": "1GiB"}, 1 << 30},
+		{[]string{"--memory-limit", "768 MiB"}, nil, 768 << 20},
+		{[]string{"--memory-limit=2GB"}, nil, 2e9},
+		{[]string{"--memory-limit", "123456789"}, nil, 123456789},
+	}
+	for _, tt := range tests {
+		if got := mustLoad(t, tt.args, tt.env).MemoryLimit; got != tt.want {
+			t.Errorf("LoadConfig(%q, %v).MemoryLimit = %d, want %d", tt.args, tt.env, got, tt.want)
 		}
 	}
 }

@@ -49,7 +49,7 @@ func newSocketServer(cfg Config, adapterCtor socket.AdapterConstructor) *socket.
 	opts.SetPingInterval(25 * time.Second)
 	opts.SetPingTimeout(20 * time.Second)
 	opts.SetConnectTimeout(45 * time.Second)
-	opts.SetTransports(types.NewSet(engine.Polling, engine.TransportCtor(wstransport.New(wstransport.Config{MaxQueue: maxQueueBytes}))))
+	opts.SetTransports(types.NewSet(engine.Polling, engine.TransportCtor(wstransport.New(wstransport.Config{MaxQueue: maxQueueBytes, MaxMessage: maxPacketBytes}))))
 	if len(cfg.CORSOrigins) > 0 {
 		// originGuard has checked the origin of every request the engine
 		// sees, knowing the request's host; the engine's own check knows

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"log/slog"
 	"math"
+	"runtime/debug"
 
 	"github.com/roomchat/chat/auth"
 	"github.com/roomchat/chat/sockets"
@@ -25,5 +27,20 @@ func (m *Main) applyLimits() {
 		budget := sockets.NewBudget(m.cluster.NewLimiter("events", r, int(math.Ceil(2*r))))
 		m.rooms.SetEventBudget(budget)
 		m.messages.SetEventBudget(budget)
+	}
+}
+
+// applyMemoryLimit sets the runtime's soft memory limit when one is
+// configured, and logs the limit in force. Without one the runtime keeps
+// its own: none, or GOMEMLIMIT from the environment. The limit is the
+// process's, so the last Main started sets it.
+func applyMemoryLimit(limit int64, log *slog.Logger) {
+	if limit > 0 {
+		debug.SetMemoryLimit(limit)
+	}
+	if cur := debug.SetMemoryLimit(-1); cur != math.MaxInt64 {
+		log.Info("memory limit", slog.Int64("bytes", cur))
+	} else {
+		log.Info("memory limit", slog.String("bytes", "none"))
 	}
 }

@@ -13,8 +13,17 @@
 //   - no goroutine or buffer is kept for writing while nothing is queued;
 //     a broadcast writes the connections it finds idle from one goroutine.
 //
-// Reading is left to the library's connection (gorilla/websocket), as
-// before; the library's Upgrader performs the handshake.
+// Reading differs too: on Linux a connection is read without a goroutine
+// or a buffer of its own while it is idle. One poller goroutine watches
+// every connection (epoll); when one has bytes, a short-lived goroutine
+// reads them with a pooled buffer, parses the client's frames and hands
+// each message to the engine, in order. Elsewhere, and for connections
+// that are not plain TCP (TLS), a goroutine per connection reads through
+// the library's connection (gorilla/websocket). The library's Upgrader
+// performs the handshake either way.
+//
+// Per-message compression is not offered: the engine's PerMessageDeflate
+// option must stay unset.
 package wstransport
 
 import (
@@ -37,6 +46,10 @@ type Config struct {
 	// MaxQueue is the most bytes of frames a connection may have waiting to
 	// be written; past it the connection is closed. 1 MiB when 0.
 	MaxQueue int
+	// MaxMessage is the longest message a client may send, as the engine's
+	// MaxHttpBufferSize; past it the connection is closed with code 1009.
+	// 1e6 bytes, the engine's default, when 0.
+	MaxMessage int64
 }
 
 // Builder creates the transport for each WebSocket connection. It is an
@@ -44,6 +57,9 @@ type Config struct {
 // SetTransports option.
 type Builder struct {
 	cfg Config
+	// goroutineReader makes every connection read by a goroutine, as where
+	// no poller is available; for tests.
+	goroutineReader bool
 }
 
 var _ transports.TransportCtor = (*Builder)(nil)
@@ -52,6 +68,9 @@ var _ transports.TransportCtor = (*Builder)(nil)
 func New(cfg Config) *Builder {
 	if cfg.MaxQueue <= 0 {
 		cfg.MaxQueue = 1 << 20
+	}
+	if cfg.MaxMessage <= 0 {
+		cfg.MaxMessage = 1e6
 	}
 	return &Builder{cfg: cfg}
 }
@@ -67,7 +86,8 @@ func (*Builder) UpgradesTo() []string { return nil }
 
 // New implements TransportCtor.
 func (b *Builder) New(ctx *types.HttpContext) transports.Transport {
-	t := &transport{Transport: transports.MakeTransport(), maxQueue: b.cfg.MaxQueue}
+	t := &transport{Transport: transports.MakeTransport(), maxQueue: b.cfg.MaxQueue,
+		maxMessage: b.cfg.MaxMessage, goroutineReader: b.goroutineReader}
 	t.Prototype(t)
 	t.Construct(ctx)
 	return t
@@ -79,10 +99,15 @@ func (b *Builder) New(ctx *types.HttpContext) transports.Transport {
 type transport struct {
 	transports.Transport
 
-	maxQueue int
-	idle     time.Duration
-	ws       *types.WebSocketConn
-	out      writer
+	maxQueue        int
+	maxMessage      int64
+	goroutineReader bool
+	idle            time.Duration
+	ws              *types.WebSocketConn
+	out             writer
+	// poll reads the connection when it is a plain TCP one on Linux; nil
+	// when the goroutine reader (read) does.
+	poll *pollReader
 	// engineFlushed is set by the first Send that is not the probe of an
 	// upgrade: from then on the engine holds no packet back for this
 	// connection, so frames may be queued directly without overtaking any.
@@ -94,7 +119,21 @@ func (t *transport) Construct(ctx *types.HttpContext) {
 	t.Transport.Construct(ctx)
 	t.idle = ctx.IdleTimeout
 	t.ws = ctx.Websocket
-	t.out = writer{conn: t.ws.NetConn(), max: t.maxQueue, fail: t.failed}
+	t.out = writer{conn: t.ws.NetConn(), max: t.maxQueue, fail: t.failed, closed: t.connClosed}
+	_ = t.ws.On("error", func(errs ...any) {
+		err, _ := first(errs).(error)
+		t.OnError("websocket error", err)
+	})
+	_ = t.ws.Once("close", func(...any) { t.OnClose() })
+	t.SetWritable(true)
+	t.SetPerMessageDeflate(nil)
+	if !t.goroutineReader {
+		t.poll = newPollReader(t)
+	}
+	if t.poll != nil {
+		transports.StartReader(t, ctx.TransportReadPermission(), t.poll.start)
+		return
+	}
 	// Control frames go through the queue too: the writer owns the socket.
 	t.ws.SetPingHandler(func(data string) error {
 		t.out.frame(opPong, []byte(data))
@@ -104,14 +143,14 @@ func (t *transport) Construct(ctx *types.HttpContext) {
 		t.out.frame(opClose, websocket.FormatCloseMessage(code, ""))
 		return nil
 	})
-	_ = t.ws.On("error", func(errs ...any) {
-		err, _ := first(errs).(error)
-		t.OnError("websocket error", err)
-	})
-	_ = t.ws.Once("close", func(...any) { t.OnClose() })
-	t.SetWritable(true)
-	t.SetPerMessageDeflate(nil)
 	transports.StartReader(t, ctx.TransportReadPermission(), t.read)
+}
+
+// connClosed is called when the writer has closed the connection.
+func (t *transport) connClosed() {
+	if t.poll != nil {
+		t.poll.connClosed()
+	}
 }
 
 func first(xs []any) any {
@@ -174,7 +213,8 @@ func (t *transport) failed(err error) {
 	_ = t.ws.Close()
 }
 
-// read hands every message to the engine until the connection ends.
+// read hands every message to the engine until the connection ends: the
+// goroutine reader, for connections the poller does not read.
 func (t *transport) read() {
 	defer t.out.close()
 	for {
@@ -216,6 +256,9 @@ func (t *transport) readFailed(err error) {
 
 // OnClose implements Transport: the connection is gone.
 func (t *transport) OnClose() {
+	if t.poll != nil {
+		t.poll.detach()
+	}
 	t.out.close()
 	t.Transport.OnClose()
 }

@@ -68,6 +68,8 @@ type writer struct {
 	conn net.Conn
 	max  int
 	fail func(error) // called once, on its own goroutine, when writing fails
+	// closed, when set, is called after the writer has closed conn.
+	closed func()
 
 	mu      sync.Mutex // guards the fields below; never held during a write
 	buf     []byte     // frames waiting; nil when none
@@ -191,7 +193,7 @@ func (w *writer) flush() {
 			w.mu.Unlock()
 			putBuf(out)
 			if closeNow {
-				_ = w.conn.Close()
+				w.closeConn()
 			}
 			return
 		}
@@ -234,5 +236,12 @@ func (w *writer) close() {
 	}
 	w.done = true
 	w.mu.Unlock()
+	w.closeConn()
+}
+
+func (w *writer) closeConn() {
 	_ = w.conn.Close()
+	if w.closed != nil {
+		w.closed()
+	}
 }
