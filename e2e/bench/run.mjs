@@ -28,6 +28,8 @@ const { values: opt } = parseArgs({
     raw: { type: 'string', default: '' },
     'server-cpu': { type: 'string', default: '0' },
     'bench-cpu': { type: 'string', default: '1' },
+    // The cluster scenarios' database (FerretDB, not counted); the server core by default.
+    'database-cpu': { type: 'string', default: '' },
     'chatd-args': { type: 'string', default: '' },
     servers: { type: 'string', default: '' },
   },
@@ -154,9 +156,9 @@ async function waitAnswers(addr, child, what) {
   }
 }
 
-/** Starts a pinned service process (redis-server, FerretDB) listening on addr. */
-async function startService(what, addr, cmd, args) {
-  const child = pinned(opt['server-cpu'], cmd, args, {});
+/** Starts a service process (redis-server, FerretDB) pinned to cpu, listening on addr. */
+async function startService(what, cpu, addr, cmd, args) {
+  const child = pinned(cpu, cmd, args, {});
   let log = '';
   child.stdout.on('data', (d) => { log = (log + d).slice(-4000); });
   child.stderr.on('data', (d) => { log = (log + d).slice(-4000); });
@@ -192,13 +194,13 @@ async function onceCluster(scenario, server) {
   const procs = [];
   try {
     const redisAddr = await freeAddr();
-    const redis = await startService('redis-server', redisAddr, 'redis-server', ['--port', redisAddr.split(':')[1], '--bind', '127.0.0.1',
+    const redis = await startService('redis-server', opt['server-cpu'], redisAddr, 'redis-server', ['--port', redisAddr.split(':')[1], '--bind', '127.0.0.1',
       '--save', '', '--appendonly', 'no', '--dir', dir]);
     procs.push(redis);
     const cluster = { redisUrl: `redis://${redisAddr}` };
     if (server.database) {
       const mongoAddr = await freeAddr();
-      procs.push(await startService('ferretdb', mongoAddr, ferretdbBin(), ['-dir', join(dir, 'ferretdb'), '-listen', mongoAddr]));
+      procs.push(await startService('ferretdb', opt['database-cpu'] || opt['server-cpu'], mongoAddr, ferretdbBin(), ['-dir', join(dir, 'ferretdb'), '-listen', mongoAddr]));
       Object.assign(cluster, { mongoUri: `mongodb://${mongoAddr}/`, mongoDB: 'bench' });
     }
     const instances = [];
