@@ -104,6 +104,8 @@ fuzz:
 
 ## bench: run the load scenarios against chatd (embedded store) and a Node.js
 ## socket.io server, each pinned to one core; writes e2e/bench/BENCHMARKS.md.
+## The cluster scenarios run two of each on one redis-server (chatd's on FerretDB;
+## `make test-deps` installs redis-server, run.mjs builds FerretDB).
 ## BENCH_FLAGS passes options to e2e/bench/run.mjs (--rounds, --seconds, --only).
 bench: $(BIN) bin/chatbench e2e/bench/node_modules/.package-lock.json
 	node e2e/bench/run.mjs --chatd $(BIN) --chatbench bin/chatbench $(BENCH_FLAGS)

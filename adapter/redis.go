@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	sioredis "github.com/zishang520/socket.io/adapters/redis/v3"
 	redisadapter "github.com/zishang520/socket.io/adapters/redis/v3/adapter"
+	"github.com/zishang520/socket.io/servers/socket/v3"
 
 	"github.com/roomchat/chat/wire"
 )
@@ -94,15 +95,16 @@ func openRedis(ctx context.Context, cfg Config, prefix string, log *slog.Logger)
 // broadcasts on socket.io#/#[room#], requests on socket.io-request#/#,
 // MessagePack-encoded like Node's (see jsonArgsParser). It subscribes
 // through sub, whose dialer backs off (see subscriberOptions), and
-// publishes through pub.
-func socketIOAdapter(ctx context.Context, pub, sub *redis.Client, log *slog.Logger) *redisadapter.RedisAdapterBuilder {
+// publishes through pub; what it receives takes our transport's fast path
+// (see redisBuilder).
+func socketIOAdapter(ctx context.Context, pub, sub *redis.Client, log *slog.Logger) socket.AdapterConstructor {
 	rc := sioredis.NewRedisClientWithSub(ctx, pub, sub)
 	errs := &errorLog{log: log, every: adapterErrorEvery}
 	_ = rc.On("error", errs.report)
 	opts := redisadapter.DefaultRedisAdapterOptions()
 	opts.SetKey(socketIOPrefix)
 	opts.SetParser(jsonArgsParser{})
-	return &redisadapter.RedisAdapterBuilder{Redis: rc, Opts: opts}
+	return &redisBuilder{redis: rc, opts: opts, log: log}
 }
 
 // redisOptions parses a redis:// or rediss:// URL and fills in what the URL

@@ -54,7 +54,14 @@ type rawSocket struct {
 // dialSocket connects to the default namespace and waits for "ready".
 func dialSocket(t testing.TB, url string) *rawSocket {
 	t.Helper()
-	ws := "ws" + strings.TrimPrefix(url, "http") + "/socket.io/?EIO=4&transport=websocket"
+	return dialSocketQuery(t, url, "")
+}
+
+// dialSocketQuery is dialSocket with more query parameters in the
+// handshake ("&name=value…").
+func dialSocketQuery(t testing.TB, url, query string) *rawSocket {
+	t.Helper()
+	ws := "ws" + strings.TrimPrefix(url, "http") + "/socket.io/?EIO=4&transport=websocket" + query
 	conn, _, err := websocket.DefaultDialer.Dial(ws, nil)
 	if err != nil {
 		t.Fatalf("dial %s: %v", ws, err)

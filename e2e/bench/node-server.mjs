@@ -4,14 +4,24 @@
 // the handshake, POST /rooms, join_room, send_message (ack, message_ack and
 // the room broadcast). Messages live only in memory (a seq per room).
 //
-//   CHAT_JWT_SECRET=... node node-server.mjs --addr 127.0.0.1:0
+// With --redis-url, instances of it form a cluster as a Node user would
+// build one: @socket.io/redis-adapter carries the broadcasts between them,
+// and the rooms (members, seq) live in the same Redis, so that a room made
+// on one instance can be joined on another and its seq counts the messages
+// of every instance (INCR). Each instance keeps the rooms it has read (the
+// members of a bench room never change).
+//
+//   CHAT_JWT_SECRET=... node node-server.mjs --addr 127.0.0.1:0 [--redis-url redis://127.0.0.1:6379]
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
+import { parseArgs } from 'node:util';
 import { Server } from 'socket.io';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { createClient } from 'redis';
 
 const secret = process.env.CHAT_JWT_SECRET ?? '';
-const addrArg = process.argv.indexOf('--addr');
-const [host, port] = (addrArg > 0 ? process.argv[addrArg + 1] : '127.0.0.1:0').split(':');
+const { values: opt } = parseArgs({ options: { addr: { type: 'string', default: '127.0.0.1:0' }, 'redis-url': { type: 'string', default: '' } } });
+const [host, port] = opt.addr.split(':');
 
 /** Verifies an HS256 token and returns its claims, or null. */
 function verify(token) {
@@ -30,10 +40,32 @@ function verify(token) {
   }
 }
 
-const rooms = new Map(); // id -> {members: Set, seq}
+const rooms = new Map(); // id -> {members: Set, seq}; with Redis, the rooms read so far (seq unused)
 let counter = 0;
 const prefix = randomBytes(8).toString('hex');
 const newId = () => prefix + (counter++).toString(16).padStart(8, '0');
+
+// shared is the Redis client of a cluster (null: one instance, rooms in memory).
+let shared = null;
+let pubClient = null;
+let subClient = null;
+if (opt['redis-url'] !== '') {
+  pubClient = createClient({ url: opt['redis-url'] });
+  subClient = pubClient.duplicate();
+  shared = pubClient.duplicate();
+  await Promise.all([pubClient.connect(), subClient.connect(), shared.connect()]);
+}
+const roomKey = (id) => `bench:room:${id}`;
+
+/** readRoom reads the room with id from Redis into memory; null when there is none. */
+async function readRoom(id) {
+  if (typeof id !== 'string') return null;
+  const members = await shared.get(roomKey(id));
+  if (members === null) return null;
+  const r = { members: new Set(JSON.parse(members)), seq: 0 };
+  rooms.set(id, r);
+  return r;
+}
 
 const http = createServer((req, res) => {
   const reply = (status, body) => {
@@ -45,17 +77,21 @@ const http = createServer((req, res) => {
   if (!claims) return reply(401, { error: { code: 'unauthorized', message: 'unauthorized' } });
   let body = '';
   req.on('data', (c) => { body += c; });
-  req.on('end', () => {
+  req.on('end', async () => {
     let input;
     try { input = JSON.parse(body); } catch { return reply(400, { error: { code: 'invalid_argument', message: 'bad JSON' } }); }
     const id = newId();
     const members = [claims.sub, ...(input.members ?? [])];
+    if (shared) await shared.set(roomKey(id), JSON.stringify(members));
     rooms.set(id, { members: new Set(members), seq: 0 });
     reply(201, { id, type: 'group', name: input.name, ownerId: claims.sub, members, createdAt: new Date().toISOString(), lastSeq: 0, lastMessageAt: null });
   });
 });
 
-const io = new Server(http, { serveClient: false, pingInterval: 25000, pingTimeout: 20000, maxHttpBufferSize: 1e6 });
+const io = new Server(http, {
+  serveClient: false, pingInterval: 25000, pingTimeout: 20000, maxHttpBufferSize: 1e6,
+  ...(shared ? { adapter: createAdapter(pubClient, subClient) } : {}),
+});
 
 io.use((socket, next) => {
   const claims = verify(socket.handshake.auth?.token ?? socket.handshake.query?.token);
@@ -73,21 +109,24 @@ const fail = (ack, code, message) => typeof ack === 'function' && ack({ ok: fals
 io.on('connection', (socket) => {
   const user = socket.data.user;
   socket.join(`user:${user.id}`);
-  socket.on('join_room', (p, ack) => {
-    const room = rooms.get(p?.roomId);
-    if (!room) return fail(ack, 'not_found', 'room not found');
-    if (!room.members.has(user.id)) return fail(ack, 'forbidden', 'not a member');
+  // Without Redis the handlers run to the end at once (no await is reached).
+  socket.on('join_room', async (p, ack) => {
+    const r = rooms.get(p?.roomId) ?? (shared ? await readRoom(p?.roomId) : null);
+    if (!r) return fail(ack, 'not_found', 'room not found');
+    if (!r.members.has(user.id)) return fail(ack, 'forbidden', 'not a member');
     socket.join(p.roomId);
     socket.emit('joined', { roomId: p.roomId });
-    if (typeof ack === 'function') ack({ ok: true, roomId: p.roomId, lastSeq: room.seq });
+    if (typeof ack === 'function') ack({ ok: true, roomId: p.roomId, lastSeq: shared ? Number((await shared.get(`${roomKey(p.roomId)}:seq`)) ?? 0) : r.seq });
   });
-  socket.on('send_message', (p, ack) => {
-    const room = rooms.get(p?.roomId);
-    if (!room) return fail(ack, 'not_found', 'room not found');
-    if (!room.members.has(user.id)) return fail(ack, 'forbidden', 'not a member');
+  // Sends of one socket stay in order: the room is in memory after the first
+  // send, and Redis answers one connection's INCRs in the order sent.
+  socket.on('send_message', async (p, ack) => {
+    const r = rooms.get(p?.roomId) ?? (shared ? await readRoom(p?.roomId) : null);
+    if (!r) return fail(ack, 'not_found', 'room not found');
+    if (!r.members.has(user.id)) return fail(ack, 'forbidden', 'not a member');
     if (typeof p.content !== 'string' || p.content.trim() === '') return fail(ack, 'invalid_argument', 'content');
     const message = {
-      id: newId(), roomId: p.roomId, seq: ++room.seq, senderId: user.id, senderName: user.name,
+      id: newId(), roomId: p.roomId, seq: shared ? await shared.incr(`${roomKey(p.roomId)}:seq`) : ++r.seq, senderId: user.id, senderName: user.name,
       content: p.content, mentions: [], tempId: p.tempId, createdAt: new Date().toISOString(),
     };
     io.to(p.roomId).emit('message', message);

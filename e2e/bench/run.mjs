@@ -1,10 +1,13 @@
 // Runs the benchmark scenarios against chatd and the Node.js baseline, back
 // to back in the same run, each server pinned to one core and the load
 // generator to another, and writes the side-by-side table into
-// BENCHMARKS.md (between its bench markers) and to stdout.
+// BENCHMARKS.md (between its bench markers) and to stdout. The cluster
+// scenarios run two instances of each server on one redis-server (chatd's
+// also on one FerretDB), every server process on the server core.
 //
 //   node e2e/bench/run.mjs --chatd bin/chatd --chatbench bin/chatbench [--rounds 3] [--seconds 10] [--only fanout-10x100,idle-10k]
 import { spawn, execFileSync } from 'node:child_process';
+import { connect as tcpConnect } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -25,6 +28,8 @@ const { values: opt } = parseArgs({
     raw: { type: 'string', default: '' },
     'server-cpu': { type: 'string', default: '0' },
     'bench-cpu': { type: 'string', default: '1' },
+    // The cluster scenarios' database (FerretDB, not counted); the server core by default.
+    'database-cpu': { type: 'string', default: '' },
     'chatd-args': { type: 'string', default: '' },
     servers: { type: 'string', default: '' },
   },
@@ -50,16 +55,27 @@ export const scenarios = [
     args: ['--scenario', 'bigroom', '--members', '10000', '--samples', '200'] },
   { name: 'churn', title: '10,000 connect/disconnect cycles',
     args: ['--scenario', 'churn', '--cycles', '10000', '--dials', '32', '--settle', '3s'] },
+  // Two instances on one Redis; half of each room's clients on each instance.
+  ...[1, 16].map((w) => ({ name: `cluster-10x100-w${w}`, title: `2 instances + Redis: 10 rooms × 100 clients, 10 senders, ${w} unacked each, flat out`,
+    instances: 2, args: ['--clients', '1000', '--rooms', '10', '--senders', '10', '--window', String(w)] })),
 ].filter((s) => opt.only === '' || opt.only.split(',').includes(s.name));
 
-/** The servers compared: the Node baseline and chatd. */
+/**
+ * The servers compared: the Node baseline and chatd. start's cluster, for
+ * an instance of a cluster, has the shared services: redisUrl, and mongoUri
+ * with mongoDB for chatd (the instances of chatd share rooms and seqs
+ * through MongoDB, here FerretDB).
+ */
 const chatd = (name, title, extra) => ({
-  name, title, start: (dir, pprof) => [resolve(opt.chatd), ['--addr', '127.0.0.1:0', '--data-dir', dir, '--send-rate', '0',
-    '--event-rate', '0', '--pprof-addr', pprof, '--log-level', 'warn', ...extra, ...opt['chatd-args'].split(' ').filter(Boolean)], { CHAT_JWT_SECRET: secret }],
+  name, title, database: true, start: (dir, pprof, cluster) => [resolve(opt.chatd), ['--addr', '127.0.0.1:0', '--data-dir', dir, '--send-rate', '0',
+    '--event-rate', '0', '--pprof-addr', pprof, '--log-level', 'warn',
+    ...(cluster ? ['--redis-url', cluster.redisUrl, '--mongo-uri', cluster.mongoUri, '--mongo-db', cluster.mongoDB] : []),
+    ...extra, ...opt['chatd-args'].split(' ').filter(Boolean)], { CHAT_JWT_SECRET: secret }],
 });
 const servers = [
   { name: 'node', title: 'Node socket.io 4.8.4 (no storage)',
-    start: () => ['node', [join(here, 'node-server.mjs'), '--addr', '127.0.0.1:0'], { CHAT_JWT_SECRET: secret }] },
+    start: (dir, pprof, cluster) => ['node', [join(here, 'node-server.mjs'), '--addr', '127.0.0.1:0',
+      ...(cluster ? ['--redis-url', cluster.redisUrl] : [])], { CHAT_JWT_SECRET: secret }] },
   chatd('chatd', 'chatd', []),
 ].filter((s) => opt.servers === '' || opt.servers.split(',').includes(s.name));
 
@@ -71,8 +87,8 @@ function pinned(cpu, cmd, args, env) {
 }
 
 /** Starts a server and resolves with its process and URL. */
-function startServer(server, dir, pprof) {
-  const [cmd, args, env] = server.start(dir, pprof);
+function startServer(server, dir, pprof, cluster) {
+  const [cmd, args, env] = server.start(dir, pprof, cluster);
   const child = pinned(opt['server-cpu'], cmd, args, env);
   let log = '';
   child.stderr.on('data', (d) => { log = (log + d).slice(-4000); });
@@ -100,7 +116,7 @@ function stop(child) {
   });
 }
 
-/** Runs chatbench once against url; resolves with its JSON report. */
+/** Runs chatbench once against url (comma-separated instances); resolves with its JSON report. */
 function runBench(scenario, url, pid, pprof) {
   const args = ['--url', url, '--jwt-secret', secret, '--pid', String(pid), '--pprof', pprof, '--json',
     '--duration', `${seconds}s`, '--label', scenario.name, ...scenario.args];
@@ -123,7 +139,89 @@ function freeAddr() {
   });
 }
 
+/** Resolves once something accepts TCP connections on addr (host:port), or fails after 20 s or when child exits. */
+async function waitAnswers(addr, child, what) {
+  const [host, port] = addr.split(':');
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${what} exited (${child.exitCode})`);
+    const ok = await new Promise((done) => {
+      const sock = tcpConnect({ host, port: Number(port) });
+      sock.once('connect', () => { sock.destroy(); done(true); });
+      sock.once('error', () => done(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${what} did not answer on ${addr}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Starts a service process (redis-server, FerretDB) pinned to cpu, listening on addr. */
+async function startService(what, cpu, addr, cmd, args) {
+  const child = pinned(cpu, cmd, args, {});
+  let log = '';
+  child.stdout.on('data', (d) => { log = (log + d).slice(-4000); });
+  child.stderr.on('data', (d) => { log = (log + d).slice(-4000); });
+  try {
+    await waitAnswers(addr, child, what);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`${err.message}: ${log}`);
+  }
+  return child;
+}
+
+/** The FerretDB binary of e2e/scripts/ferretdb.sh, built on first use. */
+let ferretdb = null;
+function ferretdbBin() {
+  if (!ferretdb) {
+    const repo = resolve(here, '../..');
+    execFileSync('bash', [join(repo, 'e2e/scripts/ferretdb.sh'), 'build'], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 600000 });
+    ferretdb = join(repo, '.cache/ferretdb/ferretdb');
+  }
+  return ferretdb;
+}
+
+/**
+ * Runs a cluster scenario once: redis-server (and FerretDB for a server
+ * with a database), then scenario.instances instances of the server on
+ * them, all pinned to the server core. The CPU time counted is that of the
+ * instances and redis-server; FerretDB, a stand-in for MongoDB, is not
+ * counted.
+ */
+async function onceCluster(scenario, server) {
+  const dir = mkdtempSync(join(tmpdir(), `bench-${server.name}-cluster-`));
+  const procs = [];
+  try {
+    const redisAddr = await freeAddr();
+    const redis = await startService('redis-server', opt['server-cpu'], redisAddr, 'redis-server', ['--port', redisAddr.split(':')[1], '--bind', '127.0.0.1',
+      '--save', '', '--appendonly', 'no', '--dir', dir]);
+    procs.push(redis);
+    const cluster = { redisUrl: `redis://${redisAddr}` };
+    if (server.database) {
+      const mongoAddr = await freeAddr();
+      procs.push(await startService('ferretdb', opt['database-cpu'] || opt['server-cpu'], mongoAddr, ferretdbBin(), ['-dir', join(dir, 'ferretdb'), '-listen', mongoAddr]));
+      Object.assign(cluster, { mongoUri: `mongodb://${mongoAddr}/`, mongoDB: 'bench' });
+    }
+    const instances = [];
+    for (let i = 0; i < scenario.instances; i++) {
+      const idir = join(dir, `instance-${i + 1}`);
+      mkdirSync(idir);
+      const pprof = await freeAddr();
+      const srv = await startServer(server, idir, pprof, cluster);
+      procs.unshift(srv.child);
+      instances.push({ ...srv, pprof });
+    }
+    const pids = [...instances.map((s) => s.child.pid), redis.pid];
+    return await runBench(scenario, instances.map((s) => s.url).join(','), pids.join(','), server.name === 'node' ? '' : instances[0].pprof);
+  } finally {
+    for (const child of procs) await stop(child); // instances first, then the services
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function once(scenario, server) {
+  if (scenario.instances) return onceCluster(scenario, server);
   const dir = mkdtempSync(join(tmpdir(), `bench-${server.name}-`));
   const pprof = await freeAddr();
   const srv = await startServer(server, dir, pprof);

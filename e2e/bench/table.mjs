@@ -19,9 +19,14 @@ const fmt = {
 const fanout = (shape, label) => [1, 4, 16].map((w) => ({ scenario: `fanout-${shape}-w${w}`,
   label: `${label}, ${w} unacked per sender: deliveries per server CPU-second`,
   pick: (r) => r.deliveriesPerCpuSecond, show: fmt.rate, higher: true, target: 3 }));
+/** The cluster rows: deliveries per CPU-second of both instances and redis-server together. */
+const cluster = [1, 16].map((w) => ({ scenario: `cluster-10x100-w${w}`,
+  label: `2 instances + Redis, 10 rooms × 100 clients, 10 senders, ${w} unacked per sender: deliveries per CPU-second of both instances and redis-server`,
+  pick: (r) => r.deliveriesPerCpuSecond, show: fmt.rate, higher: true, target: 2 }));
 const headline = [
   ...fanout('10x100', '10 rooms × 100 clients, 10 senders'),
   ...fanout('1x2000', '1 room × 2,000 clients, 1 sender'),
+  ...cluster,
   { scenario: 'idle-10k', label: 'RSS per idle connection (10k connections)',
     pick: (r) => r.rssPerConnBytes, show: fmt.kb, higher: false, target: 1 },
   { scenario: 'latency-20k', label: 'e2e p99 at a fixed 20k deliveries/s',
@@ -29,14 +34,15 @@ const headline = [
 ];
 
 /** Secondary rows, for reading the headline ones. */
+const loaded = (s) => s.startsWith('fanout') || s.startsWith('latency') || s.startsWith('cluster');
 const details = [
-  { label: 'deliveries/s', pick: (r) => r.deliveriesPerSec, show: fmt.rate, when: (s) => s.startsWith('fanout') || s.startsWith('latency') },
-  { label: 'server CPU %', pick: (r) => r.serverCpuPercent, show: (x) => (Number.isFinite(x) ? `${Math.round(x)}%` : '–'), when: (s) => s.startsWith('fanout') || s.startsWith('latency') },
-  { label: 'messages acked/s', pick: (r) => r.messagesPerSec, show: (x) => (Number.isFinite(x) ? `${Math.round(x)}` : '–'), when: (s) => s.startsWith('fanout') || s.startsWith('latency') },
-  { label: 'e2e p50', pick: (r) => r.e2e?.p50Ms, show: fmt.ms, when: (s) => s.startsWith('fanout') || s.startsWith('latency') },
-  { label: 'e2e p99', pick: (r) => r.e2e?.p99Ms, show: fmt.ms, when: (s) => s.startsWith('fanout') || s.startsWith('latency') },
-  { label: 'ack p99', pick: (r) => r.ack?.p99Ms, show: fmt.ms, when: (s) => s.startsWith('fanout') || s.startsWith('latency') },
-  { label: 'server RSS under load', pick: (r) => r.rssLoadedBytes / 1048576, show: (x) => (Number.isFinite(x) ? `${x.toFixed(0)} MB` : '–'), when: (s) => s.startsWith('fanout') || s.startsWith('latency') },
+  { label: 'deliveries/s', pick: (r) => r.deliveriesPerSec, show: fmt.rate, when: loaded },
+  { label: 'server CPU %', pick: (r) => r.serverCpuPercent, show: (x) => (Number.isFinite(x) ? `${Math.round(x)}%` : '–'), when: loaded },
+  { label: 'messages acked/s', pick: (r) => r.messagesPerSec, show: (x) => (Number.isFinite(x) ? `${Math.round(x)}` : '–'), when: loaded },
+  { label: 'e2e p50', pick: (r) => r.e2e?.p50Ms, show: fmt.ms, when: loaded },
+  { label: 'e2e p99', pick: (r) => r.e2e?.p99Ms, show: fmt.ms, when: loaded },
+  { label: 'ack p99', pick: (r) => r.ack?.p99Ms, show: fmt.ms, when: loaded },
+  { label: 'server RSS under load', pick: (r) => r.rssLoadedBytes / 1048576, show: (x) => (Number.isFinite(x) ? `${x.toFixed(0)} MB` : '–'), when: loaded },
   { label: 'server RSS, 10k connected', pick: (r) => r.rssConnectedBytes / 1048576, show: (x) => (Number.isFinite(x) ? `${x.toFixed(0)} MB` : '–'), when: (s) => s === 'idle-10k' },
 ];
 
