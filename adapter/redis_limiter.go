@@ -126,14 +126,17 @@ func (l *RedisLimiter) settle(err error) {
 // wait for push notifications for its own read timeout), so the call runs
 // on a goroutine of its own and is given up on, not waited for.
 func (l *RedisLimiter) allow(ctx context.Context, key string) (bool, time.Duration, error) {
+	// The context ends only when the call is given up (its time is up or
+	// the caller left), never when Redis answered: an answer already taken
+	// from the bucket must not count as a failure.
 	ctx, cancel := context.WithTimeout(ctx, limiterTimeout)
+	defer cancel()
 	type answer struct {
 		res []int64
 		err error
 	}
 	done := make(chan answer, 1)
 	go func() {
-		defer cancel()
 		res, err := l.script.Run(ctx, l.client, []string{l.prefix + key}, l.rate, l.burst).Int64Slice()
 		done <- answer{res, err}
 	}()
@@ -141,7 +144,11 @@ func (l *RedisLimiter) allow(ctx context.Context, key string) (bool, time.Durati
 	select {
 	case a = <-done:
 	case <-ctx.Done():
-		a.err = ctx.Err()
+		select {
+		case a = <-done:
+		default:
+			a.err = ctx.Err()
+		}
 	}
 	switch {
 	case a.err != nil:

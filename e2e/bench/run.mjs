@@ -48,6 +48,9 @@ export const scenarios = [
     args: ['--clients', '2000', '--rooms', '1', '--senders', '1', '--window', String(w)] })),
   { name: 'idle-10k', title: '10,000 idle connections in 100 rooms',
     args: ['--clients', '10000', '--rooms', '100', '--senders', '0', '--dials', '128', '--settle', '3s'] },
+  // The same with chatd's soft memory limit set (Node has no such setting and ignores it).
+  { name: 'idle-10k-limit', title: '10,000 idle connections in 100 rooms, CHAT_MEMORY_LIMIT=288MiB', env: { CHAT_MEMORY_LIMIT: '288MiB' },
+    args: ['--clients', '10000', '--rooms', '100', '--senders', '0', '--dials', '128', '--settle', '3s'] },
   { name: 'latency-20k', title: '10 rooms × 100 clients at a fixed 20,000 deliveries/s',
     args: ['--clients', '1000', '--rooms', '10', '--senders', '10', '--rate', '200', '--window', '1000'] },
   // chatd only: the Node baseline has no members, mentions, typing or read markers.
@@ -87,9 +90,9 @@ function pinned(cpu, cmd, args, env) {
 }
 
 /** Starts a server and resolves with its process and URL. */
-function startServer(server, dir, pprof, cluster) {
+function startServer(server, dir, pprof, cluster, extraEnv) {
   const [cmd, args, env] = server.start(dir, pprof, cluster);
-  const child = pinned(opt['server-cpu'], cmd, args, env);
+  const child = pinned(opt['server-cpu'], cmd, args, { ...env, ...extraEnv });
   let log = '';
   child.stderr.on('data', (d) => { log = (log + d).slice(-4000); });
   return new Promise((ok, fail) => {
@@ -224,7 +227,7 @@ async function once(scenario, server) {
   if (scenario.instances) return onceCluster(scenario, server);
   const dir = mkdtempSync(join(tmpdir(), `bench-${server.name}-`));
   const pprof = await freeAddr();
-  const srv = await startServer(server, dir, pprof);
+  const srv = await startServer(server, dir, pprof, undefined, scenario.env);
   // The launcher execs into taskset, which execs into the server: same pid.
   try {
     return await runBench(scenario, srv.url, srv.child.pid, server.name === 'node' ? '' : pprof);
