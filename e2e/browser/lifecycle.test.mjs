@@ -176,6 +176,34 @@ describe('fixing messages in the page', () => {
     assert.ok(await b.evaluate(() => window.notReloaded), 'the page was not reloaded');
     assert.ok(!(await b.content()).includes('Bring the tickets'));
   });
+  browserTest(fx, 'what is typed while an edit is being saved is kept, and sent once the edit is saved', async () => {
+    const { a, b } = await twoPeople(fx);
+    // What the server sends Alice's page is held back while her edit is on its way.
+    let socket = null;
+    let held = null;
+    await a.routeWebSocket(/\/socket\.io\//, (ws) => {
+      socket = ws;
+      ws.connectToServer().onMessage((m) => (held ? held.push(m) : ws.send(m)));
+    });
+    await a.reload();
+    await send(a, 'Meet at the north gate');
+    await waitForTexts(b, ['Meet at the north gate']);
+    await eventually(async () => assert.deepEqual(await settledTexts(a), ['Meet at the north gate']));
+
+    await choose(a, 'Meet at the north gate', 'Edit');
+    await composer(a).fill('Meet at the south gate');
+    held = [];
+    await composer(a).press('Enter');
+    const typed = send(a, 'See you soon');
+    await new Promise((r) => setTimeout(r, 700));
+    const out = held;
+    held = null;
+    for (const m of out) socket.send(m);
+    await typed;
+    await waitForTexts(a, ['Meet at the south gate', 'See you soon']);
+    await waitForTexts(b, ['Meet at the south gate', 'See you soon']);
+    assert.equal(await composer(a).inputValue(), '');
+  });
   browserTest(fx, 'reply: the quote shows above the box and on the reply; a click on it goes to the original, loading it if needed', async () => {
     const { alice, bob, room, a, b } = await twoPeople(fx);
     const question = 'Which venue do we book?';

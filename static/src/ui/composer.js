@@ -251,6 +251,9 @@ export class Composer {
     const mode = this.mode;
     mode.saving = true;
     this.sendBtn.disabled = true;
+    // The box holds the edit until it is saved: nothing typed meanwhile
+    // could be kept, as the draft comes back once the edit is done.
+    this.input.readOnly = true;
     try {
       await this.chat.changes.edit(this.room, m, content);
       if (this.mode === mode) this.leaveMode();
@@ -258,6 +261,7 @@ export class Composer {
       if (this.mode === mode) this.bar.fail(`Not saved. ${plainWords(err)}`);
     } finally {
       mode.saving = false;
+      this.input.readOnly = false;
       this.onInput({ typing: false });
     }
   }
