@@ -102,7 +102,9 @@ export class MessageActions {
       del.disabled = true;
       try {
         await this.chat.changes.remove(room, m);
+        // Gone at once with its preview of the text, not when the close event comes.
         dlg.close();
+        dlg.remove();
       } catch (err) {
         error.textContent = plainWords(err);
         del.disabled = false;
