@@ -273,11 +273,23 @@ async function main() {
   const end = '<!-- bench:end -->';
   // A file of one's own (--out /tmp/run.md) starts with the section alone.
   const doc = existsSync(opt.out) ? readFileSync(opt.out, 'utf8') : `${begin}\n${end}\n`;
+  writeFileSync(opt.out, between(doc, begin, end, md, opt.out));
+  process.stderr.write(`bench: table written to ${opt.out}, raw results to ${raw}\n`);
+  // A full run also goes into the README: the conditions and the targets.
+  if (opt.out === join(here, 'BENCHMARKS.md') && opt.only === '' && opt.servers === '') {
+    const readme = resolve(here, '..', '..', 'README.md');
+    const targets = md.slice(0, md.indexOf('\n\n| scenario | measure'));
+    writeFileSync(readme, between(readFileSync(readme, 'utf8'), begin, end, targets, readme));
+    process.stderr.write(`bench: targets written to ${readme}\n`);
+  }
+}
+
+/** between replaces what doc has between the begin and end markers with md. */
+function between(doc, begin, end, md, name) {
   const i = doc.indexOf(begin);
   const j = doc.indexOf(end);
-  if (i < 0 || j < i) throw new Error(`${opt.out} has no ${begin} … ${end} section`);
-  writeFileSync(opt.out, doc.slice(0, i + begin.length) + '\n' + md + '\n' + doc.slice(j));
-  process.stderr.write(`bench: table written to ${opt.out}, raw results to ${raw}\n`);
+  if (i < 0 || j < i) throw new Error(`${name} has no ${begin} … ${end} section`);
+  return doc.slice(0, i + begin.length) + '\n' + md + '\n' + doc.slice(j);
 }
 
 main().catch((err) => { console.error(err); process.exit(1); });
