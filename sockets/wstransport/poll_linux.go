@@ -4,6 +4,7 @@ package wstransport
 
 import (
 	"fmt"
+	"os"
 	"sync"
 	"syscall"
 )
@@ -18,6 +19,15 @@ import (
 // drain runs per connection and messages reach the engine in order.
 type poller struct {
 	epfd int
+	// wait is epfd as the Go runtime's network poller sees it: the
+	// goroutine waits for events parked there, as any network read does,
+	// never in a blocking epoll_wait. A goroutine in a system call keeps
+	// its P until the runtime's monitor takes it back (up to 10 ms later
+	// when the monitor is idle), so a blocking wait would stall every other
+	// goroutine of a process with one P after each wake-up. nil when the
+	// runtime cannot poll it: the wait blocks then.
+	wait syscall.RawConn
+	file *os.File // keeps epfd open; never closed
 
 	mu    sync.Mutex // guards conns and next
 	conns map[uint64]*pollReader
@@ -42,6 +52,12 @@ func sharedPoller() (*poller, error) {
 			return
 		}
 		thePoller = &poller{epfd: fd, conns: make(map[uint64]*pollReader)}
+		if syscall.SetNonblock(fd, true) == nil {
+			thePoller.file = os.NewFile(uintptr(fd), "epoll")
+			if rc, err := thePoller.file.SyscallConn(); err == nil {
+				thePoller.wait = rc
+			}
+		}
 		go thePoller.run()
 	})
 	return thePoller, pollerErr
@@ -54,17 +70,36 @@ const pollEvents = syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLONESHOT
 func (p *poller) run() {
 	events := make([]syscall.EpollEvent, 128)
 	for {
-		n, err := syscall.EpollWait(p.epfd, events, -1)
-		if err != nil {
-			// EINTR only: epfd stays open for the life of the process.
-			continue
-		}
+		n := p.waitEvents(events)
 		for _, ev := range events[:n] {
 			if r := p.lookup(eventID(ev)); r != nil {
 				r.ready()
 			}
 		}
 	}
+}
+
+// waitEvents waits for events and returns how many it put in events.
+func (p *poller) waitEvents(events []syscall.EpollEvent) int {
+	if p.wait != nil {
+		var n int
+		err := p.wait.Read(func(fd uintptr) bool {
+			var err error
+			n, err = syscall.EpollWait(int(fd), events, 0)
+			// Nothing ready: park until epfd is readable, then look again.
+			return n > 0 || err != nil
+		})
+		if err == nil {
+			return max(n, 0)
+		}
+		p.wait = nil // not pollable after all: block from now on
+	}
+	n, err := syscall.EpollWait(p.epfd, events, -1)
+	if err != nil {
+		// EINTR only: epfd stays open for the life of the process.
+		return 0
+	}
+	return n
 }
 
 // add registers r under a new id; its connection's events then start r.

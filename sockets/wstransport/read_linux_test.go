@@ -257,17 +257,8 @@ func TestIdleConnectionsHoldNoReaderGoroutine(t *testing.T) {
 
 // goroutinesIn counts the goroutines with any of funcs on their stacks.
 func goroutinesIn(funcs ...string) int {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
 	count := 0
-	for g := range strings.SplitSeq(string(buf), "\n\n") {
+	for g := range strings.SplitSeq(allStacks(), "\n\n") {
 		for _, f := range funcs {
 			if strings.Contains(g, f) {
 				count++
@@ -276,4 +267,45 @@ func goroutinesIn(funcs ...string) int {
 		}
 	}
 	return count
+}
+
+// TestPollerWaitsInTheRuntimePoller checks where the poller's goroutine
+// waits between events: parked in the runtime's network poller ("IO
+// wait"), as a network read is, and not inside a blocking epoll_wait
+// ("syscall"), which would keep the process's only P from the other
+// goroutines until the runtime's monitor took it back.
+func TestPollerWaitsInTheRuntimePoller(t *testing.T) {
+	es := newEchoServer(t, New(Config{}), nil)
+	connect(t, es.url)
+	waitFor(t, "the socket", func() bool { return es.sockets() == 1 })
+	var g string
+	waitFor(t, "the poller to wait", func() bool {
+		g = goroutineWith("wstransport.(*poller).run")
+		return strings.Contains(g, "[IO wait")
+	})
+	if strings.Contains(g, "syscall.EpollWait") && !strings.Contains(g, "runtime_pollWait") {
+		t.Errorf("the poller waits in a system call:\n%s", g)
+	}
+}
+
+// goroutineWith returns the stack of the first goroutine whose stack has f.
+func goroutineWith(f string) string {
+	for g := range strings.SplitSeq(allStacks(), "\n\n") {
+		if strings.Contains(g, f) {
+			return g
+		}
+	}
+	return ""
+}
+
+// allStacks returns the stacks of all goroutines.
+func allStacks() string {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			return string(buf[:n])
+		}
+		buf = make([]byte, 2*len(buf))
+	}
 }
