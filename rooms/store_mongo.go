@@ -197,19 +197,30 @@ func (s *MongoStore) Room(ctx context.Context, id string) (Room, error) {
 
 // withMembers returns the room of d with its members.
 func (s *MongoStore) withMembers(ctx context.Context, d mongoRoom) (Room, error) {
-	rooms, err := s.assemble(ctx, []mongoRoom{d})
+	return assembleOne(ctx, d, s.assemble)
+}
+
+// assembleOne returns the room of d as assemble builds it.
+func assembleOne(ctx context.Context, d mongoRoom, assemble func(context.Context, []mongoRoom) ([]Room, error)) (Room, error) {
+	rooms, err := assemble(ctx, []mongoRoom{d})
 	if err != nil {
 		return Room{}, wire.Unavailablef("room members", err)
 	}
 	return rooms[0], nil
 }
 
-// assemble returns the rooms of docs with their members and owners.
-func (s *MongoStore) assemble(ctx context.Context, docs []mongoRoom) ([]Room, error) {
+// roomIDs returns the ids of docs.
+func roomIDs(docs []mongoRoom) []string {
 	ids := make([]string, len(docs))
 	for i, d := range docs {
 		ids[i] = d.ID
 	}
+	return ids
+}
+
+// assemble returns the rooms of docs with their members and owners.
+func (s *MongoStore) assemble(ctx context.Context, docs []mongoRoom) ([]Room, error) {
+	ids := roomIDs(docs)
 	members, err := s.membersOf(ctx, ids)
 	if err != nil {
 		return nil, err
@@ -260,21 +271,14 @@ func (s *MongoStore) ListedRoom(ctx context.Context, id string) (Room, error) {
 	if err != nil {
 		return Room{}, err
 	}
-	rooms, err := s.assembleListed(ctx, []mongoRoom{d})
-	if err != nil {
-		return Room{}, wire.Unavailablef("room members", err)
-	}
-	return rooms[0], nil
+	return assembleOne(ctx, d, s.assembleListed)
 }
 
 // assembleListed returns the rooms of docs as ListedRoom reads them: the
 // members are counted, then read for the rooms that list them; for the
 // others only the admins are read.
 func (s *MongoStore) assembleListed(ctx context.Context, docs []mongoRoom) ([]Room, error) {
-	ids := make([]string, len(docs))
-	for i, d := range docs {
-		ids[i] = d.ID
-	}
+	ids := roomIDs(docs)
 	counts, err := s.memberCounts(ctx, ids)
 	if err != nil {
 		return nil, err
@@ -668,17 +672,11 @@ func (s *MongoStore) DeletedRooms(ctx context.Context, limit int) ([]string, err
 	if err != nil {
 		return nil, wire.Unavailablef("deleted rooms", err)
 	}
-	var docs []struct {
-		ID string `bson:"_id"`
-	}
+	var docs []mongoRoom
 	if err := cur.All(ctx, &docs); err != nil {
 		return nil, wire.Unavailablef("deleted rooms", err)
 	}
-	ids := make([]string, len(docs))
-	for i, d := range docs {
-		ids[i] = d.ID
-	}
-	return ids, nil
+	return roomIDs(docs), nil
 }
 
 // PurgeRoom implements Store: up to limit documents of the memberships, the

@@ -189,11 +189,7 @@ func (s *SQLiteStore) listed(ctx context.Context, where string, arg any) ([]Room
 			found = append(found, r)
 		}
 		if member.Valid {
-			last := &found[len(found)-1]
-			last.Members = append(last.Members, member.String)
-			if role.String == RoleAdmin && member.String != last.OwnerID {
-				last.Admins = append(last.Admins, member.String)
-			}
+			found[len(found)-1].addMemberRow(member.String, role.String)
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -641,6 +637,14 @@ type sqliteQueryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
+// addMemberRow adds a member read from a row of room_members, with its role.
+func (r *Room) addMemberRow(member, role string) {
+	r.Members = append(r.Members, member)
+	if role == RoleAdmin && member != r.OwnerID {
+		r.Admins = append(r.Admins, member)
+	}
+}
+
 // querySQLiteRooms runs one of the room queries and folds its rows, one per
 // member and grouped by room, into rooms.
 func querySQLiteRooms(ctx context.Context, q sqliteQueryer, query string, arg any) ([]Room, error) {
@@ -663,11 +667,7 @@ func querySQLiteRooms(ctx context.Context, q sqliteQueryer, query string, arg an
 			found = append(found, r)
 		}
 		if member.Valid {
-			last := &found[len(found)-1]
-			last.Members = append(last.Members, member.String)
-			if role.String == RoleAdmin && member.String != last.OwnerID {
-				last.Admins = append(last.Admins, member.String)
-			}
+			found[len(found)-1].addMemberRow(member.String, role.String)
 		}
 	}
 	return found, rows.Err()
