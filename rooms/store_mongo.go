@@ -225,18 +225,29 @@ func (s *MongoStore) assemble(ctx context.Context, docs []mongoRoom) ([]Room, er
 	if err != nil {
 		return nil, err
 	}
-	owners, err := s.latestOwners(ctx, ids)
-	if err != nil {
+	if err := s.takeOwners(ctx, docs, ids); err != nil {
 		return nil, err
 	}
 	rooms := make([]Room, len(docs))
 	for i, d := range docs {
-		if o, ok := owners[d.ID]; ok {
-			d.OwnerID = o.OwnerID
-		}
 		rooms[i] = d.room(members[d.ID])
 	}
 	return rooms, nil
+}
+
+// takeOwners sets the owner of each of docs, whose ids are ids, from the
+// latest ownership records.
+func (s *MongoStore) takeOwners(ctx context.Context, docs []mongoRoom, ids []string) error {
+	owners, err := s.latestOwners(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for i := range docs {
+		if o, ok := owners[docs[i].ID]; ok {
+			docs[i].OwnerID = o.OwnerID
+		}
+	}
+	return nil
 }
 
 // RoomsOf implements Store: the user's memberships, then their rooms, then
@@ -299,15 +310,11 @@ func (s *MongoStore) assembleListed(ctx context.Context, docs []mongoRoom) ([]Ro
 	if err != nil {
 		return nil, err
 	}
-	owners, err := s.latestOwners(ctx, ids)
-	if err != nil {
+	if err := s.takeOwners(ctx, docs, ids); err != nil {
 		return nil, err
 	}
 	rooms := make([]Room, len(docs))
 	for i, d := range docs {
-		if o, ok := owners[d.ID]; ok {
-			d.OwnerID = o.OwnerID
-		}
 		if n := counts[d.ID]; n > MaxListedMembers {
 			rooms[i] = d.room(admins[d.ID])
 			rooms[i].Members, rooms[i].MemberCount = nil, n
