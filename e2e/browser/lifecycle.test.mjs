@@ -164,7 +164,10 @@ describe('fixing messages in the page', () => {
     await composer(a).fill('Meet at the south gate');
     await composer(a).press('Enter');
     await choose(a, 'Bring the tickets', 'Delete');
-    await a.getByRole('dialog', { name: 'Delete this message?' }).getByRole('button', { name: 'Delete', exact: true }).click();
+    const confirm = a.getByRole('dialog', { name: 'Delete this message?' });
+    await confirm.getByRole('button', { name: 'Delete', exact: true }).click();
+    // The box behind the dialog takes no typing until the delete is done and the dialog gone.
+    await confirm.waitFor({ state: 'detached' });
     await send(a, 'See you soon');
     await waitForTexts(a, ['Meet at the south gate', 'Message deleted by you', 'Parking is free', 'See you soon']);
     await new Promise((r) => setTimeout(r, 500));
