@@ -32,8 +32,9 @@ type Room struct {
 	Members   []string // in the order they joined; nil when read without them (see Store.ListedRoom)
 	Admins    []string // the members whose role is admin, in the same order
 	CreatedAt time.Time
-	// MemberCount is the number of members when Members is nil; when it is
-	// not, len(Members) is.
+	// MemberCount is the number of members as the store counted them. It
+	// is what tells the count when Members is nil; with Members read, a
+	// store may leave it 0 and len(Members) is the count (see memberCount).
 	MemberCount int
 
 	LastSeq       int64

@@ -37,7 +37,7 @@ func sqliteMigrations() sqlite.Migrations {
 // the order of joining (a room without members yields one row with a NULL
 // member).
 const (
-	sqliteRoomColumns = `r.id, r.type, r.name, r.topic, r.owner_id, r.created_at, m.user_id, m.role`
+	sqliteRoomColumns = `r.id, r.type, r.name, r.topic, r.owner_id, r.created_at, r.member_count, m.user_id, m.role`
 	sqliteRoomByID    = `SELECT ` + sqliteRoomColumns + `
 		FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id
 		WHERE r.id = ? AND r.deleted_at = 0 ORDER BY m.pos`
@@ -47,7 +47,7 @@ const (
 	// The listed reads take each room's member count from the room and join
 	// the members only of the rooms that list them: the join key is NULL
 	// for a bigger room, which matches no row.
-	sqliteListed = `SELECT r.id, r.type, r.name, r.topic, r.owner_id, r.created_at, r.member_count, m.user_id, m.role
+	sqliteListed = `SELECT ` + sqliteRoomColumns + `
 		FROM rooms r LEFT JOIN room_members m ON m.room_id = (CASE WHEN r.member_count <= %[2]d THEN r.id END)
 		WHERE %[1]s ORDER BY r.id, m.pos`
 	sqliteListedByID  = `r.id = ? AND r.deleted_at = 0`
@@ -170,29 +170,8 @@ func (s *SQLiteStore) listed(ctx context.Context, where string, arg any) ([]Room
 		return nil, err
 	}
 	defer func() { _ = rows.Close() }()
-	found := []Room{}
-	var big []any
-	for rows.Next() {
-		var r Room
-		var created int64
-		var member, role sql.NullString
-		if err := rows.Scan(&r.ID, &r.Type, &r.Name, &r.Topic, &r.OwnerID, &created, &r.MemberCount, &member, &role); err != nil {
-			return nil, err
-		}
-		if n := len(found); n == 0 || found[n-1].ID != r.ID {
-			r.CreatedAt = time.UnixMilli(created).UTC()
-			if r.MemberCount <= MaxListedMembers {
-				r.Members = []string{}
-			} else {
-				big = append(big, r.ID)
-			}
-			found = append(found, r)
-		}
-		if member.Valid {
-			found[len(found)-1].addMemberRow(member.String, role.String)
-		}
-	}
-	if err := rows.Err(); err != nil {
+	found, big, err := foldSQLiteRooms(rows, false)
+	if err != nil {
 		return nil, err
 	}
 	if len(big) == 0 {
@@ -653,22 +632,35 @@ func querySQLiteRooms(ctx context.Context, q sqliteQueryer, query string, arg an
 		return nil, err
 	}
 	defer func() { _ = rows.Close() }()
-	found := []Room{}
+	found, _, err := foldSQLiteRooms(rows, true)
+	return found, err
+}
+
+// foldSQLiteRooms folds rows of sqliteRoomColumns, one per member and
+// grouped by room, into rooms. With all, every room lists its members;
+// else a room of more than MaxListedMembers has none joined (see
+// sqliteListed) and is returned in big as well, by id.
+func foldSQLiteRooms(rows *sql.Rows, all bool) (found []Room, big []any, err error) {
+	found = []Room{}
 	for rows.Next() {
 		var r Room
 		var created int64
 		var member, role sql.NullString
-		if err := rows.Scan(&r.ID, &r.Type, &r.Name, &r.Topic, &r.OwnerID, &created, &member, &role); err != nil {
-			return nil, err
+		if err := rows.Scan(&r.ID, &r.Type, &r.Name, &r.Topic, &r.OwnerID, &created, &r.MemberCount, &member, &role); err != nil {
+			return nil, nil, err
 		}
 		if n := len(found); n == 0 || found[n-1].ID != r.ID {
 			r.CreatedAt = time.UnixMilli(created).UTC()
-			r.Members = []string{}
+			if all || r.MemberCount <= MaxListedMembers {
+				r.Members = []string{}
+			} else {
+				big = append(big, r.ID)
+			}
 			found = append(found, r)
 		}
 		if member.Valid {
 			found[len(found)-1].addMemberRow(member.String, role.String)
 		}
 	}
-	return found, rows.Err()
+	return found, big, rows.Err()
 }
