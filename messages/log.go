@@ -307,13 +307,13 @@ func (l *Log) writeBatch(r *roomLog, batch []*Pending) {
 		l.fail(r, live, err)
 		return
 	}
-	for attempt := 0; len(live) > 0; attempt++ {
-		if attempt > 0 && ctx.Err() != nil {
-			l.fail(r, live, wire.Unavailablef("store message", errSeqContention))
-			return
-		}
+	for len(live) > 0 {
 		if live, err = l.appendOnce(ctx, r, live); err != nil {
 			l.fail(r, live, err)
+			return
+		}
+		if len(live) > 0 && ctx.Err() != nil {
+			l.fail(r, live, wire.Unavailablef("store message", errSeqContention))
 			return
 		}
 	}
@@ -410,14 +410,14 @@ func (l *Log) writeChanges(r *roomLog, batch []*PendingChange) {
 		}
 		live = append(live, p)
 	}
-	for attempt := 0; len(live) > 0; attempt++ {
-		if attempt > 0 && ctx.Err() != nil {
-			l.failChanges(r, live, wire.Unavailablef("change message", errSeqContention))
-			return
-		}
+	for len(live) > 0 {
 		var err error
 		if live, err = l.applyOnce(ctx, r, live); err != nil {
 			l.failChanges(r, live, err)
+			return
+		}
+		if len(live) > 0 && ctx.Err() != nil {
+			l.failChanges(r, live, wire.Unavailablef("change message", errSeqContention))
 			return
 		}
 	}
