@@ -211,7 +211,7 @@ async function onceCluster(scenario, server) {
       const idir = join(dir, `instance-${i + 1}`);
       mkdirSync(idir);
       const pprof = await freeAddr();
-      const srv = await startServer(server, idir, pprof, cluster);
+      const srv = await startServer(server, idir, pprof, cluster, scenario.env);
       procs.unshift(srv.child);
       instances.push({ ...srv, pprof });
     }

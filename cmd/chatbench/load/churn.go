@@ -149,36 +149,36 @@ func churnSample(ctx context.Context, cfg ChurnConfig) (churnPoint, error) {
 // listener at addr (host:port): the first line of
 // /debug/pprof/goroutine?debug=1 is "goroutine profile: total N".
 func Goroutines(ctx context.Context, addr string) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/debug/pprof/goroutine?debug=1", nil)
-	if err != nil {
-		return 0, fmt.Errorf("goroutines: %w", err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, fmt.Errorf("goroutines: %w", err)
-	}
-	defer func() { _ = resp.Body.Close() }()
-	line, err := bufio.NewReader(resp.Body).ReadString('\n')
-	if err != nil && line == "" {
-		return 0, fmt.Errorf("goroutines: %w", err)
-	}
-	return parseGoroutineTotal(line)
+	return readPprof(ctx, addr, "/debug/pprof/goroutine?debug=1", "goroutines", func(r io.Reader) (int, error) {
+		line, err := bufio.NewReader(r).ReadString('\n')
+		if err != nil && line == "" {
+			return 0, fmt.Errorf("goroutines: %w", err)
+		}
+		return parseGoroutineTotal(line)
+	})
 }
 
 // LiveHeap reads the live heap of a Go server from its pprof listener at
 // addr: the heap profile with gc=1 collects first, and its text form ends
 // with the runtime's MemStats, among them "# HeapAlloc = N".
 func LiveHeap(ctx context.Context, addr string) (int64, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/debug/pprof/heap?gc=1&debug=1", nil)
+	return readPprof(ctx, addr, "/debug/pprof/heap?gc=1&debug=1", "live heap", parseHeapAlloc)
+}
+
+// readPprof gets path from the pprof listener at addr and parses the body;
+// what names the figure in errors.
+func readPprof[T any](ctx context.Context, addr, path, what string, parse func(io.Reader) (T, error)) (T, error) {
+	var zero T
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+path, nil)
 	if err != nil {
-		return 0, fmt.Errorf("live heap: %w", err)
+		return zero, fmt.Errorf("%s: %w", what, err)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("live heap: %w", err)
+		return zero, fmt.Errorf("%s: %w", what, err)
 	}
 	defer func() { _ = resp.Body.Close() }()
-	return parseHeapAlloc(resp.Body)
+	return parse(resp.Body)
 }
 
 func parseHeapAlloc(r io.Reader) (int64, error) {
